@@ -117,8 +117,9 @@ interface Doc {
 function parseDoc(text: string): Doc {
     const bom = text.startsWith("\uFEFF") ? "\uFEFF" : "";
     const body = text.slice(bom.length);
-    const firstBreak = body.indexOf("\n");
-    const eol = firstBreak > 0 && body[firstBreak - 1] === "\r" ? "\r\n" : "\n";
+    // New lines follow the file's usual line ending (CRLF when most breaks are CRLF).
+    const breaks = body.split("\n").length - 1;
+    const eol = breaks > 0 && (body.split("\r\n").length - 1) * 2 > breaks ? "\r\n" : "\n";
     let value: Record<string, unknown>;
     try {
         value = parseToml(body, { integersAsBigInt: "asNeeded" }) as Record<string, unknown>;
