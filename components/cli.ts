@@ -1,0 +1,160 @@
+// The runner's two faces, bundled into one file (dist/codex-mcp-runner.js):
+// - `main(requestJson)`: what the transports call through the launcher (runner-bundle.ts), with one
+//   JSON request read from standard input and one JSON result line printed;
+// - a command line for people without Pulumi (a Dockerfile, a postCreateCommand, a shell).
+import * as fs from "fs";
+import { McpEntry } from "./config-entry";
+import { RunnerRequest, RunnerResult, runRequest } from "./runner";
+
+/** Called by the launcher with the request text; prints one JSON line. */
+export function main(requestText: string): void {
+    let req: RunnerRequest;
+    try {
+        req = JSON.parse(requestText);
+    } catch {
+        process.stdout.write(JSON.stringify({ ok: false, error: { code: "bad-request", message: "the request is not JSON" } }) + "\n");
+        process.exitCode = 2;
+        return;
+    }
+    const result = runRequest(req);
+    process.stdout.write(JSON.stringify(result) + "\n");
+    process.exitCode = result.ok ? 0 : 2;
+}
+
+export const USAGE = `codex-mcp: keep one MCP server entry in Codex's config.toml exact, and Codex installed.
+
+Usage:
+  codex-mcp ensure     [options]   write the entry (and install Codex with --codex-version)
+  codex-mcp remove     [options]   remove the entry (and Codex with --uninstall-codex, if we installed it)
+  codex-mcp show-drift [options]   compare the file with the desired entry; change nothing
+
+Entry (defaults are CData Connect AI's):
+  --name NAME              server name, [mcp_servers.NAME] (default: connectai)
+  --url URL                server URL (default: https://mcp.cloud.cdata.com/mcp)
+  --startup-timeout SEC    startup_timeout_sec (default: 30)
+  --tool-timeout SEC       tool_timeout_sec (default: unset)
+  --disabled               write enabled = false
+
+Authentication (default: none in the file, i.e. OAuth: run 'codex mcp login NAME' once):
+  --basic-email EMAIL      Basic auth: Authorization = "Basic base64(EMAIL:PAT)"; the PAT is read
+  --pat-stdin                from standard input (first line), or
+  --pat-env VAR              from the environment variable VAR. Never pass it as an argument.
+  --bearer-token-env VAR   bearer_token_env_var: Codex reads the token from VAR at run time
+  --env-header NAME=VAR    env_http_headers: header NAME from variable VAR at run time (repeatable)
+
+Target:
+  --codex-home DIR         CODEX_HOME (default: $CODEX_HOME, else ~/.codex)
+  --user USER              when run as root: the account whose config this is (files stay owned by it)
+  --codex-version V        install or upgrade Codex to V (a version or 'latest') with npm
+  --uninstall-codex        with remove: uninstall Codex, only if this tool installed it
+  --no-verify              skip the check with 'codex mcp get NAME --json' after writing
+  --json                   print the whole JSON result instead of a summary
+
+Exit codes:
+  0  done (show-drift: in sync)
+  1  failed: the message says what and where; the file was left as it was
+  2  usage error
+  4  show-drift: drift found (listed on standard output)
+`;
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string): { req: RunnerRequest; json: boolean } {
+    const [op, ...rest] = argv;
+    const ops: Record<string, RunnerRequest["op"]> = { ensure: "ensure", remove: "remove", "show-drift": "probe" };
+    if (!ops[op]) throw new UsageError(op ? `unknown command: ${op}` : "a command is required");
+    const opts: Record<string, string | boolean | string[]> = {};
+    const flags = new Set(["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json"]);
+    for (let i = 0; i < rest.length; i++) {
+        const a = rest[i];
+        if (flags.has(a)) opts[a] = true;
+        else if (a.startsWith("--") && i + 1 < rest.length) {
+            const v = rest[++i];
+            if (a === "--env-header") opts[a] = [...((opts[a] as string[]) ?? []), v];
+            else opts[a] = v;
+        } else throw new UsageError(`unexpected argument: ${a}`);
+    }
+    const known = new Set([...flags, "--name", "--url", "--startup-timeout", "--tool-timeout", "--basic-email", "--pat-env", "--bearer-token-env", "--env-header", "--codex-home", "--user", "--codex-version"]);
+    for (const k of Object.keys(opts)) if (!known.has(k)) throw new UsageError(`unknown option: ${k}`);
+
+    const num = (k: string) => {
+        if (opts[k] === undefined) return undefined;
+        const n = Number(opts[k]);
+        if (!Number.isFinite(n)) throw new UsageError(`${k}: not a number: ${opts[k]}`);
+        return n;
+    };
+    const entry: McpEntry = {
+        url: (opts["--url"] as string) ?? "https://mcp.cloud.cdata.com/mcp",
+        startup_timeout_sec: num("--startup-timeout") ?? 30,
+    };
+    const tool = num("--tool-timeout");
+    if (tool !== undefined) entry.tool_timeout_sec = tool;
+    if (opts["--disabled"]) entry.enabled = false;
+    if (opts["--bearer-token-env"]) entry.bearer_token_env_var = opts["--bearer-token-env"] as string;
+    if (opts["--env-header"]) {
+        entry.env_http_headers = {};
+        for (const pair of opts["--env-header"] as string[]) {
+            const eq = pair.indexOf("=");
+            if (eq < 1) throw new UsageError(`--env-header: expected NAME=VAR, got ${pair}`);
+            entry.env_http_headers[pair.slice(0, eq)] = pair.slice(eq + 1);
+        }
+    }
+    if (opts["--basic-email"]) {
+        let pat: string | undefined;
+        if (opts["--pat-stdin"]) pat = stdin().split(/\r?\n/)[0];
+        else if (opts["--pat-env"]) pat = env[opts["--pat-env"] as string];
+        else throw new UsageError("--basic-email needs --pat-stdin or --pat-env VAR");
+        if (!pat) throw new UsageError("the PAT is empty");
+        entry.http_headers = { Authorization: "Basic " + Buffer.from(`${opts["--basic-email"]}:${pat}`).toString("base64") };
+    } else if (opts["--pat-stdin"] || opts["--pat-env"]) throw new UsageError("a PAT needs --basic-email");
+
+    const req: RunnerRequest = { op: ops[op], name: (opts["--name"] as string) ?? "connectai", entry };
+    if (op === "remove") delete req.entry;
+    if (opts["--codex-home"]) req.codexHome = opts["--codex-home"] as string;
+    if (opts["--user"]) req.user = opts["--user"] as string;
+    if (opts["--codex-version"] || opts["--uninstall-codex"]) {
+        req.codex = { version: opts["--codex-version"] as string | undefined, uninstall: opts["--uninstall-codex"] === true };
+    }
+    if (opts["--no-verify"]) req.verify = false;
+    return { req, json: opts["--json"] === true };
+}
+
+function summary(r: RunnerResult): string {
+    const lines = [`${r.op === "probe" ? "show-drift" : r.op} ${r.configPath} (user ${r.user}, node ${r.node.version})`];
+    if (r.op === "probe") {
+        lines.push(r.drift.length ? `drift: ${r.drift.join(", ")}` : "in sync");
+        for (const [field, f] of Object.entries(r.entry.fields)) {
+            if (f.status !== "ok") lines.push(`  ${field}: ${f.status} (have ${JSON.stringify(f.actual)}, want ${JSON.stringify(f.desired)})`);
+        }
+    } else lines.push(r.changed ? `changed${r.backup ? ` (previous file, without this entry: ${r.backup})` : ""}` : "already as desired: nothing written");
+    if (r.codex?.path) lines.push(`codex ${r.codex.version} at ${r.codex.path}${r.codex.onLoginPath ? "" : " (not on the login PATH)"}${r.codex.action && r.codex.action !== "none" ? `: ${r.codex.action}` : ""}`);
+    if (r.verified) lines.push(r.verified.ok ? "verified with codex mcp get" : `verification failed: ${r.verified.problems.join("; ")}`);
+    return lines.join("\n") + "\n";
+}
+
+/** The command line. Returns the exit code. */
+export function cli(argv: string[], env = process.env, stdin = () => fs.readFileSync(0, "utf8")): number {
+    if (!argv.length || argv.includes("--help") || argv.includes("-h")) {
+        process.stdout.write(USAGE);
+        return argv.length ? 0 : 2;
+    }
+    let parsed: { req: RunnerRequest; json: boolean };
+    try {
+        parsed = parseArgs(argv, env, stdin);
+    } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        process.stderr.write(`codex-mcp: ${e.message}\n(see codex-mcp --help)\n`);
+        return 2;
+    }
+    const result = runRequest(parsed.req);
+    if (!result.ok) {
+        if (parsed.json) process.stdout.write(JSON.stringify(result) + "\n");
+        process.stderr.write(`codex-mcp: ${result.error!.message}\n`);
+        return 1;
+    }
+    const r = result as RunnerResult;
+    process.stdout.write(parsed.json ? JSON.stringify(r) + "\n" : summary(r));
+    return r.op === "probe" && r.drift.length ? 4 : 0;
+}
+
+if (require.main === module) process.exitCode = cli(process.argv.slice(2));
