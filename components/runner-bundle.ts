@@ -39,7 +39,7 @@ export function writeRunner(file: string): void {
 // instead of a syntax error. It reads "<bytes of runner>\n<runner><request>" from stdin.
 const BOOTSTRAP = [
     'var v=process.versions.node;',
-    `if(+v.split(".")[0]<${MIN_NODE_MAJOR}){process.stdout.write(JSON.stringify({ok:false,error:{code:"node-too-old",message:"Node.js "+v+" at "+process.execPath+" is older than ${MIN_NODE_MAJOR}; Codex needs Node.js ${MIN_NODE_MAJOR} or later"}})+"\\n");process.exit(3)}`,
+    `if(+v.split(".")[0]<${MIN_NODE_MAJOR}){process.stdout.write(JSON.stringify({ok:false,error:{code:"node-too-old",message:"Node.js "+v+" at "+(process.env.CODEX_MCP_NODE||process.execPath)+" is older than ${MIN_NODE_MAJOR}; Codex needs Node.js ${MIN_NODE_MAJOR} or later"}})+"\\n");process.exit(3)}`,
     "var c=[];process.stdin.on('data',function(d){c.push(d)});process.stdin.on('end',function(){",
     "var b=Buffer.concat(c),i=b.indexOf(10),n=+b.slice(0,i).toString(),M=require('module'),m=new M('codex-mcp-runner');",
     "m._compile(b.slice(i+1,i+1+n).toString(),'codex-mcp-runner.js');m.exports.main(b.slice(i+1+n).toString())})",
@@ -51,11 +51,11 @@ const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const SCRIPT = [
     'N=$(command -v node 2>/dev/null || "${SHELL:-/bin/sh}" -lc "command -v node" </dev/null 2>/dev/null | tail -n 1)',
     'if [ -z "$N" ]; then printf \'{"ok":false,"error":{"code":"node-missing","message":"node was not found on PATH (%s) nor in a login shell; install Node.js 18 or later"}}\\n\' "$PATH"; exit 3; fi',
-    `exec "$N" -e ${shq(BOOTSTRAP)}`,
+    `CODEX_MCP_NODE="$N" exec "$N" -e ${shq(BOOTSTRAP)}`,
 ].join("\n");
 
 /** The one command every transport runs on the target; the runner and request come on stdin. */
-export const LAUNCHER = `sh -c ${shq(SCRIPT)}`;
+export const LAUNCHER = `/bin/sh -c ${shq(SCRIPT)}`;
 
 /** What the transport writes to the launcher's standard input. */
 export function launcherInput(requestJson: string): Buffer {

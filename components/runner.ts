@@ -257,6 +257,16 @@ function globalPrefixWritable(): string | undefined {
     }
 }
 
+/**
+ * npm reads its global config from <prefix>/etc/npmrc, so a different --prefix would silently drop
+ * the machine's registry, proxy and CA settings: name the machine's global config explicitly.
+ */
+function prefixArgs(prefix: string): string[] {
+    const r = run(npmPath(), ["config", "get", "globalconfig"], { timeout: 60_000 });
+    const globalconfig = r.stdout.trim();
+    return ["--prefix", prefix, ...(r.status === 0 && globalconfig ? ["--globalconfig", globalconfig] : [])];
+}
+
 function resolveVersion(version: string): string {
     if (version !== "latest") return version;
     const r = run(npmPath(), ["view", CODEX_PACKAGE, "version"], { timeout: 120_000 });
@@ -272,7 +282,7 @@ function installCodex(version: string, account: Account, owner: OwnerRecord): Co
     // Global when we may write there, else the account's own prefix (~/.local/bin/codex).
     const global = globalPrefixWritable();
     const prefix = global ?? userPrefix(account);
-    const args = ["install", "-g", "--no-audit", "--no-fund", "--prefix", prefix, `${CODEX_PACKAGE}@${want}`];
+    const args = ["install", "-g", "--no-audit", "--no-fund", ...prefixArgs(prefix), `${CODEX_PACKAGE}@${want}`];
     const asUser = account.impersonated && !global ? { uid: account.uid, gid: account.gid } : {};
     const r = run(npmPath(), args, { ...asUser, env: { ...process.env, HOME: account.home } });
     if (r.status !== 0) {
@@ -290,7 +300,7 @@ function installCodex(version: string, account: Account, owner: OwnerRecord): Co
 function uninstallCodex(account: Account, owner: OwnerRecord): CodexState {
     const rec = owner.codex;
     if (!rec?.installedByUs || !rec.prefix) return { ...codexState(account, owner), action: "kept" };
-    const r = run(npmPath(), ["uninstall", "-g", "--prefix", rec.prefix, CODEX_PACKAGE], { env: { ...process.env, HOME: account.home } });
+    const r = run(npmPath(), ["uninstall", "-g", ...prefixArgs(rec.prefix), CODEX_PACKAGE], { env: { ...process.env, HOME: account.home } });
     if (r.status !== 0) throw new RunnerError("npm-failed", `npm uninstall ${CODEX_PACKAGE} from ${rec.prefix} failed`);
     delete owner.codex;
     return { ...codexState(account, owner), action: "uninstalled" };

@@ -1,0 +1,270 @@
+// The runner end to end on this machine, as another user with its own home: the bundled runner
+// started by the launcher exactly as a transport starts it, the real npm and the real Codex.
+import { spawnSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { McpEntry } from "../../components/config-entry";
+import { LAUNCHER, launcherInput, writeRunner } from "../../components/runner-bundle";
+import type { RunnerRequest, RunnerResult } from "../../components/runner";
+import { codexVersion } from "../helpers/codex";
+import { createUser, isRoot, TestUser } from "../helpers/users";
+
+const PAT = "PAT-runner-e2e-5b1d";
+const header = "Basic " + Buffer.from(`ada@example.com:${PAT}`).toString("base64");
+const basic: McpEntry = { url: "https://mcp.cloud.cdata.com/mcp", startup_timeout_sec: 30, http_headers: { Authorization: header } };
+const nodeDir = path.dirname(process.execPath);
+
+const pick = (env: NodeJS.ProcessEnv, keys: string[]) => Object.fromEntries(keys.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
+
+const suite = isRoot() ? describe : describe.skip;
+
+suite("runner as another user", () => {
+    let user: TestUser;
+    let codexHome: string;
+    let config: string;
+    const outputs: string[] = [];
+
+    function runAs(req: RunnerRequest, env: NodeJS.ProcessEnv = {}, asRoot = false): RunnerResult & { error?: { code: string; message: string; line?: number } } {
+        const r = spawnSync("/bin/sh", ["-c", LAUNCHER], {
+            input: launcherInput(JSON.stringify(req)),
+            encoding: "utf8",
+            ...(asRoot ? {} : { uid: user.uid, gid: user.gid }),
+            env: {
+                HOME: asRoot ? "/root" : user.home,
+                USER: asRoot ? "root" : user.name,
+                SHELL: "/bin/bash",
+                PATH: `${nodeDir}:/usr/local/bin:/usr/bin:/bin`,
+                npm_config_cache: path.join(user.home, ".npm"),
+                // The machine's own CA settings, as a login on it would have them.
+                ...pick(process.env, ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"]),
+                ...env,
+            },
+        });
+        outputs.push(r.stdout, r.stderr);
+        const line = r.stdout.trim().split("\n").pop() ?? "";
+        try {
+            return JSON.parse(line);
+        } catch {
+            throw new Error(`runner printed no JSON (exit ${r.status}): ${r.stdout.slice(0, 500)} ${r.stderr.slice(0, 500)}`);
+        }
+    }
+    const npmLogs = () => (fs.existsSync(path.join(user.home, ".npm", "_logs")) ? fs.readdirSync(path.join(user.home, ".npm", "_logs")).sort() : []);
+    const ensure = (extra: Partial<RunnerRequest> = {}) => runAs({ op: "ensure", name: "connectai", entry: basic, codex: { version: codexVersion }, ...extra });
+    const probe = () => runAs({ op: "probe", name: "connectai", entry: basic, codex: { version: codexVersion } });
+
+    beforeAll(() => {
+        user = createUser();
+        codexHome = path.join(user.home, ".codex");
+        config = path.join(codexHome, "config.toml");
+    });
+    afterAll(() => {
+        // Nothing the runner printed, in any step, holds the PAT or the header.
+        const printed = outputs.join("\n");
+        expect(printed).not.toContain(PAT);
+        expect(printed).not.toContain(header);
+        expect(printed).not.toContain(Buffer.from(`ada@example.com:${PAT}`).toString("base64"));
+        user?.remove();
+    });
+
+    test("fresh machine: Codex installed in the user's prefix, entry written, verified by Codex", () => {
+        const r = ensure();
+        expect(r.error).toBeUndefined();
+        expect(r).toMatchObject({ ok: true, changed: true, user: user.name, codexHome, drift: ["file-missing", "codex-missing"] });
+        expect(r.codex).toMatchObject({ action: "installed", version: codexVersion, path: path.join(user.home, ".local", "bin", "codex"), installedByUs: true });
+        expect(typeof r.codex!.onLoginPath).toBe("boolean");
+        expect(r.verified).toEqual({ ok: true, problems: [] });
+        const st = fs.statSync(config);
+        expect(st.mode & 0o777).toBe(0o600);
+        expect(st.uid).toBe(user.uid);
+        expect(fs.statSync(codexHome).mode & 0o777).toBe(0o700);
+        expect(fs.readFileSync(config, "utf8")).toContain(`http_headers = { "Authorization" = "${header}" }`);
+    });
+
+    test("second run changes nothing: no write, no npm", () => {
+        const logs = npmLogs();
+        const mtime = fs.statSync(config).mtimeMs;
+        const r = ensure();
+        expect(r).toMatchObject({ ok: true, changed: false, drift: [] });
+        expect(r.codex!.action).toBe("none");
+        expect(fs.statSync(config).mtimeMs).toBe(mtime);
+        expect(npmLogs()).toEqual(logs);
+        expect(probe()).toMatchObject({ ok: true, drift: [] });
+    });
+
+    test("drift in the entry, the mode, the file: each found by probe and repaired by ensure", () => {
+        fs.writeFileSync(config, fs.readFileSync(config, "utf8").replace("https://mcp.cloud.cdata.com/mcp", "https://evil.example/mcp"));
+        expect(probe().drift).toEqual(["entry.url"]);
+        const r = ensure();
+        expect(r).toMatchObject({ changed: true, backup: `${config}.bak` });
+        // The backup keeps the user's file, not our credential.
+        expect(fs.readFileSync(`${config}.bak`, "utf8")).not.toContain(header);
+        expect(fs.statSync(`${config}.bak`).mode & 0o777).toBe(0o600);
+        expect(probe().drift).toEqual([]);
+
+        fs.chmodSync(config, 0o644);
+        expect(probe().drift).toEqual(["file-mode"]);
+        expect(ensure().changed).toBe(true);
+        expect(fs.statSync(config).mode & 0o777).toBe(0o600);
+
+        fs.rmSync(config);
+        expect(probe().drift).toEqual(["file-missing"]);
+        expect(ensure().changed).toBe(true);
+        expect(probe().drift).toEqual([]);
+    });
+
+    test("the user's own settings, comments and CRLF survive ensure and remove byte for byte", () => {
+        const mine = '# my settings\r\nmodel = "o3"\r\n\r\n[mcp_servers.other]\r\nurl = "https://other.example/mcp" # keep\r\n';
+        fs.writeFileSync(config, mine);
+        expect(ensure()).toMatchObject({ ok: true, changed: true });
+        const withEntry = fs.readFileSync(config, "utf8");
+        expect(withEntry.startsWith(mine)).toBe(true);
+        // Adding a comment or another server is not drift.
+        fs.writeFileSync(config, withEntry + '\r\n# a note\r\n[mcp_servers.third]\r\nurl = "https://third.example/"\r\n');
+        expect(probe().drift).toEqual([]);
+        expect(runAs({ op: "remove", name: "connectai" })).toMatchObject({ ok: true, changed: true });
+        expect(fs.readFileSync(config, "utf8")).toBe(mine + '\r\n# a note\r\n[mcp_servers.third]\r\nurl = "https://third.example/"\r\n');
+        fs.writeFileSync(config, mine);
+        expect(ensure().changed).toBe(true);
+    });
+
+    test("invalid TOML: an error with line and column, the file untouched", () => {
+        const broken = '[mcp_servers.connectai]\nurl = "https://x/\nother = 1\n';
+        fs.writeFileSync(config, broken);
+        const r = runAs({ op: "ensure", name: "connectai", entry: basic });
+        expect(r.ok).toBe(false);
+        expect(r.error!.code).toBe("parse");
+        expect(r.error!.line).toBe(2);
+        expect(r.error!.message).toContain(config);
+        expect(fs.readFileSync(config, "utf8")).toBe(broken);
+        fs.rmSync(config);
+    });
+
+    test("bad requests name the field and change nothing", () => {
+        const r = runAs({ op: "ensure", name: "connect ai", entry: { url: "ftp://x/", startup_timeout_sec: -1 } });
+        expect(r.ok).toBe(false);
+        expect(r.error!.message).toMatch(/name:.*url:.*startup_timeout_sec:/);
+        expect(runAs({ op: "ensure", name: "connectai", entry: basic, user: "root" }).error!.message).toMatch(/^user:/);
+    });
+
+    test("concurrent runs never lose each other's entries", async () => {
+        const names = ["c1", "c2", "c3", "c4", "c5", "c6"];
+        await Promise.all(
+            names.map(
+                (name) =>
+                    new Promise<void>((resolve, reject) => {
+                        const p = spawn("/bin/sh", ["-c", LAUNCHER], {
+                            uid: user.uid,
+                            gid: user.gid,
+                            env: { HOME: user.home, PATH: `${nodeDir}:/usr/bin:/bin` },
+                        });
+                        let out = "";
+                        p.stdout.on("data", (d) => (out += d));
+                        p.on("close", () => (JSON.parse(out).ok ? resolve() : reject(new Error(out))));
+                        p.stdin.end(launcherInput(JSON.stringify({ op: "ensure", name, entry: { url: `https://${name}.example/` }, verify: false })));
+                    }),
+            ),
+        );
+        const text = fs.readFileSync(config, "utf8");
+        for (const name of names) expect(text).toContain(`[mcp_servers.${name}]`);
+        expect(fs.readdirSync(codexHome).filter((f) => f.includes(".lock") || f.endsWith(".tmp"))).toEqual([]);
+    });
+
+    test("a symlinked config.toml: the link stays, its target is edited", () => {
+        const dotfiles = path.join(user.home, "dotfiles");
+        fs.mkdirSync(dotfiles, { recursive: true });
+        fs.writeFileSync(path.join(dotfiles, "codex.toml"), 'model = "o3"\n');
+        fs.rmSync(config, { force: true });
+        fs.symlinkSync("../dotfiles/codex.toml", config);
+        spawnSync("chown", ["-R", `${user.uid}:${user.gid}`, dotfiles]);
+        spawnSync("chown", ["-h", `${user.uid}:${user.gid}`, config]);
+        const r = ensure();
+        expect(r).toMatchObject({ ok: true, changed: true, configPath: path.join(dotfiles, "codex.toml"), file: { symlink: true } });
+        expect(fs.lstatSync(config).isSymbolicLink()).toBe(true);
+        expect(fs.readFileSync(config, "utf8")).toContain("[mcp_servers.connectai]");
+        fs.rmSync(config);
+    });
+
+    test("run as root for the user: files stay the user's", () => {
+        const r = runAs({ op: "ensure", name: "connectai", entry: basic, user: user.name, verify: false }, {}, true);
+        expect(r).toMatchObject({ ok: true, user: user.name, configPath: config });
+        expect(fs.statSync(config).uid).toBe(user.uid);
+        expect(fs.statSync(path.join(codexHome, ".codex-mcp-owner.json")).uid).toBe(user.uid);
+    });
+
+    test("remove with uninstall: the entry and the Codex we installed are gone, the rest stays", () => {
+        fs.writeFileSync(config, 'model = "o3"\n');
+        expect(ensure().ok).toBe(true);
+        const r = runAs({ op: "remove", name: "connectai", codex: { uninstall: true } });
+        expect(r).toMatchObject({ ok: true, changed: true, codex: { action: "uninstalled" } });
+        expect(fs.existsSync(path.join(user.home, ".local", "bin", "codex"))).toBe(false);
+        expect(fs.readFileSync(config, "utf8")).toBe('model = "o3"\n');
+        expect(runAs({ op: "remove", name: "connectai" })).toMatchObject({ ok: true, changed: false });
+    });
+
+    test("no Node on the target: a clear error", () => {
+        const r = runAs({ op: "probe", name: "connectai" }, { PATH: "/nonexistent", SHELL: "/nonexistent" });
+        expect(r.error).toMatchObject({ code: "node-missing" });
+        expect(r.error!.message).toContain("/nonexistent");
+    });
+
+    test("a Node that is too old: a clear error naming what was found", () => {
+        const stubDir = fs.mkdtempSync(path.join(os.tmpdir(), "old-node-"));
+        fs.chmodSync(stubDir, 0o755);
+        fs.writeFileSync(
+            path.join(stubDir, "node"),
+            `#!/bin/sh\n# Pretends to be Node.js 16.\n[ "$1" = "-e" ] && exec ${process.execPath} -e "Object.defineProperty(process.versions,'node',{value:'16.20.2'});$2"\nexec ${process.execPath} "$@"\n`,
+            { mode: 0o755 },
+        );
+        const r = runAs({ op: "probe", name: "connectai" }, { PATH: `${stubDir}:/usr/bin:/bin` });
+        expect(r.error).toMatchObject({ code: "node-too-old" });
+        expect(r.error!.message).toContain("16.20.2");
+        expect(r.error!.message).toContain(path.join(stubDir, "node"));
+        fs.rmSync(stubDir, { recursive: true });
+    });
+});
+
+suite("codex-mcp command line", () => {
+    const bin = path.join(os.tmpdir(), `codex-mcp-${process.pid}.js`);
+    let home: string;
+    beforeAll(() => {
+        writeRunner(bin);
+        home = fs.mkdtempSync(path.join(os.homedir(), ".cli-test-"));
+    });
+    afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+    const cli = (args: string[], input = "") =>
+        spawnSync(process.execPath, [bin, ...args, "--codex-home", home], { input, encoding: "utf8", env: { PATH: process.env.PATH, HOME: os.homedir() } });
+
+    test("--help explains every flag and the exit codes", () => {
+        const r = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
+        expect(r.status).toBe(0);
+        for (const flag of ["--name", "--url", "--basic-email", "--pat-stdin", "--pat-env", "--codex-home", "--codex-version", "Exit codes"]) expect(r.stdout).toContain(flag);
+    });
+
+    test("ensure with the PAT on stdin, show-drift, remove", () => {
+        let r = cli(["ensure", "--basic-email", "ada@example.com", "--pat-stdin", "--no-verify"], `${PAT}\n`);
+        expect(r.status).toBe(0);
+        expect(r.stdout + r.stderr).not.toContain(PAT);
+        expect(fs.readFileSync(path.join(home, "config.toml"), "utf8")).toContain(header);
+        r = cli(["show-drift", "--basic-email", "ada@example.com", "--pat-env", "CXM_PAT"]);
+        expect(r.status).toBe(2); // the variable is not set: a usage error, not a silent empty PAT
+        r = spawnSync(process.execPath, [bin, "show-drift", "--basic-email", "ada@example.com", "--pat-env", "CXM_PAT", "--codex-home", home], {
+            encoding: "utf8",
+            env: { PATH: process.env.PATH, HOME: os.homedir(), CXM_PAT: "another-pat" },
+        });
+        expect(r.status).toBe(4);
+        expect(r.stdout).toContain("http_headers: different");
+        expect(r.stdout).not.toContain("another-pat");
+        expect(cli(["remove"]).status).toBe(0);
+        expect(fs.readFileSync(path.join(home, "config.toml"), "utf8")).toBe("");
+    });
+
+    test("usage errors exit 2, failures exit 1", () => {
+        expect(cli(["frobnicate"]).status).toBe(2);
+        expect(cli(["ensure", "--url"]).status).toBe(2);
+        fs.writeFileSync(path.join(home, "config.toml"), "a = \n");
+        const r = cli(["ensure", "--no-verify"]);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toMatch(/line 1, column \d+/);
+    });
+});
