@@ -7,7 +7,9 @@ import * as path from "path";
 import { MIN_NODE_MAJOR } from "./versions";
 
 const ENTRY = path.join(__dirname, "cli.ts");
-let cached: string | undefined;
+// Set by esbuild when this file is itself bundled (dist/provider-impl.js): the runner travels inside.
+declare const __RUNNER_SOURCE__: string | undefined;
+let cached: string | undefined = typeof __RUNNER_SOURCE__ === "string" ? __RUNNER_SOURCE__ : undefined;
 
 /** The runner as one CommonJS file for Node 18+, built from components/cli.ts (about 100 ms). */
 export function runnerSource(): string {

@@ -14,8 +14,8 @@ import { MIN_NODE_MAJOR } from "./versions";
 
 export interface RunnerRequest {
     op: "probe" | "ensure" | "remove";
-    /** The server name: `[mcp_servers.NAME]`. */
-    name: string;
+    /** The server name: `[mcp_servers.NAME]`. Absent: the request manages Codex alone. */
+    name?: string;
     /** The desired entry (ensure; probe compares against it when given). */
     entry?: McpEntry;
     /** CODEX_HOME on the target; default $CODEX_HOME, else ~/.codex of the target user. */
@@ -358,11 +358,19 @@ export function stateDigest(drift: string[], observed: Observation): string {
     return createHash("sha256").update(JSON.stringify([drift, observed.fields])).digest("hex").slice(0, 16);
 }
 
+/** The ownership record keeps one drift token per server, and one for Codex managed alone. */
+const tokenKey = (name?: string) => name ?? "(codex)";
+
 export function handle(req: RunnerRequest): RunnerResult {
     const node = checkNode();
     if (!req || !["probe", "ensure", "remove"].includes(req.op)) throw new RunnerError("bad-request", `op: must be probe, ensure or remove`);
-    const problems = req.op === "remove" ? validateEntry(req.name, { url: "https://x/" }) : req.entry ? validateEntry(req.name, req.entry) : [];
-    if (req.op === "ensure" && !req.entry) problems.push("entry: required for ensure");
+    const name = req.name;
+    const problems: string[] = [];
+    if (name === undefined) {
+        if (!req.codex) problems.push("name: required unless the request manages Codex alone (codex)");
+    } else if (req.op === "remove" || !req.entry) problems.push(...validateEntry(name, { url: "https://x/" }));
+    else problems.push(...validateEntry(name, req.entry));
+    if (req.op === "ensure" && name !== undefined && !req.entry) problems.push("entry: required for ensure");
     if (problems.length) throw new RunnerError("invalid-entry", problems.join("; "));
 
     const account = resolveAccount(req.user);
@@ -399,16 +407,16 @@ export function handle(req: RunnerRequest): RunnerResult {
         entry: { present: false, forms: [], fields: {}, drift: [] },
         drift: [],
         changed: false,
-        token: owner.servers[req.name]?.token,
+        token: owner.servers[tokenKey(name)]?.token,
     };
     try {
-        result.entry = observeEntry(before.text, req.name, req.op === "remove" ? undefined : req.entry);
+        if (name !== undefined) result.entry = observeEntry(before.text, name, req.op === "remove" ? undefined : req.entry);
     } catch (e) {
         throw asRunnerError(e, configPath);
     }
 
     // Drift, before acting: the entry's fields, the file's mode, Codex's presence and version.
-    if (req.op !== "remove" && req.entry) {
+    if (req.op !== "remove" && name !== undefined && req.entry) {
         if (!before.exists) result.drift.push("file-missing");
         else if ((before.stat!.mode & 0o777) !== CONFIG_MODE) result.drift.push("file-mode");
         result.drift.push(...result.entry.drift.map((f) => (f === "entry" ? "entry-missing" : `entry.${f}`)));
@@ -430,7 +438,8 @@ export function handle(req: RunnerRequest): RunnerResult {
         const prev = current.text;
         let next: string | undefined;
         try {
-            next = req.op === "ensure" ? applyEntry(prev, req.name, req.entry!) : prev === undefined ? undefined : removeEntry(prev, req.name);
+            if (name === undefined) next = prev;
+            else next = req.op === "ensure" ? applyEntry(prev, name, req.entry!) : prev === undefined ? undefined : removeEntry(prev, name);
         } catch (e) {
             throw asRunnerError(e, configPath);
         }
@@ -441,18 +450,18 @@ export function handle(req: RunnerRequest): RunnerResult {
         const modeWrong = current.exists && (current.stat!.mode & 0o777) !== CONFIG_MODE;
         const keepOwner = current.exists && process.getuid?.() === 0 ? { uid: current.stat!.uid, gid: current.stat!.gid } : account.impersonated ? account : undefined;
         if (contentChanged) {
-            if (prev !== undefined) result.backup = writeBackup(configPath, prev, req.name, keepOwner);
+            if (prev !== undefined) result.backup = writeBackup(configPath, prev, name!, keepOwner);
             writeAtomic(configPath, next!, keepOwner);
             result.changed = true;
-        } else if (modeWrong && req.op === "ensure") {
+        } else if (modeWrong && req.op === "ensure" && name !== undefined) {
             fs.chmodSync(configPath, CONFIG_MODE);
             result.changed = true;
         }
 
-        if (req.op === "ensure") {
+        if (req.op === "ensure" && name !== undefined) {
             const codexPath = result.codex?.path ?? findCodex(account)?.path;
             if (codexPath && req.verify !== false) {
-                result.verified = verifyWithCodex(codexPath, codexHome, req.name, req.entry!, account);
+                result.verified = verifyWithCodex(codexPath, codexHome, name, req.entry!, account);
                 if (!result.verified.ok) {
                     // Put the previous file back: a config Codex cannot read breaks every codex command.
                     if (contentChanged) {
@@ -464,13 +473,15 @@ export function handle(req: RunnerRequest): RunnerResult {
             } else if (req.verify === true) {
                 throw new RunnerError("codex-missing", "verify was requested but codex is not installed on the target");
             }
-            owner.servers[req.name] = { token: req.token ?? owner.servers[req.name]?.token };
+        }
+        if (req.op === "ensure") {
+            owner.servers[tokenKey(name)] = { token: req.token ?? owner.servers[tokenKey(name)]?.token };
         } else {
-            delete owner.servers[req.name];
+            delete owner.servers[tokenKey(name)];
             if (req.codex?.uninstall) result.codex = uninstallCodex(account, owner);
         }
         writeOwner(codexHome, owner, account);
-        result.token = owner.servers[req.name]?.token;
+        result.token = owner.servers[tokenKey(name)]?.token;
         return result;
     });
 }

@@ -1,0 +1,228 @@
+// The components: what a Pulumi program declares. They wire the pure entry editor (config-entry.ts),
+// the runner (runner.ts) and the transports (transports.ts) together through one dynamic resource
+// per target (provider.ts), and find drift while the program runs (see docs/architecture.md).
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import type { McpEntry } from "./config-entry";
+import { callRunner, Desired } from "./provider-impl";
+import { TargetState } from "./provider";
+import { describeTarget, Target } from "./transports";
+import { DEFAULT_CODEX_VERSION } from "./versions";
+
+export type { Target, SshHop } from "./transports";
+export type { McpEntry } from "./config-entry";
+export { DEFAULT_CODEX_VERSION } from "./versions";
+
+export const CONNECT_AI_URL = "https://mcp.cloud.cdata.com/mcp";
+export const CONNECT_AI_NAME = "connectai";
+
+/** Codex at a version on a target. */
+export interface CodexArgs {
+    /** A version such as "0.169.0", or "latest". Default: the version this package is tested with. */
+    version?: pulumi.Input<string>;
+    /** On destroy, uninstall Codex too, but only where this tool installed it. Default false. */
+    uninstallOnDestroy?: pulumi.Input<boolean>;
+}
+
+export interface TargetOutputs {
+    /** config.toml on the target. */
+    configPath: pulumi.Output<string>;
+    codexVersion: pulumi.Output<string | undefined>;
+    codexPath: pulumi.Output<string | undefined>;
+    /** What drifted before the last update (empty when the update was not a repair). */
+    repaired: pulumi.Output<string[]>;
+    /** What the read-only probe found drifted while this program ran (repaired by `pulumi up`). */
+    drift: pulumi.Output<string[]>;
+}
+
+interface Probe {
+    token: string;
+    drift: string[];
+}
+
+/**
+ * The drift token. The target's ownership record keeps the token of the last update; when the
+ * target is in sync the probe returns that very token (no diff, no flapping); when it drifted, a new
+ * one is chained from it and what was observed, which makes the engine plan an update.
+ */
+function chainToken(stored: string | undefined, observed: unknown): string {
+    return createHash("sha256").update(`${stored ?? ""}\n${JSON.stringify(observed)}`).digest("hex").slice(0, 24);
+}
+
+function probe(target: pulumi.Output<Target>, desired: pulumi.Output<Desired>, parent: pulumi.Resource): pulumi.Output<Probe> {
+    const result = pulumi.all([target, desired]).apply(async ([t, d]): Promise<Probe> => {
+        const label = describeTarget(t);
+        try {
+            const r = await callRunner(t, { op: "probe", name: d.name, entry: d.entry, codex: d.codex });
+            if (r.drift.length === 0 && r.token) return { token: r.token, drift: [] };
+            if (r.drift.length) await pulumi.log.warn(`${label}: drifted: ${r.drift.join(", ")}; pulumi up repairs it`, parent);
+            return { token: chainToken(r.token, [r.drift, r.entry.fields, r.codex?.version]), drift: r.drift };
+        } catch (e) {
+            // Leave the other targets alone: this one gets an update that fails, naming it.
+            await pulumi.log.warn(`${label}: could not be probed: ${(e as Error).message}`, parent);
+            return { token: chainToken("unreachable", (e as Error).message), drift: ["unreachable"] };
+        }
+    });
+    // The token is a hash chain and the drift list names fields only: neither is secret.
+    return pulumi.unsecret(result);
+}
+
+function targetState(parent: pulumi.ComponentResource, name: string, target: pulumi.Input<Target>, desired: pulumi.Output<Desired>): TargetOutputs {
+    const t = pulumi.output(target);
+    t.apply((v) => {
+        if (v.kind === "ssh" && !v.hostKey) pulumi.log.warn(`${describeTarget(v)}: no hostKey given, so the host is not verified`, parent);
+    });
+    const p = probe(t, desired, parent);
+    const state = new TargetState(name, { target: pulumi.secret(t), desired: pulumi.secret(desired), driftToken: p.token }, { parent });
+    return {
+        configPath: state.report.apply((r) => r.configPath),
+        codexVersion: state.report.apply((r) => r.codexVersion),
+        codexPath: state.report.apply((r) => r.codexPath),
+        repaired: state.report.apply((r) => r.repaired),
+        drift: p.drift,
+    };
+}
+
+function codexDesired(codex: CodexArgs | undefined): pulumi.Output<Desired["codex"]> {
+    return pulumi.output({ version: codex?.version ?? DEFAULT_CODEX_VERSION, uninstall: codex?.uninstallOnDestroy ?? false });
+}
+
+/** Codex installed on a target at a pinned version (or latest), Node 18+ checked. */
+export class CodexCli extends pulumi.ComponentResource implements Omit<TargetOutputs, "configPath"> {
+    readonly codexVersion: pulumi.Output<string | undefined>;
+    readonly codexPath: pulumi.Output<string | undefined>;
+    readonly repaired: pulumi.Output<string[]>;
+    readonly drift: pulumi.Output<string[]>;
+
+    constructor(name: string, args: { target: pulumi.Input<Target> } & CodexArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("codex-connect:index:CodexCli", name, {}, opts);
+        const out = targetState(this, `${name}-codex`, args.target, codexDesired(args).apply((codex) => ({ codex })));
+        ({ codexVersion: this.codexVersion, codexPath: this.codexPath, repaired: this.repaired, drift: this.drift } = out);
+        this.registerOutputs({ codexVersion: this.codexVersion, codexPath: this.codexPath, drift: this.drift });
+    }
+}
+
+export interface CodexMcpServerArgs {
+    target: pulumi.Input<Target>;
+    /** The server name: [mcp_servers.NAME]. */
+    name: pulumi.Input<string>;
+    url: pulumi.Input<string>;
+    startupTimeoutSec?: pulumi.Input<number>;
+    toolTimeoutSec?: pulumi.Input<number>;
+    enabled?: pulumi.Input<boolean>;
+    /** Literal headers written to the file; keep their values Pulumi secrets. */
+    httpHeaders?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Codex sends Authorization: Bearer $VAR, read at run time. */
+    bearerTokenEnvVar?: pulumi.Input<string>;
+    /** Header name -> environment variable read at run time. */
+    envHttpHeaders?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Also keep Codex installed, in the same session (one resource per target). */
+    codex?: CodexArgs;
+    /** Check with the real `codex mcp get` after writing (default: when Codex is there). */
+    verify?: pulumi.Input<boolean>;
+}
+
+/** One [mcp_servers.NAME] entry on a target, for any streamable HTTP MCP server. */
+export class CodexMcpServer extends pulumi.ComponentResource implements TargetOutputs {
+    readonly configPath: pulumi.Output<string>;
+    readonly codexVersion: pulumi.Output<string | undefined>;
+    readonly codexPath: pulumi.Output<string | undefined>;
+    readonly repaired: pulumi.Output<string[]>;
+    readonly drift: pulumi.Output<string[]>;
+
+    constructor(name: string, args: CodexMcpServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Arguments are not passed to super(): they would be stored in the state, header included.
+        super("codex-connect:index:CodexMcpServer", name, {}, opts);
+        const desired = pulumi
+            .output({
+                serverName: args.name,
+                url: args.url,
+                startup: args.startupTimeoutSec,
+                tool: args.toolTimeoutSec,
+                enabled: args.enabled,
+                headers: args.httpHeaders,
+                bearer: args.bearerTokenEnvVar,
+                envHeaders: args.envHttpHeaders,
+                verify: args.verify,
+                codex: args.codex ? codexDesired(args.codex) : undefined,
+            })
+            .apply(({ serverName, url, startup, tool, enabled, headers, bearer, envHeaders, verify, codex }): Desired => {
+                const entry: McpEntry = { url };
+                if (startup !== undefined) entry.startup_timeout_sec = startup;
+                if (tool !== undefined) entry.tool_timeout_sec = tool;
+                if (enabled !== undefined) entry.enabled = enabled;
+                if (bearer) entry.bearer_token_env_var = bearer;
+                if (headers && Object.keys(headers).length) entry.http_headers = headers as Record<string, string>;
+                if (envHeaders && Object.keys(envHeaders).length) entry.env_http_headers = envHeaders as Record<string, string>;
+                return { name: serverName, entry, codex, verify };
+            });
+        const out = targetState(this, name, args.target, desired);
+        ({ configPath: this.configPath, codexVersion: this.codexVersion, codexPath: this.codexPath, repaired: this.repaired, drift: this.drift } = out);
+        this.registerOutputs({ configPath: this.configPath, codexVersion: this.codexVersion, drift: this.drift });
+    }
+}
+
+export type ConnectAiAuth = "oauth" | "basic" | "bearer-env" | "env-headers";
+
+export interface ConnectAiCodexArgs {
+    target: pulumi.Input<Target>;
+    /** oauth (default): no credential in the file, run `codex mcp login connectai` once. basic: email + PAT. */
+    auth?: ConnectAiAuth;
+    email?: pulumi.Input<string>;
+    /** The Personal Access Token: pass a secret (`config.requireSecret`). */
+    pat?: pulumi.Input<string>;
+    /** auth "bearer-env": the variable that holds the token at run time. */
+    bearerTokenEnvVar?: pulumi.Input<string>;
+    /** auth "env-headers": header name -> variable, e.g. { Authorization: "CONNECT_AI_AUTH" }. */
+    envHttpHeaders?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    serverName?: pulumi.Input<string>;
+    url?: pulumi.Input<string>;
+    startupTimeoutSec?: pulumi.Input<number>;
+    toolTimeoutSec?: pulumi.Input<number>;
+    codex?: CodexArgs;
+    verify?: pulumi.Input<boolean>;
+}
+
+/** Codex plus a CData Connect AI entry, with Connect AI's defaults and its authentication modes. */
+export class ConnectAiCodex extends pulumi.ComponentResource implements TargetOutputs {
+    readonly configPath: pulumi.Output<string>;
+    readonly codexVersion: pulumi.Output<string | undefined>;
+    readonly codexPath: pulumi.Output<string | undefined>;
+    readonly repaired: pulumi.Output<string[]>;
+    readonly drift: pulumi.Output<string[]>;
+    /** The one command a person runs in OAuth mode; undefined in the other modes. */
+    readonly loginCommand: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: ConnectAiCodexArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("codex-connect:index:ConnectAiCodex", name, {}, opts);
+        const auth = args.auth ?? "oauth";
+        const serverName = pulumi.output(args.serverName ?? CONNECT_AI_NAME);
+        let httpHeaders: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined;
+        if (auth === "basic") {
+            if (!args.email || !args.pat) throw new Error(`${name}: auth "basic" needs email and pat`);
+            // Computed inside the secret: the header never exists as a plain Output.
+            httpHeaders = pulumi.secret(pulumi.all([args.email, args.pat]).apply(([email, pat]) => ({ Authorization: "Basic " + Buffer.from(`${email}:${pat}`).toString("base64") })));
+        }
+        if (auth === "bearer-env" && !args.bearerTokenEnvVar) throw new Error(`${name}: auth "bearer-env" needs bearerTokenEnvVar`);
+        if (auth === "env-headers" && !args.envHttpHeaders) throw new Error(`${name}: auth "env-headers" needs envHttpHeaders`);
+        const server = new CodexMcpServer(
+            name,
+            {
+                target: args.target,
+                name: serverName,
+                url: args.url ?? CONNECT_AI_URL,
+                startupTimeoutSec: args.startupTimeoutSec ?? 30,
+                toolTimeoutSec: args.toolTimeoutSec,
+                httpHeaders,
+                bearerTokenEnvVar: auth === "bearer-env" ? args.bearerTokenEnvVar : undefined,
+                envHttpHeaders: auth === "env-headers" ? args.envHttpHeaders : undefined,
+                codex: args.codex ?? {},
+                verify: args.verify,
+            },
+            { parent: this },
+        );
+        ({ configPath: this.configPath, codexVersion: this.codexVersion, codexPath: this.codexPath, repaired: this.repaired, drift: this.drift } = server);
+        this.loginCommand = auth === "oauth" ? pulumi.interpolate`codex mcp login ${serverName}` : pulumi.output(undefined);
+        this.registerOutputs({ configPath: this.configPath, codexVersion: this.codexVersion, drift: this.drift, loginCommand: this.loginCommand });
+    }
+}

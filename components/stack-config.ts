@@ -1,0 +1,117 @@
+// The fleet program's configuration, validated before anything runs: every problem is listed,
+// named by target and field. Pure: the program (index.ts) reads the values and reports the errors.
+import { validateEntry } from "./config-entry";
+import type { ConnectAiAuth } from "./index";
+import type { SshHop, Target } from "./transports";
+
+export interface TargetConfig {
+    name: string;
+    kind: "local" | "ssh" | "docker" | "podman" | "exec";
+    host?: string;
+    port?: number;
+    user?: string;
+    /** A file holding the private key (read by the program, kept secret); or use the stack's sshPrivateKey. */
+    privateKeyPath?: string;
+    agent?: boolean;
+    hostKey?: string;
+    proxy?: { host: string; port?: number; user: string; privateKeyPath?: string; agent?: boolean; hostKey?: string };
+    container?: string;
+    prefix?: string[];
+    codexHome?: string;
+    owner?: string;
+}
+
+export interface StackConfig {
+    targets: TargetConfig[];
+    auth: ConnectAiAuth;
+    email?: string;
+    hasPat: boolean;
+    bearerTokenEnvVar?: string;
+    envHttpHeaders?: Record<string, string>;
+    serverName: string;
+    url: string;
+    startupTimeoutSec: number;
+    toolTimeoutSec?: number;
+    codexVersion: string;
+    uninstallCodexOnDestroy: boolean;
+}
+
+const KINDS = ["local", "ssh", "docker", "podman", "exec"];
+const AUTHS = ["oauth", "basic", "bearer-env", "env-headers"];
+const EMAIL_RE = /^[^\s@:]+@[^\s@:]+\.[^\s@:]+$/;
+
+/** Every problem in the configuration, each as "where: what". Empty when it is valid. */
+export function validateStackConfig(c: StackConfig, hasSshKey: boolean): string[] {
+    const problems: string[] = [];
+    if (!AUTHS.includes(c.auth)) problems.push(`auth: must be one of ${AUTHS.join(", ")}, got ${JSON.stringify(c.auth)}`);
+    if (c.auth === "basic") {
+        if (!c.email || !EMAIL_RE.test(c.email)) problems.push(`email: ${c.email ? JSON.stringify(c.email) + " is not an email address" : "required with auth basic"}`);
+        if (!c.hasPat) problems.push("pat: required with auth basic (pulumi config set --secret pat)");
+    }
+    if (c.auth === "bearer-env" && !c.bearerTokenEnvVar) problems.push("bearerTokenEnvVar: required with auth bearer-env");
+    if (c.auth === "env-headers" && !c.envHttpHeaders) problems.push("envHttpHeaders: required with auth env-headers");
+    if (!/^https:\/\//.test(c.url)) problems.push(`url: must be an https URL, got ${JSON.stringify(c.url)}`);
+    // The entry's own rules (name, URL, timeouts, env var names), with field names as the user wrote them.
+    const rename: Record<string, string> = { name: "serverName", startup_timeout_sec: "startupTimeoutSec", tool_timeout_sec: "toolTimeoutSec", bearer_token_env_var: "bearerTokenEnvVar", env_http_headers: "envHttpHeaders" };
+    const entryProblems = validateEntry(c.serverName, {
+        url: c.url,
+        startup_timeout_sec: c.startupTimeoutSec,
+        tool_timeout_sec: c.toolTimeoutSec,
+        bearer_token_env_var: c.auth === "bearer-env" ? c.bearerTokenEnvVar : undefined,
+        env_http_headers: c.auth === "env-headers" ? c.envHttpHeaders : undefined,
+    });
+    for (const p of entryProblems) {
+        const field = p.split(/[:.]/)[0];
+        if (field === "url") continue; // reported above
+        problems.push(p.replace(field, rename[field] ?? field));
+    }
+    if (!/^(latest|\d+\.\d+\.\d+(-[\w.]+)?)$/.test(c.codexVersion)) problems.push(`codexVersion: must be a version such as 0.169.0, or latest; got ${JSON.stringify(c.codexVersion)}`);
+
+    const seen = new Map<string, string>();
+    c.targets.forEach((t, i) => {
+        const where = `targets[${i}]${t && t.name ? ` (${t.name})` : ""}`;
+        if (!t || typeof t !== "object") return problems.push(`${where}: must be an object`);
+        if (!t.name || !/^[A-Za-z0-9_.-]+$/.test(t.name)) problems.push(`${where}.name: required, letters, digits, '.', '-' or '_'`);
+        else if (seen.has(t.name)) problems.push(`${where}.name: ${t.name} is also the name of ${seen.get(t.name)}`);
+        if (!KINDS.includes(t.kind)) return problems.push(`${where}.kind: must be one of ${KINDS.join(", ")}, got ${JSON.stringify(t.kind)}`);
+        const key = identityKey(t);
+        const twin = [...seen.entries()].find(([, k]) => k === key);
+        if (twin) problems.push(`${where}: the same target as ${twin[0]} (${key})`);
+        if (t.name) seen.set(t.name, key);
+        if (t.kind === "ssh") {
+            if (!t.host) problems.push(`${where}.host: required for ssh`);
+            if (!t.user) problems.push(`${where}.user: required for ssh`);
+            if (t.port !== undefined && !(Number.isInteger(t.port) && t.port > 0 && t.port < 65536)) problems.push(`${where}.port: must be 1-65535`);
+            if (!t.privateKeyPath && !t.agent && !hasSshKey) problems.push(`${where}: needs privateKeyPath, agent: true, or the stack secret sshPrivateKey`);
+            if (t.proxy && (!t.proxy.host || !t.proxy.user)) problems.push(`${where}.proxy: host and user are required`);
+        }
+        if ((t.kind === "docker" || t.kind === "podman") && !t.container) problems.push(`${where}.container: required for ${t.kind}`);
+        if (t.kind === "exec" && !(Array.isArray(t.prefix) && t.prefix.length && t.prefix.every((p) => typeof p === "string"))) problems.push(`${where}.prefix: required for exec, a list of strings such as ["kubectl", "exec", "-i", "pod", "--"]`);
+        if (t.codexHome !== undefined && !t.codexHome.startsWith("/")) problems.push(`${where}.codexHome: must be an absolute path`);
+    });
+    return problems;
+}
+
+function identityKey(t: TargetConfig): string {
+    const where = t.kind === "ssh" ? `${t.user}@${t.host}:${t.port ?? 22}` : t.kind === "local" ? "local" : t.kind === "exec" ? (t.prefix ?? []).join(" ") : `${t.kind} ${t.container}`;
+    return `${where} ${t.codexHome ?? "~/.codex"}`;
+}
+
+/** A target as the components take it; keys are filled in by the caller (they are secrets). */
+export function toTarget(t: TargetConfig, keys: { key?: string; proxyKey?: string }): Target {
+    const base = { codexHome: t.codexHome, owner: t.owner };
+    switch (t.kind) {
+        case "local":
+            return { kind: "local", ...base };
+        case "docker":
+        case "podman":
+            return { kind: "exec", preset: t.kind, container: t.container, user: t.user, ...base };
+        case "exec":
+            return { kind: "exec", prefix: t.prefix, ...base };
+        case "ssh": {
+            const p = t.proxy;
+            const proxy: SshHop | undefined = p && { host: p.host, port: p.port, user: p.user, agent: p.agent, hostKey: p.hostKey, privateKey: keys.proxyKey };
+            return { kind: "ssh", host: t.host!, port: t.port, user: t.user!, privateKey: keys.key, agent: t.agent, hostKey: t.hostKey, proxy, ...base };
+        }
+    }
+}

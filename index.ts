@@ -1,0 +1,67 @@
+// The fleet program: reads the stack configuration, validates all of it, and keeps Codex and the
+// Connect AI entry on every target. With no targets configured it provisions this machine.
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import { ConnectAiAuth, ConnectAiCodex, DEFAULT_CODEX_VERSION, CONNECT_AI_NAME, CONNECT_AI_URL } from "./components";
+import { StackConfig, TargetConfig, toTarget, validateStackConfig } from "./components/stack-config";
+
+const config = new pulumi.Config();
+// Pulumi.yaml gives every optional key an empty default: read "" (and 0, {}) as "not set".
+const str = (key: string) => config.get(key) || undefined;
+const pat = config.getSecret("pat");
+const sshKey = config.getSecret("sshPrivateKey");
+const settings: StackConfig = {
+    targets: config.getObject<TargetConfig[]>("targets") ?? [{ name: "local", kind: "local" }],
+    auth: (config.get("auth") as ConnectAiAuth) ?? "oauth",
+    email: str("email"),
+    hasPat: pat !== undefined,
+    bearerTokenEnvVar: str("bearerTokenEnvVar"),
+    envHttpHeaders: Object.keys(config.getObject<object>("envHttpHeaders") ?? {}).length ? config.getObject<Record<string, string>>("envHttpHeaders") : undefined,
+    serverName: str("serverName") ?? CONNECT_AI_NAME,
+    url: str("url") ?? CONNECT_AI_URL,
+    startupTimeoutSec: config.getNumber("startupTimeoutSec") ?? 30,
+    toolTimeoutSec: config.getNumber("toolTimeoutSec") || undefined,
+    codexVersion: str("codexVersion") ?? DEFAULT_CODEX_VERSION,
+    uninstallCodexOnDestroy: config.getBoolean("uninstallCodexOnDestroy") ?? false,
+};
+
+const problems = validateStackConfig(settings, sshKey !== undefined);
+if (problems.length) {
+    throw new pulumi.RunError(`the stack configuration has ${problems.length} problem(s); nothing was changed:\n  - ${problems.join("\n  - ")}`);
+}
+
+const readKey = (file: string | undefined) => (file ? pulumi.secret(fs.readFileSync(file, "utf8")) : undefined);
+
+const results: Record<string, pulumi.Output<unknown>> = {};
+for (const t of settings.targets) {
+    const target = pulumi
+        .all([readKey(t.privateKeyPath) ?? sshKey, readKey(t.proxy?.privateKeyPath) ?? sshKey])
+        .apply(([key, proxyKey]) => toTarget(t, { key: t.agent ? undefined : key, proxyKey: t.proxy?.agent ? undefined : proxyKey }));
+    const codex = new ConnectAiCodex(t.name, {
+        target,
+        auth: settings.auth,
+        email: settings.email,
+        pat,
+        bearerTokenEnvVar: settings.bearerTokenEnvVar,
+        envHttpHeaders: settings.envHttpHeaders,
+        serverName: settings.serverName,
+        url: settings.url,
+        startupTimeoutSec: settings.startupTimeoutSec,
+        toolTimeoutSec: settings.toolTimeoutSec,
+        codex: { version: settings.codexVersion, uninstallOnDestroy: settings.uninstallCodexOnDestroy },
+    });
+    results[t.name] = pulumi.unsecret(
+        pulumi.all([codex.configPath, codex.codexVersion, codex.codexPath, codex.drift, codex.repaired, codex.loginCommand]).apply(
+            ([configPath, codexVersion, codexPath, drift, repaired, loginCommand]) => ({
+                configPath,
+                codex: codexVersion ? `${codexVersion} at ${codexPath}` : "not installed",
+                driftFoundByThisRun: drift,
+                repairedByLastUpdate: repaired,
+                ...(loginCommand ? { next: `run once on the target: ${loginCommand}` } : {}),
+            }),
+        ),
+    );
+}
+
+export const targets = results;
+export const auth = settings.auth;
