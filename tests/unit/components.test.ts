@@ -1,0 +1,93 @@
+// The components' resource graph, secret markings and validation, with Pulumi's mocks. The
+// read-only probe still runs the real runner against a temporary CODEX_HOME on this machine.
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+interface Registered {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+}
+const registered: Registered[] = [];
+
+pulumi.runtime.setMocks(
+    {
+        newResource: (args) => {
+            registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+            const state = args.type.includes("TargetState") ? { ...args.inputs, report: { configPath: "/x/config.toml", repaired: [] } } : args.inputs;
+            return { id: `${args.name}-id`, state };
+        },
+        call: () => ({}),
+    },
+    "codex-connect",
+    "test",
+    true, // preview
+);
+
+import { CodexCli, CodexMcpServer, ConnectAiCodex } from "../../components";
+
+const PAT = "PAT-mock-test-91c2";
+const b64 = Buffer.from(`ada@example.com:${PAT}`).toString("base64");
+const home = fs.mkdtempSync(path.join(os.tmpdir(), "mock-codex-home-"));
+afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+
+// How the engine marks a secret value on the wire.
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+const isSecret = (o: pulumi.Output<unknown>) => (o as unknown as { isSecret: Promise<boolean> }).isSecret;
+
+describe("ConnectAiCodex", () => {
+    test("basic auth: one dynamic resource under two components; header only inside secrets", async () => {
+        registered.length = 0;
+        const c = new ConnectAiCodex("dev1", { target: { kind: "local", codexHome: home }, auth: "basic", email: "ada@example.com", pat: pulumi.secret(PAT) });
+        await value(c.configPath);
+        const types = registered.map((r) => `${r.type}::${r.name}`);
+        expect(types).toEqual(
+            expect.arrayContaining([
+                "codex-connect:index:ConnectAiCodex::dev1",
+                "codex-connect:index:CodexMcpServer::dev1",
+                "pulumi-nodejs:dynamic/codex-connect:TargetState::dev1",
+            ]),
+        );
+        expect(registered.filter((r) => r.type.includes("TargetState"))).toHaveLength(1);
+        // Components are registered with no arguments: nothing of the PAT reaches their state.
+        for (const r of registered.filter((r) => r.type.startsWith("codex-connect:index:"))) expect(r.inputs).toEqual({});
+        // The header travels only inside secret values; outside them, nothing holds the PAT.
+        const state = registered.find((r) => r.type.includes("TargetState"))!;
+        expect(state.inputs.desired).toHaveProperty([SECRET_SIG], SECRET_VALUE);
+        expect(state.inputs.target).toHaveProperty([SECRET_SIG], SECRET_VALUE);
+        expect(JSON.stringify(state.inputs.desired)).toContain(b64); // the witness: it is there, inside
+        const outsideSecrets = JSON.stringify(registered, (_k, v) => (v && v[SECRET_SIG] === SECRET_VALUE ? "[secret]" : v));
+        expect(outsideSecrets).not.toContain(PAT);
+        expect(outsideSecrets).not.toContain(b64);
+        expect(await isSecret(c.configPath)).toBe(false);
+        expect(await value(c.loginCommand)).toBeUndefined();
+    });
+
+    test("oauth (the default): no header, and the login command as an output", async () => {
+        registered.length = 0;
+        const c = new ConnectAiCodex("dev2", { target: { kind: "local", codexHome: home } });
+        expect(await value(c.loginCommand)).toBe("codex mcp login connectai");
+        expect(await value(c.drift)).toEqual(expect.arrayContaining(["file-missing"]));
+    });
+
+    test("missing credentials are errors that name the component and field", () => {
+        expect(() => new ConnectAiCodex("dev3", { target: { kind: "local" }, auth: "basic", email: "ada@example.com" })).toThrow(/dev3: auth "basic" needs email and pat/);
+        expect(() => new ConnectAiCodex("dev4", { target: { kind: "local" }, auth: "bearer-env" })).toThrow(/dev4: .*bearerTokenEnvVar/);
+    });
+});
+
+describe("CodexMcpServer and CodexCli", () => {
+    test("any server, and Codex alone: each one dynamic resource", async () => {
+        registered.length = 0;
+        const s = new CodexMcpServer("other", { target: { kind: "local", codexHome: home }, name: "docs", url: "https://docs.example/mcp", bearerTokenEnvVar: "DOCS_TOKEN" });
+        const cli = new CodexCli("cli", { target: { kind: "local", codexHome: home }, version: "0.169.0" });
+        await Promise.all([value(s.configPath), value(cli.codexVersion)]);
+        expect(registered.map((r) => r.type).filter((t) => t.includes("TargetState"))).toHaveLength(2);
+        expect(registered.find((r) => r.type === "codex-connect:index:CodexCli")).toBeDefined();
+    });
+});
