@@ -1,0 +1,170 @@
+// The fleet program (index.ts) with the real engine, through the Automation API: a local target
+// and an exec target (another account via runuser), basic auth with a recognisable PAT.
+// Up, a clean preview, drift on one target found and repaired, the secret scanned for everywhere,
+// bad config refused before anything runs, destroy.
+import { exec } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { codexBinDir, codexMcpGet } from "../helpers/codex";
+import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
+import { createUser, isRoot, TestUser } from "../helpers/users";
+
+const PAT = "PAT-program-e2e-c0ffee42";
+const EMAIL = "ada@example.com";
+const b64 = Buffer.from(`${EMAIL}:${PAT}`).toString("base64");
+const header = `Basic ${b64}`;
+const secrets = [PAT, b64, header];
+
+const suite = isRoot() ? describe : describe.skip;
+
+suite("the fleet program with the real engine", () => {
+    let user: TestUser;
+    let stack: Stack;
+    let localHome: string;
+    let sandbox: ReturnType<typeof pulumiSandbox>;
+    const printed: string[] = [];
+    const processTable: string[] = [];
+    let sampler: NodeJS.Timeout | undefined;
+
+    const mine = '# my settings\nmodel = "o3"\n\n[mcp_servers.docs]\nurl = "https://docs.example/mcp" # keep me\n';
+    const userConfig = () => path.join(user.home, ".codex", "config.toml");
+    const localConfig = () => path.join(localHome, "config.toml");
+    const onOutput = (s: string) => printed.push(s);
+
+    function sampleProcesses() {
+        sampler = setInterval(() => exec("ps -eww -o args=", { maxBuffer: 16 << 20 }, (_e, out) => processTable.push(out)), 100);
+    }
+
+    beforeAll(async () => {
+        codexBinDir();
+        user = createUser("cxp");
+        fs.mkdirSync(path.join(user.home, ".codex"), { mode: 0o700 });
+        fs.writeFileSync(userConfig(), mine, { mode: 0o644 });
+        fs.chownSync(path.join(user.home, ".codex"), user.uid, user.gid);
+        fs.chownSync(userConfig(), user.uid, user.gid);
+        localHome = fs.mkdtempSync(path.join(os.homedir(), ".program-e2e-"));
+
+        sandbox = pulumiSandbox("program-e2e-");
+        const pulumiCommand = await PulumiCommand.get({ root: path.dirname(toolchainBin()) });
+        const ws = await LocalWorkspace.create({
+            workDir: projectRoot,
+            pulumiCommand,
+            pulumiHome: sandbox.env.PULUMI_HOME,
+            envVars: { ...(sandbox.env as Record<string, string>), PATH: `${toolchainBin()}:${codexBinDir()}:${process.env.PATH}` },
+        });
+        stack = await Stack.create(`e2e${process.pid}`, ws);
+        await stack.setAllConfig({
+            auth: { value: "basic" },
+            email: { value: EMAIL },
+            pat: { value: PAT, secret: true },
+        });
+        // The targets list, set by path as a user would with `pulumi config set --path`.
+        await ws.setAllConfig(stack.name, {
+            "targets[0].name": { value: "local" },
+            "targets[0].kind": { value: "local" },
+            "targets[0].codexHome": { value: localHome },
+            "targets[1].name": { value: "other-user" },
+            "targets[1].kind": { value: "exec" },
+            ...Object.fromEntries(["runuser", "-u", user.name, "--", "env", `HOME=${user.home}`, ...caEnv()].map((a, i) => [`targets[1].prefix[${i}]`, { value: a }])),
+        }, true);
+    });
+
+    afterAll(async () => {
+        if (sampler) clearInterval(sampler);
+        try {
+            await stack?.workspace.removeStack(stack.name, { force: true });
+        } catch {
+            // already gone
+        }
+        fs.rmSync(path.join(projectRoot, `Pulumi.${stack?.name}.yaml`), { force: true });
+        fs.rmSync(localHome, { recursive: true, force: true });
+        user?.remove();
+    });
+
+    test("up converges both targets; Codex reads the entry on each", async () => {
+        sampleProcesses();
+        const up = await stack.up({ onOutput });
+        expect(up.summary.result).toBe("succeeded");
+        expect(codexMcpGet(localHome, "connectai", { Authorization: header })).toMatchObject({ transport: { url: "https://mcp.cloud.cdata.com/mcp", http_headers: { Authorization: "<as expected>" } }, startup_timeout_sec: 30 });
+        // The other account's file: its own settings first, byte for byte, then the entry.
+        const text = fs.readFileSync(userConfig(), "utf8");
+        expect(text.startsWith(mine)).toBe(true);
+        expect(fs.statSync(userConfig()).mode & 0o777).toBe(0o600);
+        expect(fs.statSync(userConfig()).uid).toBe(user.uid);
+        const targets = up.outputs.targets.value as Record<string, { configPath: string; codex: string }>;
+        expect(targets.local.configPath).toBe(localConfig());
+        expect(targets["other-user"].configPath).toBe(userConfig());
+        expect(targets["other-user"].codex).toMatch(/^0\.169\.0 at /);
+    });
+
+    test("a second preview expects no changes", async () => {
+        const preview = await stack.preview({ expectNoChanges: true, onOutput });
+        expect(preview.changeSummary.update ?? 0).toBe(0);
+    });
+
+    test("the user adding a server and comments is not drift", async () => {
+        fs.appendFileSync(userConfig(), '\n# added later\n[mcp_servers.more]\nurl = "https://more.example/"\n');
+        await stack.preview({ expectNoChanges: true, onOutput });
+    });
+
+    test("drift on one target: preview names it and plans one update; up repairs; no flapping", async () => {
+        fs.writeFileSync(userConfig(), fs.readFileSync(userConfig(), "utf8").replace("startup_timeout_sec = 30", "startup_timeout_sec = 10"));
+        fs.chmodSync(userConfig(), 0o644);
+        const before = printed.length;
+        const preview = await stack.preview({ onOutput });
+        expect(preview.changeSummary.update).toBe(1);
+        const said = printed.slice(before).join("");
+        expect(said).toMatch(/exec runuser -u \w+ .*: drifted: file-mode, entry\.startup_timeout_sec/);
+        expect(said).not.toMatch(/local .*: drifted/);
+        const up = await stack.up({ onOutput });
+        expect(up.summary.resourceChanges?.update).toBe(1);
+        expect((up.outputs.targets.value as Record<string, { repairedByLastUpdate: string[] }>)["other-user"].repairedByLastUpdate).toEqual(["file-mode", "entry.startup_timeout_sec"]);
+        expect(fs.statSync(userConfig()).mode & 0o777).toBe(0o600);
+        await stack.preview({ expectNoChanges: true, onOutput });
+    });
+
+    test("the secret appears nowhere in plain text: state, engine output, backups, process table", async () => {
+        if (sampler) clearInterval(sampler);
+        sampler = undefined;
+        const haystacks: Array<[string, string]> = [
+            ["engine output", printed.join("")],
+            ["process table", processTable.join("")],
+        ];
+        const files = (dir: string): string[] =>
+            fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)]));
+        for (const f of files(path.join(sandbox.dir, "state"))) haystacks.push([f, fs.readFileSync(f, "utf8")]);
+        for (const f of [`${userConfig()}.bak`, path.join(projectRoot, `Pulumi.${stack.name}.yaml`)]) haystacks.push([f, fs.readFileSync(f, "utf8")]);
+        // The witnesses: the scan did see the state (our resources are in it) and the process table.
+        expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("codex-connect:TargetState"))).toBe(true);
+        expect(processTable.length).toBeGreaterThan(10);
+        const leaks = haystacks.filter(([, h]) => secrets.some((s) => h.includes(s))).map(([n]) => n);
+        expect(leaks).toEqual([]);
+    });
+
+    test("bad config fails before anything runs, listing every problem", async () => {
+        await stack.setConfig("startupTimeoutSec", { value: "0" });
+        await stack.setConfig("url", { value: "http://insecure.example/" });
+        await expect(stack.preview({ onOutput })).rejects.toThrow(/2 problem\(s\)[\s\S]*url: must be an https URL[\s\S]*startupTimeoutSec/);
+        await stack.setConfig("startupTimeoutSec", { value: "30" });
+        await stack.setConfig("url", { value: "https://mcp.cloud.cdata.com/mcp" });
+    });
+
+    test("destroy removes the entries and keeps the rest of each file", async () => {
+        const withOthers = fs.readFileSync(userConfig(), "utf8");
+        const destroy = await stack.destroy({ onOutput });
+        expect(destroy.summary.result).toBe("succeeded");
+        const after = fs.readFileSync(userConfig(), "utf8");
+        expect(after).not.toContain("[mcp_servers.connectai]");
+        expect(after).toBe(withOthers.replace(/\n\[mcp_servers\.connectai\][^[]*?(?=\n#|\n\[|$)/, ""));
+        expect(after.startsWith(mine)).toBe(true);
+        expect(after).toContain("[mcp_servers.more]");
+        expect(fs.readFileSync(localConfig(), "utf8")).toBe("");
+    });
+});
+
+/** The machine's CA settings, which a login on it would have (the registry is reached through them). */
+function caEnv(): string[] {
+    return ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR"].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
+}
