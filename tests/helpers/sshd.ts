@@ -1,0 +1,92 @@
+// Real OpenSSH servers on 127.0.0.1 for tests: one sshd per host, logging into one local account,
+// with generated host and client keys. Stopped and removed by stop(), even after a failure.
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { TestUser } from "./users";
+
+export interface SshHost {
+    port: number;
+    /** The host's public key line, for the target's hostKey. */
+    hostKey: string;
+    /** The client's private key (OpenSSH format). */
+    clientKey: string;
+    dir: string;
+    log: () => string;
+    stop(): void;
+}
+
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const s = net.createServer();
+        s.listen(0, "127.0.0.1", () => {
+            const port = (s.address() as net.AddressInfo).port;
+            s.close(() => resolve(port));
+        });
+        s.on("error", reject);
+    });
+}
+
+function keygen(file: string): void {
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", file]);
+}
+
+async function waitForPort(port: number, ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    for (;;) {
+        const ok = await new Promise<boolean>((resolve) => {
+            const c = net.connect(port, "127.0.0.1", () => {
+                c.destroy();
+                resolve(true);
+            });
+            c.on("error", () => resolve(false));
+        });
+        if (ok) return;
+        if (Date.now() > end) throw new Error(`sshd did not listen on ${port}`);
+        await new Promise((r) => setTimeout(r, 50));
+    }
+}
+
+export async function startSshHost(user: TestUser): Promise<SshHost> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sshd-${user.name}-`));
+    fs.chmodSync(dir, 0o755); // sshd reads authorized_keys as the account logging in
+    keygen(path.join(dir, "host"));
+    keygen(path.join(dir, "client"));
+    fs.writeFileSync(path.join(dir, "authorized_keys"), fs.readFileSync(path.join(dir, "client.pub")), { mode: 0o644 });
+    // sshd refuses accounts whose password is locked ("!") when PAM is off: make it "no password".
+    execFileSync("usermod", ["-p", "*", user.name]);
+    fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+    const port = await freePort();
+    const config = [
+        `Port ${port}`,
+        "ListenAddress 127.0.0.1",
+        `HostKey ${path.join(dir, "host")}`,
+        `PidFile ${path.join(dir, "sshd.pid")}`,
+        `AuthorizedKeysFile ${path.join(dir, "authorized_keys")}`,
+        `AllowUsers ${user.name}`,
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "PubkeyAuthentication yes",
+        "UsePAM no",
+        "StrictModes no",
+        "PermitRootLogin no",
+        "LogLevel VERBOSE",
+    ].join("\n");
+    fs.writeFileSync(path.join(dir, "sshd_config"), config + "\n");
+    const logFile = path.join(dir, "sshd.log");
+    const proc: ChildProcess = spawn("/usr/sbin/sshd", ["-D", "-f", path.join(dir, "sshd_config"), "-E", logFile], { stdio: "ignore" });
+    await waitForPort(port, 10_000);
+    return {
+        port,
+        hostKey: fs.readFileSync(path.join(dir, "host.pub"), "utf8").trim(),
+        clientKey: fs.readFileSync(path.join(dir, "client"), "utf8"),
+        dir,
+        log: () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : ""),
+        stop() {
+            proc.kill("SIGTERM");
+            fs.rmSync(dir, { recursive: true, force: true });
+        },
+    };
+}
