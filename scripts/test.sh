@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# npm test: installs the npm packages when they are missing, then runs every jest suite in band
+# (the end-to-end suites share the machine's accounts, ports and caches). Extra arguments go to jest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x node_modules/.bin/jest ] || npm ci --ignore-scripts --no-audit --no-fund >&2
+exec node_modules/.bin/jest --runInBand "$@"
