@@ -87,18 +87,25 @@ function codexDesired(codex: CodexArgs | undefined): pulumi.Output<Desired["code
     return pulumi.output({ version: codex?.version ?? DEFAULT_CODEX_VERSION, uninstall: codex?.uninstallOnDestroy ?? false });
 }
 
-/** Codex installed on a target at a pinned version (or latest), Node 18+ checked. */
-export class CodexCli extends pulumi.ComponentResource implements Omit<TargetOutputs, "configPath"> {
-    readonly codexVersion: pulumi.Output<string | undefined>;
-    readonly codexPath: pulumi.Output<string | undefined>;
-    readonly repaired: pulumi.Output<string[]>;
-    readonly drift: pulumi.Output<string[]>;
+/** A component whose outputs are those of one target's state. Arguments never go to super(): they would be stored in the state, header included. */
+abstract class TargetComponent extends pulumi.ComponentResource implements TargetOutputs {
+    declare readonly configPath: pulumi.Output<string>;
+    declare readonly codexVersion: pulumi.Output<string | undefined>;
+    declare readonly codexPath: pulumi.Output<string | undefined>;
+    declare readonly repaired: pulumi.Output<string[]>;
+    declare readonly drift: pulumi.Output<string[]>;
 
+    protected adopt(out: TargetOutputs, extra: Record<string, pulumi.Output<unknown>> = {}): void {
+        Object.assign(this, out, extra);
+        this.registerOutputs({ ...out, ...extra });
+    }
+}
+
+/** Codex installed on a target at a pinned version (or latest), Node 18+ checked. */
+export class CodexCli extends TargetComponent {
     constructor(name: string, args: { target: pulumi.Input<Target> } & CodexArgs, opts?: pulumi.ComponentResourceOptions) {
         super("codex-connect:index:CodexCli", name, {}, opts);
-        const out = targetState(this, `${name}-codex`, args.target, codexDesired(args).apply((codex) => ({ codex })));
-        ({ codexVersion: this.codexVersion, codexPath: this.codexPath, repaired: this.repaired, drift: this.drift } = out);
-        this.registerOutputs({ codexVersion: this.codexVersion, codexPath: this.codexPath, drift: this.drift });
+        this.adopt(targetState(this, `${name}-codex`, args.target, codexDesired(args).apply((codex) => ({ codex }))));
     }
 }
 
@@ -123,15 +130,8 @@ export interface CodexMcpServerArgs {
 }
 
 /** One [mcp_servers.NAME] entry on a target, for any streamable HTTP MCP server. */
-export class CodexMcpServer extends pulumi.ComponentResource implements TargetOutputs {
-    readonly configPath: pulumi.Output<string>;
-    readonly codexVersion: pulumi.Output<string | undefined>;
-    readonly codexPath: pulumi.Output<string | undefined>;
-    readonly repaired: pulumi.Output<string[]>;
-    readonly drift: pulumi.Output<string[]>;
-
+export class CodexMcpServer extends TargetComponent {
     constructor(name: string, args: CodexMcpServerArgs, opts?: pulumi.ComponentResourceOptions) {
-        // Arguments are not passed to super(): they would be stored in the state, header included.
         super("codex-connect:index:CodexMcpServer", name, {}, opts);
         const desired = pulumi
             .output({
@@ -156,9 +156,7 @@ export class CodexMcpServer extends pulumi.ComponentResource implements TargetOu
                 if (envHeaders && Object.keys(envHeaders).length) entry.env_http_headers = envHeaders as Record<string, string>;
                 return { name: serverName, entry, codex, verify };
             });
-        const out = targetState(this, name, args.target, desired);
-        ({ configPath: this.configPath, codexVersion: this.codexVersion, codexPath: this.codexPath, repaired: this.repaired, drift: this.drift } = out);
-        this.registerOutputs({ configPath: this.configPath, codexVersion: this.codexVersion, drift: this.drift });
+        this.adopt(targetState(this, name, args.target, desired));
     }
 }
 
@@ -184,14 +182,9 @@ export interface ConnectAiCodexArgs {
 }
 
 /** Codex plus a CData Connect AI entry, with Connect AI's defaults and its authentication modes. */
-export class ConnectAiCodex extends pulumi.ComponentResource implements TargetOutputs {
-    readonly configPath: pulumi.Output<string>;
-    readonly codexVersion: pulumi.Output<string | undefined>;
-    readonly codexPath: pulumi.Output<string | undefined>;
-    readonly repaired: pulumi.Output<string[]>;
-    readonly drift: pulumi.Output<string[]>;
+export class ConnectAiCodex extends TargetComponent {
     /** The one command a person runs in OAuth mode; undefined in the other modes. */
-    readonly loginCommand: pulumi.Output<string | undefined>;
+    declare readonly loginCommand: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: ConnectAiCodexArgs, opts?: pulumi.ComponentResourceOptions) {
         super("codex-connect:index:ConnectAiCodex", name, {}, opts);
@@ -221,8 +214,8 @@ export class ConnectAiCodex extends pulumi.ComponentResource implements TargetOu
             },
             { parent: this },
         );
-        ({ configPath: this.configPath, codexVersion: this.codexVersion, codexPath: this.codexPath, repaired: this.repaired, drift: this.drift } = server);
-        this.loginCommand = auth === "oauth" ? pulumi.interpolate`codex mcp login ${serverName}` : pulumi.output(undefined);
-        this.registerOutputs({ configPath: this.configPath, codexVersion: this.codexVersion, drift: this.drift, loginCommand: this.loginCommand });
+        const { configPath, codexVersion, codexPath, repaired, drift } = server;
+        const loginCommand = auth === "oauth" ? pulumi.interpolate`codex mcp login ${serverName}` : pulumi.output(undefined);
+        this.adopt({ configPath, codexVersion, codexPath, repaired, drift }, { loginCommand });
     }
 }

@@ -68,6 +68,9 @@ suite("runner as another user", () => {
     });
 
     test("fresh machine: Codex installed in the user's prefix, entry written, verified by Codex", () => {
+        // The precondition, stated: no codex this account could already find (a global install would be used as is).
+        const found = spawnSync("/bin/sh", ["-c", "command -v codex"], { uid: user.uid, gid: user.gid, env: { PATH: `${nodeDir}:/usr/local/bin:/usr/bin:/bin` }, encoding: "utf8" });
+        expect({ codexAlreadyOnPath: found.stdout.trim() }).toEqual({ codexAlreadyOnPath: "" });
         const r = ensure();
         expect(r.error).toBeUndefined();
         expect(r).toMatchObject({ ok: true, changed: true, user: user.name, codexHome, drift: ["file-missing", "codex-missing"] });
