@@ -59,8 +59,18 @@ export interface Output {
 
 const DEFAULT_TIMEOUT_MS = 20 * 60_000; // a first Codex install downloads ~100 MB
 
-/** Variables a local run may inherit: what finds programs and reaches the registry, nothing of Pulumi's. */
-const LOCAL_ENV = ["HOME", "USER", "LOGNAME", "PATH", "SHELL", "LANG", "LC_ALL", "TMPDIR", "CODEX_HOME", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "npm_config_cache", "npm_config_registry", "npm_config_cafile"];
+/**
+ * Variables a local run may inherit: what finds programs and reaches the registry, nothing of
+ * Pulumi's (PULUMI_CONFIG_PASSPHRASE stays behind) and none of the npm_config_* that `npm run`
+ * exports to its scripts (a cache path of the account running Pulumi breaks npm for another one).
+ */
+const LOCAL_ENV = ["HOME", "USER", "LOGNAME", "PATH", "SHELL", "LANG", "LC_ALL", "TMPDIR", "CODEX_HOME", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
+/** An exec prefix also needs what its client reads: docker, podman, kubectl. */
+const EXEC_ENV = [...LOCAL_ENV, "DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_CONTEXT", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY", "CONTAINER_HOST", "CONTAINER_CONNECTION", "XDG_RUNTIME_DIR", "KUBECONFIG"];
+
+function pick(keys: string[]): NodeJS.ProcessEnv {
+    return Object.fromEntries(keys.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
+}
 
 export function execArgv(t: Extract<Target, { kind: "exec" }>): string[] {
     if (t.preset) {
@@ -74,13 +84,11 @@ export function execArgv(t: Extract<Target, { kind: "exec" }>): string[] {
 /** Runs the launcher on the target with `input` on standard input. */
 export function runLauncher(t: Target, input: Buffer, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Output> {
     switch (t.kind) {
-        case "local": {
-            const env = Object.fromEntries(LOCAL_ENV.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
-            return runProcess(describeTarget(t), "/bin/sh", ["-c", LAUNCHER], input, env, timeoutMs);
-        }
+        case "local":
+            return runProcess(describeTarget(t), "/bin/sh", ["-c", LAUNCHER], input, pick(LOCAL_ENV), timeoutMs);
         case "exec": {
             const [cmd, ...args] = execArgv(t);
-            return runProcess(describeTarget(t), cmd, [...args, "/bin/sh", "-c", LAUNCHER], input, process.env, timeoutMs);
+            return runProcess(describeTarget(t), cmd, [...args, "/bin/sh", "-c", LAUNCHER], input, pick(EXEC_ENV), timeoutMs);
         }
         case "ssh":
             return runSsh(t, input, timeoutMs);
