@@ -48,7 +48,7 @@ for (const t of settings.targets) {
         url: settings.url,
         startupTimeoutSec: settings.startupTimeoutSec,
         toolTimeoutSec: settings.toolTimeoutSec,
-        codex: { version: settings.codexVersion, uninstallOnDestroy: settings.uninstallCodexOnDestroy },
+        codex: { version: settings.codexVersion, uninstallOnDestroy: t.uninstallCodexOnDestroy ?? settings.uninstallCodexOnDestroy },
     });
     results[t.name] = pulumi.unsecret(
         pulumi.all([codex.configPath, codex.codexVersion, codex.codexPath, codex.drift, codex.repaired, codex.loginCommand]).apply(

@@ -19,6 +19,8 @@ export interface TargetConfig {
     prefix?: string[];
     codexHome?: string;
     owner?: string;
+    /** Overrides the stack's uninstallCodexOnDestroy for this target. */
+    uninstallCodexOnDestroy?: boolean;
 }
 
 export interface StackConfig {
@@ -50,7 +52,10 @@ export function validateStackConfig(c: StackConfig, hasSshKey: boolean): string[
     }
     if (c.auth === "bearer-env" && !c.bearerTokenEnvVar) problems.push("bearerTokenEnvVar: required with auth bearer-env");
     if (c.auth === "env-headers" && !c.envHttpHeaders) problems.push("envHttpHeaders: required with auth env-headers");
-    if (!/^https:\/\//.test(c.url)) problems.push(`url: must be an https URL, got ${JSON.stringify(c.url)}`);
+    // https, or plain http to this machine's loopback (a local MCP server, a test double).
+    if (!/^https:\/\//.test(c.url) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(c.url)) {
+        problems.push(`url: must be an https URL (or http to 127.0.0.1/localhost), got ${JSON.stringify(c.url)}`);
+    }
     // The entry's own rules (name, URL, timeouts, env var names), with field names as the user wrote them.
     const rename: Record<string, string> = { name: "serverName", startup_timeout_sec: "startupTimeoutSec", tool_timeout_sec: "toolTimeoutSec", bearer_token_env_var: "bearerTokenEnvVar", env_http_headers: "envHttpHeaders" };
     const entryProblems = validateEntry(c.serverName, {

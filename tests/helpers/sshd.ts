@@ -15,7 +15,15 @@ export interface SshHost {
     clientKey: string;
     dir: string;
     log: () => string;
+    /** Stops sshd but keeps its keys and port: the host is "down" until up(). */
+    down(): void;
+    up(): Promise<void>;
     stop(): void;
+}
+
+export interface SshHostOptions {
+    /** Environment for every session (sshd's SetEnv), e.g. a PATH with an old node first. */
+    env?: Record<string, string>;
 }
 
 function freePort(): Promise<number> {
@@ -49,7 +57,7 @@ async function waitForPort(port: number, ms: number): Promise<void> {
     }
 }
 
-export async function startSshHost(user: TestUser): Promise<SshHost> {
+export async function startSshHost(user: TestUser, options: SshHostOptions = {}): Promise<SshHost> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sshd-${user.name}-`));
     fs.chmodSync(dir, 0o755); // sshd reads authorized_keys as the account logging in
     keygen(path.join(dir, "host"));
@@ -73,19 +81,31 @@ export async function startSshHost(user: TestUser): Promise<SshHost> {
         "StrictModes no",
         "PermitRootLogin no",
         "LogLevel VERBOSE",
+        ...Object.entries(options.env ?? {}).map(([k, v]) => `SetEnv ${k}=${v}`),
     ].join("\n");
     fs.writeFileSync(path.join(dir, "sshd_config"), config + "\n");
     const logFile = path.join(dir, "sshd.log");
-    const proc: ChildProcess = spawn("/usr/sbin/sshd", ["-D", "-f", path.join(dir, "sshd_config"), "-E", logFile], { stdio: "ignore" });
-    await waitForPort(port, 10_000);
+    let proc: ChildProcess | undefined;
+    const start = async () => {
+        proc = spawn("/usr/sbin/sshd", ["-D", "-f", path.join(dir, "sshd_config"), "-E", logFile], { stdio: "ignore" });
+        await waitForPort(port, 10_000);
+    };
+    const kill = () => {
+        proc?.kill("SIGTERM");
+        proc = undefined;
+        // Sessions already forked keep running; the listener is gone at once.
+    };
+    await start();
     return {
         port,
         hostKey: fs.readFileSync(path.join(dir, "host.pub"), "utf8").trim(),
         clientKey: fs.readFileSync(path.join(dir, "client"), "utf8"),
         dir,
         log: () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : ""),
+        down: kill,
+        up: start,
         stop() {
-            proc.kill("SIGTERM");
+            kill();
             fs.rmSync(dir, { recursive: true, force: true });
         },
     };
