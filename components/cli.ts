@@ -127,7 +127,7 @@ function summary(r: RunnerResult): string {
             if (f.status !== "ok") lines.push(`  ${field}: ${f.status} (have ${JSON.stringify(f.actual)}, want ${JSON.stringify(f.desired)})`);
         }
     } else lines.push(r.changed ? `changed${r.backup ? ` (previous file, without this entry: ${r.backup})` : ""}` : "already as desired: nothing written");
-    if (r.codex?.path) lines.push(`codex ${r.codex.version} at ${r.codex.path}${r.codex.onLoginPath ? "" : " (not on the login PATH)"}${r.codex.action && r.codex.action !== "none" ? `: ${r.codex.action}` : ""}`);
+    if (r.codex?.path) lines.push(`codex ${r.codex.version} at ${r.codex.path}${r.codex.onLoginPath === false ? " (not on the login PATH)" : ""}${r.codex.action && r.codex.action !== "none" ? `: ${r.codex.action}` : ""}`);
     if (r.verified) lines.push(r.verified.ok ? "verified with codex mcp get" : `verification failed: ${r.verified.problems.join("; ")}`);
     return lines.join("\n") + "\n";
 }

@@ -4,6 +4,7 @@
 import { buildSync } from "esbuild";
 import * as fs from "fs";
 import * as path from "path";
+import { gzipSync } from "zlib";
 import { MIN_NODE_MAJOR } from "./versions";
 
 const ENTRY = path.join(__dirname, "cli.ts");
@@ -38,13 +39,14 @@ export function writeRunner(file: string): void {
 }
 
 // The launcher's JavaScript: plain ES5, so that even a very old Node reports its own version
-// instead of a syntax error. It reads "<bytes of runner>\n<runner><request>" from stdin.
+// instead of a syntax error. It reads "<bytes of gzipped runner>\n<gzipped runner><request>" from
+// stdin (gzip: a third of the bytes on every SSH session; zlib is in every Node).
 const BOOTSTRAP = [
     'var v=process.versions.node;',
     `if(+v.split(".")[0]<${MIN_NODE_MAJOR}){process.stdout.write(JSON.stringify({ok:false,error:{code:"node-too-old",message:"Node.js "+v+" at "+(process.env.CODEX_MCP_NODE||process.execPath)+" is older than ${MIN_NODE_MAJOR}; Codex needs Node.js ${MIN_NODE_MAJOR} or later"}})+"\\n");process.exit(3)}`,
     "var c=[];process.stdin.on('data',function(d){c.push(d)});process.stdin.on('end',function(){",
     "var b=Buffer.concat(c),i=b.indexOf(10),n=+b.slice(0,i).toString(),M=require('module'),m=new M('codex-mcp-runner');",
-    "m._compile(b.slice(i+1,i+1+n).toString(),'codex-mcp-runner.js');m.exports.main(b.slice(i+1+n).toString())})",
+    "m._compile(require('zlib').gunzipSync(b.slice(i+1,i+1+n)).toString(),'codex-mcp-runner.js');m.exports.main(b.slice(i+1+n).toString())})",
 ].join("");
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -59,8 +61,10 @@ const SCRIPT = [
 /** The one command every transport runs on the target; the runner and request come on stdin. */
 export const LAUNCHER = `/bin/sh -c ${shq(SCRIPT)}`;
 
+let gzipped: Buffer | undefined;
+
 /** What the transport writes to the launcher's standard input. */
 export function launcherInput(requestJson: string): Buffer {
-    const src = Buffer.from(runnerSource());
-    return Buffer.concat([Buffer.from(`${src.length}\n`), src, Buffer.from(requestJson)]);
+    gzipped ??= gzipSync(runnerSource(), { level: 9 });
+    return Buffer.concat([Buffer.from(`${gzipped.length}\n`), gzipped, Buffer.from(requestJson)]);
 }

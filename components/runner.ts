@@ -221,11 +221,27 @@ function userPrefix(account: Account): string {
     return path.join(account.home, ".local");
 }
 
-function findCodex(account: Account): { path: string; version?: string } | undefined {
+/**
+ * The version npm installed, from the package.json beside the bin's target: no process started,
+ * which keeps a read-only probe to one short Node process per host.
+ */
+function packageVersion(bin: string): string | undefined {
+    try {
+        const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(fs.realpathSync(bin)), "..", "package.json"), "utf8"));
+        return pkg.name === CODEX_PACKAGE && typeof pkg.version === "string" ? pkg.version : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** `quick` (probes): the version from package.json when it can be read, else from `codex --version`. */
+function findCodex(account: Account, quick = false): { path: string; version?: string } | undefined {
     const dirs = [...(process.env.PATH ?? "").split(":"), path.join(userPrefix(account), "bin")];
     for (const d of dirs) {
         const p = path.join(d, "codex");
         if (!d || !fs.existsSync(p)) continue;
+        const known = quick ? packageVersion(p) : undefined;
+        if (known) return { path: p, version: known };
         const r = run(p, ["--version"], { timeout: 30_000 });
         const m = /(\d+\.\d+\.\d+[^\s]*)/.exec(r.stdout);
         return { path: p, version: m?.[1] };
@@ -233,14 +249,14 @@ function findCodex(account: Account): { path: string; version?: string } | undef
     return undefined;
 }
 
-function codexState(account: Account, owner: OwnerRecord): CodexState {
-    const found = findCodex(account);
+/** Where Codex is and at which version; a probe (quick) skips the login shell that tells onLoginPath. */
+function codexState(account: Account, owner: OwnerRecord, quick = false): CodexState {
+    const found = findCodex(account, quick);
     if (!found) return { installedByUs: owner.codex?.installedByUs ?? false };
-    const login = loginPath(account);
     return {
         path: found.path,
         version: found.version,
-        onLoginPath: login.includes(path.dirname(found.path)),
+        onLoginPath: quick ? undefined : loginPath(account).includes(path.dirname(found.path)),
         installedByUs: owner.codex?.installedByUs ?? false,
     };
 }
@@ -423,7 +439,7 @@ export function handle(req: RunnerRequest): RunnerResult {
     }
     const wantCodex = req.codex?.version;
     if (wantCodex && req.op !== "remove") {
-        const cs = codexState(account, owner);
+        const cs = codexState(account, owner, true); // ensure replaces it with the full state below
         result.codex = cs;
         if (!cs.path) result.drift.push("codex-missing");
         else if (wantCodex !== "latest" && cs.version !== wantCodex) result.drift.push("codex-version");

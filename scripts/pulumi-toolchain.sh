@@ -44,6 +44,11 @@ grep -q "github.com/pulumi/pulumi/pkg/v3 v$version\$" "$here/toolchain/go.mod" |
 cache=${PULUMI_TOOLCHAIN_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/codex-connect-pulumi}
 bin="$cache/pulumi-v$version/bin"
 mkdir -p "$bin"
+# One provisioning at a time per cache: a second caller (a test run, the benchmark) waits, then finds it cached.
+if command -v flock >/dev/null; then
+  exec 9>"$cache/pulumi-v$version/.lock"
+  flock -n 9 || { say "waiting for another run that is provisioning $bin"; flock 9; }
+fi
 
 # Offline-friendly defaults for every pulumi this script runs.
 export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true

@@ -8,7 +8,7 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { removeEntry } from "../../components/config-entry";
 import { codexBinDir, codexVersion } from "../helpers/codex";
-import { FleetHost, npmSeed, startFleet } from "../helpers/fleet";
+import { FleetHost, npmSeed, setSecretConfig, setTargetsConfig, startFleet } from "../helpers/fleet";
 import { McpDouble, startMcpDouble } from "../helpers/mcp-server";
 import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
 import { isRoot } from "../helpers/users";
@@ -75,29 +75,8 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
         return got;
     }
 
-    /**
-     * As the README says: `pulumi config set --secret` reading the value from stdin. (The Automation
-     * API's setConfig puts the value on the command line, where the process table shows it.)
-     */
-    function setSecret(key: string, value: string) {
-        execFileSync(path.join(toolchainBin(), "pulumi"), ["config", "set", "--secret", key, "--stack", stack.name, "--non-interactive"], {
-            cwd: projectRoot,
-            env: { ...sandbox.env, PATH: `${toolchainBin()}:${process.env.PATH}` },
-            input: value,
-            stdio: ["pipe", "ignore", "inherit"],
-        });
-    }
-
-    async function setTargets(targets: Array<Record<string, unknown>>) {
-        await stack.removeConfig("targets").catch(() => undefined);
-        const flat: Record<string, { value: string }> = {};
-        targets.forEach((t, i) =>
-            Object.entries(t).forEach(([k, v]) => {
-                if (v !== undefined) flat[`targets[${i}].${k}`] = { value: String(v) };
-            }),
-        );
-        await ws.setAllConfig(stack.name, flat, true);
-    }
+    const setSecret = (key: string, value: string) => setSecretConfig(stack, sandbox.env, key, value);
+    const setTargets = (targets: Array<Record<string, unknown>>) => setTargetsConfig(stack, targets);
     const localTarget = () => ({ name: "local", kind: "local", codexHome: localHome });
     const allTargets = () => [h1.target, h2.target, h3.target, localTarget()];
 

@@ -4,7 +4,9 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { startSshHost, SshHost, SshHostOptions } from "./sshd";
+import { toolchainBin, projectRoot } from "./toolchain";
 import { createUser, TestUser } from "./users";
 
 export interface FleetHost {
@@ -58,4 +60,29 @@ export async function startFleet(names: string[], options: { seed?: string; ssh?
         throw e;
     }
     return { hosts, keysDir, stop };
+}
+
+/**
+ * As the README says: `pulumi config set --secret` reading the value from stdin. (The Automation
+ * API's setConfig puts the value on the command line, where the process table shows it.)
+ */
+export function setSecretConfig(stack: Stack, env: NodeJS.ProcessEnv, key: string, value: string): void {
+    execFileSync(path.join(toolchainBin(), "pulumi"), ["config", "set", "--secret", key, "--stack", stack.name, "--non-interactive"], {
+        cwd: projectRoot,
+        env: { ...env, PATH: `${toolchainBin()}:${process.env.PATH}` },
+        input: value,
+        stdio: ["pipe", "ignore", "inherit"],
+    });
+}
+
+/** Replaces the stack's `targets` list (config paths targets[i].field). */
+export async function setTargetsConfig(stack: Stack, targets: Array<Record<string, unknown>>): Promise<void> {
+    await stack.removeConfig("targets").catch(() => undefined);
+    const flat: Record<string, { value: string }> = {};
+    targets.forEach((t, i) =>
+        Object.entries(t).forEach(([k, v]) => {
+            if (v !== undefined) flat[`targets[${i}].${k}`] = { value: String(v) };
+        }),
+    );
+    await stack.workspace.setAllConfig(stack.name, flat, true);
 }

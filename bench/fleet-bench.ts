@@ -1,0 +1,393 @@
+// The fleet benchmark: this project's Pulumi program and the same job as an Ansible playbook, on
+// the same N real sshd hosts (the end-to-end harness), with the same parallelism. For each N and
+// each run it times a first run (Codex in every account's npm cache), a no-op preview / check, a
+// no-op run and a drift repair on one host, and reads from the sshd logs how many SSH connections
+// each host saw and how many bytes crossed them. Results: docs/benchmarks.json, the tables in
+// docs/benchmarks.md (between markers) and docs/benchmarks.png (bench/plot.py).
+//
+//   npm run bench -- [--sizes 1,5,20,50] [--runs 3] [--tools pulumi,ansible] [--no-cold]
+import { execFileSync, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { codexVersion } from "../tests/helpers/codex";
+import { FleetHost, npmSeed, setSecretConfig, setTargetsConfig, startFleet } from "../tests/helpers/fleet";
+import { projectRoot, pulumiSandbox, toolchainBin } from "../tests/helpers/toolchain";
+
+type Tool = "pulumi" | "ansible";
+type Phase = "first" | "first-cold" | "noop-preview" | "noop-run" | "drift";
+
+interface Sample {
+    tool: Tool;
+    n: number;
+    phase: Phase;
+    run: number;
+    seconds: number;
+    /** Per host, from the sshd logs: connections accepted, bytes the host received and sent. */
+    connections: number[];
+    bytesToHost: number[];
+    bytesFromHost: number[];
+}
+
+const EMAIL = "bench@example.com";
+const PAT = "PAT-bench-0c9e11";
+const URL = "https://mcp.cloud.cdata.com/mcp";
+const DRIFTED = "https://drifted.example/mcp";
+
+function args() {
+    const a = process.argv.slice(2);
+    const get = (flag: string) => {
+        const i = a.indexOf(flag);
+        return i >= 0 ? a[i + 1] : undefined;
+    };
+    return {
+        sizes: (get("--sizes") ?? "1,5,20,50").split(",").map(Number),
+        runs: Number(get("--runs") ?? 3),
+        tools: (get("--tools") ?? "pulumi,ansible").split(",") as Tool[],
+        cold: !a.includes("--no-cold"),
+        out: get("--out") ?? path.join(projectRoot, "docs"),
+    };
+}
+
+/**
+ * A byte-counting TCP relay in front of each sshd (its logs hold no byte counts when the client
+ * hangs up): both tools reach the host through it, so both are counted the same way.
+ */
+interface Meter {
+    port: number;
+    toHost: number;
+    fromHost: number;
+    close(): void;
+}
+
+function meter(targetPort: number): Promise<Meter> {
+    return new Promise((resolve) => {
+        const m: Meter = { port: 0, toHost: 0, fromHost: 0, close: () => server.close() };
+        const server = net.createServer((client) => {
+            const upstream = net.connect(targetPort, "127.0.0.1");
+            client.on("data", (d) => (m.toHost += d.length));
+            upstream.on("data", (d) => (m.fromHost += d.length));
+            client.pipe(upstream);
+            upstream.pipe(client);
+            client.on("error", () => upstream.destroy());
+            upstream.on("error", () => client.destroy());
+        });
+        server.listen(0, "127.0.0.1", () => {
+            m.port = (server.address() as net.AddressInfo).port;
+            resolve(m);
+        });
+    });
+}
+
+interface BenchHost extends FleetHost {
+    meter: Meter;
+}
+
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const configOf = (h: BenchHost) => path.join(h.user.home, ".codex", "config.toml");
+
+/** A fresh host again, with its npm cache kept: no config, no Codex. */
+function reset(hosts: BenchHost[]) {
+    for (const h of hosts) {
+        fs.rmSync(path.join(h.user.home, ".codex"), { recursive: true, force: true });
+        fs.rmSync(path.join(h.user.home, ".local"), { recursive: true, force: true });
+        fs.rmSync(path.join(h.user.home, ".ansible"), { recursive: true, force: true });
+    }
+}
+
+function drift(h: BenchHost) {
+    const text = fs.readFileSync(configOf(h), "utf8");
+    if (!text.includes(URL)) throw new Error(`${h.name}: no entry to drift`);
+    fs.writeFileSync(configOf(h), text.replace(URL, DRIFTED));
+}
+
+function assertConverged(hosts: BenchHost[], tool: Tool) {
+    for (const h of hosts) {
+        const text = fs.readFileSync(configOf(h), "utf8");
+        if (!text.includes(`url = "${URL}"`)) throw new Error(`${tool}: ${h.name} has no converged entry`);
+        if (!fs.existsSync(path.join(h.user.home, ".local", "bin", "codex"))) throw new Error(`${tool}: ${h.name} has no codex`);
+    }
+}
+
+/** Times one phase and reads the sshd logs it added (after `settle`, which closes lingering connections). */
+async function measure(hosts: BenchHost[], base: Omit<Sample, "seconds" | "connections" | "bytesToHost" | "bytesFromHost">, body: () => Promise<void>, settle: () => void = () => undefined): Promise<Sample> {
+    const offsets = hosts.map((h) => h.ssh.log().length);
+    const bytes = hosts.map((h) => [h.meter.toHost, h.meter.fromHost]);
+    const t0 = process.hrtime.bigint();
+    await body();
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    settle();
+    await sleep(300); // the last log lines and bytes of connections that are closing
+    const parts = hosts.map((h, i) => h.ssh.log().slice(offsets[i]));
+    const sample: Sample = {
+        ...base,
+        seconds,
+        connections: parts.map((p) => (p.match(/Accepted publickey for/g) ?? []).length),
+        bytesToHost: hosts.map((h, i) => h.meter.toHost - bytes[i][0]),
+        bytesFromHost: hosts.map((h, i) => h.meter.fromHost - bytes[i][1]),
+    };
+    log(`${base.tool} n=${base.n} run ${base.run} ${base.phase}: ${seconds.toFixed(2)} s, ${median(sample.connections)} connection(s)/host, ${median(sample.bytesToHost)} B to each host`);
+    return sample;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pulumi: the project's own program through the Automation API (`up` skips the preview, as
+// `pulumi up --yes --skip-preview` in a pipeline does), parallelism N.
+
+async function pulumiRuns(hosts: BenchHost[], runs: number, phases: Phase[], runOffset = 0): Promise<Sample[]> {
+    const n = hosts.length;
+    const sandbox = pulumiSandbox(`bench-pulumi-${n}-`);
+    const ws = await LocalWorkspace.create({
+        workDir: projectRoot,
+        pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
+        pulumiHome: sandbox.env.PULUMI_HOME,
+        envVars: sandbox.env as Record<string, string>,
+    });
+    const samples: Sample[] = [];
+    try {
+        for (let run = 1 + runOffset; run <= runs + runOffset; run++) {
+            reset(hosts);
+            const stack = await Stack.create(`bench-${n}-${run}-${process.pid}`, ws);
+            try {
+                await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL }, url: { value: URL }, codexVersion: { value: codexVersion } });
+                setSecretConfig(stack, sandbox.env, "pat", PAT);
+                await setTargetsConfig(stack, hosts.map((h) => ({ ...h.target, port: h.meter.port })));
+                const base = { tool: "pulumi" as const, n, run };
+                const first = phases.includes("first-cold") ? "first-cold" : "first";
+                samples.push(
+                    await measure(hosts, { ...base, phase: first }, async () => {
+                        const r = await stack.up({ parallel: n });
+                        // The stack, and per target two components and one TargetState.
+                        if (r.summary.resourceChanges?.create !== 3 * n + 1) throw new Error(`pulumi first up: ${JSON.stringify(r.summary.resourceChanges)}`);
+                    }),
+                );
+                assertConverged(hosts, "pulumi");
+                if (!phases.includes("noop-preview")) continue;
+                samples.push(await measure(hosts, { ...base, phase: "noop-preview" }, async () => void (await stack.preview({ expectNoChanges: true, parallel: n }))));
+                samples.push(
+                    await measure(hosts, { ...base, phase: "noop-run" }, async () => {
+                        const r = await stack.up({ parallel: n });
+                        if (r.summary.resourceChanges?.update) throw new Error("pulumi no-op up updated something");
+                    }),
+                );
+                drift(hosts[0]);
+                samples.push(
+                    await measure(hosts, { ...base, phase: "drift" }, async () => {
+                        const r = await stack.up({ parallel: n });
+                        if (r.summary.resourceChanges?.update !== 1) throw new Error(`pulumi drift repair: ${JSON.stringify(r.summary.resourceChanges)}`);
+                    }),
+                );
+                assertConverged(hosts, "pulumi");
+            } finally {
+                await ws.removeStack(stack.name, { force: true }).catch(() => undefined);
+                fs.rmSync(path.join(projectRoot, `Pulumi.${stack.name}.yaml`), { force: true });
+            }
+        }
+    } finally {
+        fs.rmSync(sandbox.dir, { recursive: true, force: true });
+    }
+    return samples;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ansible: bench/ansible/codex-connectai.yml, forks N, pipelining on, host keys checked against the
+// same pinned keys. Each phase gets its own ControlPath directory; its persistent connections are
+// closed after the phase so that they are counted (and not reused by the next phase).
+
+function ansibleFiles(hosts: BenchHost[]): { dir: string; inventory: string; vars: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-ansible-"));
+    const knownHosts = path.join(dir, "known_hosts");
+    fs.writeFileSync(knownHosts, hosts.map((h) => `[127.0.0.1]:${h.meter.port} ${h.ssh.hostKey}\n`).join(""));
+    const inventory = path.join(dir, "inventory.ini");
+    fs.writeFileSync(
+        inventory,
+        [
+            "[fleet]",
+            ...hosts.map((h) => `${h.name} ansible_host=127.0.0.1 ansible_port=${h.meter.port} ansible_user=${h.user.name} ansible_ssh_private_key_file=${h.keyFile}`),
+            "[fleet:vars]",
+            "ansible_python_interpreter=/usr/bin/python3",
+            `ansible_ssh_common_args='-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes'`,
+        ].join("\n") + "\n",
+    );
+    const vars = path.join(dir, "secrets.json");
+    fs.writeFileSync(vars, JSON.stringify({ connect_ai_email: EMAIL, connect_ai_pat: PAT }), { mode: 0o600 });
+    return { dir, inventory, vars };
+}
+
+function ansiblePlaybook(files: ReturnType<typeof ansibleFiles>, n: number, controlDir: string, extra: string[] = []): Promise<{ changed: Record<string, number> }> {
+    return new Promise((resolve, reject) => {
+        const p = spawn("ansible-playbook", ["-i", files.inventory, "-f", String(n), "-e", `@${files.vars}`, "-e", `codex_version=${codexVersion}`, ...extra, path.join(projectRoot, "bench", "ansible", "codex-connectai.yml")], {
+            env: { ...process.env, ANSIBLE_PIPELINING: "True", ANSIBLE_HOST_KEY_CHECKING: "True", ANSIBLE_SSH_CONTROL_PATH_DIR: controlDir, ANSIBLE_NOCOLOR: "1", ANSIBLE_RETRY_FILES_ENABLED: "False" },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let out = "";
+        p.stdout.on("data", (d) => (out += d));
+        p.stderr.on("data", (d) => (out += d));
+        p.on("close", (code) => {
+            if (code !== 0) return reject(new Error(`ansible-playbook exited ${code}:\n${out.split("\n").slice(-30).join("\n")}`));
+            const changed = Object.fromEntries([...out.matchAll(/^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)/gm)].map((m) => [m[1], Number(m[2])]));
+            resolve({ changed });
+        });
+    });
+}
+
+async function ansibleRuns(hosts: BenchHost[], runs: number, phases: Phase[], runOffset = 0): Promise<Sample[]> {
+    const n = hosts.length;
+    const files = ansibleFiles(hosts);
+    const samples: Sample[] = [];
+    let k = 0;
+    const phase = async (base: Omit<Sample, "seconds" | "connections" | "bytesToHost" | "bytesFromHost">, extra: string[], check: (changed: Record<string, number>) => void) => {
+        const controlDir = path.join(files.dir, `cp${k++}`);
+        fs.mkdirSync(controlDir);
+        return measure(
+            hosts,
+            base,
+            async () => check((await ansiblePlaybook(files, n, controlDir, extra)).changed),
+            () => spawnQuiet("pkill", ["-f", controlDir]),
+        );
+    };
+    const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+    try {
+        for (let run = 1 + runOffset; run <= runs + runOffset; run++) {
+            reset(hosts);
+            const base = { tool: "ansible" as const, n, run };
+            const first = phases.includes("first-cold") ? "first-cold" : "first";
+            samples.push(await phase({ ...base, phase: first }, [], (c) => { if (total(c) < 2 * n) throw new Error(`ansible first run changed too little: ${JSON.stringify(c)}`); }));
+            assertConverged(hosts, "ansible");
+            if (!phases.includes("noop-preview")) continue;
+            samples.push(await phase({ ...base, phase: "noop-preview" }, ["--check", "--diff"], (c) => { if (total(c)) throw new Error(`ansible --check found changes: ${JSON.stringify(c)}`); }));
+            samples.push(await phase({ ...base, phase: "noop-run" }, [], (c) => { if (total(c)) throw new Error(`ansible no-op changed: ${JSON.stringify(c)}`); }));
+            drift(hosts[0]);
+            samples.push(await phase({ ...base, phase: "drift" }, [], (c) => { if (!c[hosts[0].name] || total(c) !== c[hosts[0].name]) throw new Error(`ansible drift repair: ${JSON.stringify(c)}`); }));
+            assertConverged(hosts, "ansible");
+        }
+    } finally {
+        spawnQuiet("pkill", ["-f", files.dir]);
+        fs.rmSync(files.dir, { recursive: true, force: true });
+    }
+    return samples;
+}
+
+function spawnQuiet(cmd: string, argv: string[]) {
+    try {
+        execFileSync(cmd, argv, { stdio: "ignore" });
+    } catch {
+        /* nothing to stop */
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+}
+
+const PHASES: Array<[Phase, string, string]> = [
+    ["first", "first run, Codex in the npm cache", "first run"],
+    ["first-cold", "first run, cold npm cache (downloads Codex)", "first run"],
+    ["noop-preview", "no-op preview / `--check --diff`", "no-op"],
+    ["noop-run", "no-op `up` / playbook run", "no-op"],
+    ["drift", "drift repair on one host of N", "repair"],
+];
+
+function table(samples: Sample[]): string {
+    const rows: string[] = [
+        "| N | what | Pulumi (this project): median [min–max] s | Ansible: median [min–max] s | Pulumi / Ansible | SSH connections per host (Pulumi / Ansible) | bytes to each host (Pulumi / Ansible) |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ];
+    const sizes = [...new Set(samples.map((s) => s.n))].sort((a, b) => a - b);
+    const stat = (xs: Sample[]) => (xs.length ? { med: median(xs.map((s) => s.seconds)), min: Math.min(...xs.map((s) => s.seconds)), max: Math.max(...xs.map((s) => s.seconds)), runs: xs.length } : undefined);
+    const fmt = (s?: { med: number; min: number; max: number; runs: number }) => (s ? `${s.med.toFixed(1)} [${s.min.toFixed(1)}–${s.max.toFixed(1)}]${s.runs < 3 ? ` (${s.runs} run${s.runs > 1 ? "s" : ""})` : ""}` : "–");
+    const perHost = (xs: Sample[], f: (s: Sample) => number[]) => (xs.length ? String(Math.round(median(xs.map((s) => median(f(s)))))) : "–");
+    for (const n of sizes) {
+        for (const [phase, what] of PHASES) {
+            const p = samples.filter((s) => s.n === n && s.phase === phase && s.tool === "pulumi");
+            const a = samples.filter((s) => s.n === n && s.phase === phase && s.tool === "ansible");
+            if (!p.length && !a.length) continue;
+            const sp = stat(p), sa = stat(a);
+            const ratio = sp && sa ? (sp.med / sa.med).toFixed(2) : "–";
+            rows.push(`| ${n} | ${what} | ${fmt(sp)} | ${fmt(sa)} | ${ratio} | ${perHost(p, (s) => s.connections)} / ${perHost(a, (s) => s.connections)} | ${perHost(p, (s) => s.bytesToHost)} / ${perHost(a, (s) => s.bytesToHost)} |`);
+        }
+    }
+    return rows.join("\n");
+}
+
+function machine(): string {
+    const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+    const v = (cmd: string, a: string[]) => {
+        const r = spawnSync(cmd, a, { encoding: "utf8" });
+        return `${r.stdout ?? ""}${r.stderr ?? ""}`.split("\n")[0].trim() || `${cmd}: not found`;
+    };
+    return [
+        `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}`,
+        `Node.js ${process.version}; ${v(path.join(toolchainBin(), "pulumi"), ["version"])} (Pulumi); ${v("ansible-playbook", ["--version"])}; ${v("ssh", ["-V"])}`,
+        `Codex ${codexVersion}; every host is a local account behind its own sshd on 127.0.0.1`,
+    ].join("  \n");
+}
+
+function writeResults(out: string, samples: Sample[]) {
+    fs.mkdirSync(out, { recursive: true });
+    const json = path.join(out, "benchmarks.json");
+    fs.writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), machine: machine(), samples }, null, 1) + "\n");
+    const doc = path.join(out, "benchmarks.md");
+    const generated = `<!-- results:start (written by npm run bench) -->\nMeasured ${new Date().toISOString().slice(0, 10)} on:  \n${machine()}\n\n${table(samples)}\n\n![time against N](benchmarks.png)\n<!-- results:end -->`;
+    const text = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Benchmarks\n\n<!-- results:start -->\n<!-- results:end -->\n";
+    fs.writeFileSync(doc, text.replace(/<!-- results:start[\s\S]*?<!-- results:end -->/, generated));
+    execFileSync("/usr/bin/python3", [path.join(projectRoot, "bench", "plot.py"), json, path.join(out, "benchmarks.png")], { stdio: "inherit" });
+    log(`wrote ${doc}, ${json} and benchmarks.png`);
+}
+
+async function benchFleet(names: string[], seed?: string): Promise<{ hosts: BenchHost[]; stop(): void }> {
+    const fleet = await startFleet(names, { seed });
+    const hosts: BenchHost[] = [];
+    for (const h of fleet.hosts) hosts.push({ ...h, meter: await meter(h.ssh.port) });
+    return {
+        hosts,
+        stop() {
+            hosts.forEach((h) => h.meter.close());
+            fleet.stop();
+        },
+    };
+}
+
+async function main() {
+    const opts = args();
+    if (process.getuid?.() !== 0) throw new Error("the benchmark creates local accounts and sshd servers: run it as root");
+    toolchainBin();
+    const seed = npmSeed([codexVersion]);
+    const samples: Sample[] = [];
+    const save = () => writeResults(opts.out, samples);
+    const all: Phase[] = ["first", "noop-preview", "noop-run", "drift"];
+    for (const n of opts.sizes) {
+        log(`starting ${n} host(s)`);
+        const fleet = await benchFleet(Array.from({ length: n }, (_, i) => `h${i}`), seed);
+        try {
+            for (const tool of opts.tools) samples.push(...(tool === "pulumi" ? await pulumiRuns(fleet.hosts, opts.runs, all) : await ansibleRuns(fleet.hosts, opts.runs, all)));
+        } finally {
+            fleet.stop();
+        }
+        save();
+    }
+    if (opts.cold) {
+        // One host with an empty npm cache per tool: the first run downloads Codex from the registry.
+        for (const tool of opts.tools) {
+            const fleet = await benchFleet([`cold-${tool}`]);
+            try {
+                samples.push(...(tool === "pulumi" ? await pulumiRuns(fleet.hosts, 1, ["first-cold"]) : await ansibleRuns(fleet.hosts, 1, ["first-cold"])));
+            } finally {
+                fleet.stop();
+            }
+        }
+        save();
+    }
+}
+
+main().catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+});

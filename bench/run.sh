@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# npm run bench -- [--sizes 1,5,20,50] [--runs 3] [--tools pulumi,ansible] [--no-cold]
+# Installs what the benchmark needs when it is missing (Debian's openssh-server, ansible and
+# python3-matplotlib; the npm packages; the Pulumi toolchain), then runs bench/fleet-bench.ts as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ansible-playbook >/dev/null || need+=(ansible)
+/usr/bin/python3 -c 'import matplotlib' 2>/dev/null || need+=(python3-matplotlib)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "bench: installing ${need[*]}" >&2
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+fi
+[ -d node_modules/@pulumi/pulumi ] || npm ci --ignore-scripts --no-audit --no-fund >&2
+scripts/pulumi-toolchain.sh >/dev/null
+exec node_modules/.bin/ts-node -T bench/fleet-bench.ts "$@"
