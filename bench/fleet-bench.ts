@@ -213,20 +213,23 @@ function ansibleFiles(hosts: BenchHost[]): { dir: string; inventory: string; var
         ].join("\n") + "\n",
     );
     const vars = path.join(dir, "secrets.json");
-    fs.writeFileSync(vars, JSON.stringify({ connect_ai_email: EMAIL, connect_ai_pat: PAT }), { mode: 0o600 });
+    const npmGlobalConfig = execFileSync("npm", ["config", "get", "globalconfig"], { encoding: "utf8" }).trim();
+    fs.writeFileSync(vars, JSON.stringify({ connect_ai_email: EMAIL, connect_ai_pat: PAT, npm_globalconfig: npmGlobalConfig }), { mode: 0o600 });
     return { dir, inventory, vars };
 }
 
 function ansiblePlaybook(files: ReturnType<typeof ansibleFiles>, n: number, controlDir: string, extra: string[] = []): Promise<{ changed: Record<string, number> }> {
     return new Promise((resolve, reject) => {
         const p = spawn("ansible-playbook", ["-i", files.inventory, "-f", String(n), "-e", `@${files.vars}`, "-e", `codex_version=${codexVersion}`, ...extra, path.join(projectRoot, "bench", "ansible", "codex-connectai.yml")], {
-            env: { ...process.env, ANSIBLE_PIPELINING: "True", ANSIBLE_HOST_KEY_CHECKING: "True", ANSIBLE_SSH_CONTROL_PATH_DIR: controlDir, ANSIBLE_NOCOLOR: "1", ANSIBLE_RETRY_FILES_ENABLED: "False" },
+            env: { ...process.env, ANSIBLE_PIPELINING: "True", ANSIBLE_HOST_KEY_CHECKING: "True", ANSIBLE_SSH_CONTROL_PATH_DIR: controlDir, ANSIBLE_NOCOLOR: "1", ANSIBLE_RETRY_FILES_ENABLED: "False", ANSIBLE_CALLBACKS_ENABLED: "ansible.posix.profile_tasks" },
             stdio: ["ignore", "pipe", "pipe"],
         });
         let out = "";
         p.stdout.on("data", (d) => (out += d));
         p.stderr.on("data", (d) => (out += d));
         p.on("close", (code) => {
+            // BENCH_LOG_DIR=dir keeps every playbook's output (with per-task times) for profiling.
+            if (process.env.BENCH_LOG_DIR) fs.appendFileSync(path.join(process.env.BENCH_LOG_DIR, `ansible-${n}.log`), `\n=== ${extra.join(" ") || "run"}\n${out}`);
             if (code !== 0) return reject(new Error(`ansible-playbook exited ${code}:\n${out.split("\n").slice(-30).join("\n")}`));
             const changed = Object.fromEntries([...out.matchAll(/^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)/gm)].map((m) => [m[1], Number(m[2])]));
             resolve({ changed });
