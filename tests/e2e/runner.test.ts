@@ -95,6 +95,22 @@ suite("runner as another user", () => {
         expect(probe()).toMatchObject({ ok: true, drift: [] });
     });
 
+    test("a probe reads Codex's version from the installed package, without starting codex", () => {
+        const pkgFile = path.join(user.home, ".local", "lib", "node_modules", "@openai", "codex", "package.json");
+        const original = fs.readFileSync(pkgFile, "utf8");
+        try {
+            // What npm would leave after installing another version; `codex --version` still says the pinned one.
+            fs.writeFileSync(pkgFile, original.replace(`"version": "${codexVersion}"`, '"version": "0.0.1-probe"'));
+            const r = probe();
+            expect(r.codex).toMatchObject({ version: "0.0.1-probe" });
+            expect(r.codex!.onLoginPath).toBeUndefined(); // no login shell either
+            expect(r.drift).toEqual(["codex-version"]);
+        } finally {
+            fs.writeFileSync(pkgFile, original);
+        }
+        expect(probe().drift).toEqual([]);
+    });
+
     test("drift in the entry, the mode, the file: each found by probe and repaired by ensure", () => {
         fs.writeFileSync(config, fs.readFileSync(config, "utf8").replace("https://mcp.cloud.cdata.com/mcp", "https://evil.example/mcp"));
         expect(probe().drift).toEqual(["entry.url"]);
