@@ -112,8 +112,10 @@ function assertConverged(hosts: BenchHost[], tool: Tool) {
     }
 }
 
+type Step = Pick<Sample, "tool" | "n" | "run" | "phase">;
+
 /** Times one phase and reads the sshd logs it added (after `settle`, which closes lingering connections). */
-async function measure(hosts: BenchHost[], base: Omit<Sample, "seconds" | "connections" | "bytesToHost" | "bytesFromHost">, body: () => Promise<void>, settle: () => void = () => undefined): Promise<Sample> {
+async function measure(hosts: BenchHost[], step: Step, body: () => Promise<void>, settle: () => void): Promise<Sample> {
     const offsets = hosts.map((h) => h.ssh.log().length);
     const bytes = hosts.map((h) => [h.meter.toHost, h.meter.fromHost]);
     const t0 = process.hrtime.bigint();
@@ -123,21 +125,61 @@ async function measure(hosts: BenchHost[], base: Omit<Sample, "seconds" | "conne
     await sleep(300); // the last log lines and bytes of connections that are closing
     const parts = hosts.map((h, i) => h.ssh.log().slice(offsets[i]));
     const sample: Sample = {
-        ...base,
+        ...step,
         seconds,
         connections: parts.map((p) => (p.match(/Accepted publickey for/g) ?? []).length),
         bytesToHost: hosts.map((h, i) => h.meter.toHost - bytes[i][0]),
         bytesFromHost: hosts.map((h, i) => h.meter.fromHost - bytes[i][1]),
     };
-    log(`${base.tool} n=${base.n} run ${base.run} ${base.phase}: ${seconds.toFixed(2)} s, ${median(sample.connections)} connection(s)/host, ${median(sample.bytesToHost)} B to each host`);
+    log(`${step.tool} n=${step.n} run ${step.run} ${step.phase}: ${seconds.toFixed(2)} s, ${median(sample.connections)} connection(s)/host, ${median(sample.bytesToHost)} B to each host`);
     return sample;
+}
+
+/** One tool's way of doing each phase; every phase checks its own outcome and throws when it is wrong. */
+interface Driver {
+    tool: Tool;
+    /** Before a run: a fresh deployment (a new stack; nothing for Ansible). */
+    begin(run: number): Promise<void>;
+    phase(phase: Phase): Promise<void>;
+    /** After a phase, before counting: close what the tool leaves open. */
+    settle(): void;
+    /** After a run, even a failed one. */
+    end(): Promise<void>;
+    close(): void;
+}
+
+/** The same sequence for every tool: fresh hosts, first run, no-op preview, no-op run, drift on host 0 repaired. */
+async function runTool(driver: Driver, hosts: BenchHost[], runs: number, cold: boolean): Promise<Sample[]> {
+    const samples: Sample[] = [];
+    const step = async (run: number, phase: Phase) => samples.push(await measure(hosts, { tool: driver.tool, n: hosts.length, run, phase }, () => driver.phase(phase), () => driver.settle()));
+    try {
+        for (let run = 1; run <= runs; run++) {
+            reset(hosts);
+            await driver.begin(run);
+            try {
+                await step(run, cold ? "first-cold" : "first");
+                assertConverged(hosts, driver.tool);
+                if (cold) continue;
+                await step(run, "noop-preview");
+                await step(run, "noop-run");
+                drift(hosts[0]);
+                await step(run, "drift");
+                assertConverged(hosts, driver.tool);
+            } finally {
+                await driver.end();
+            }
+        }
+    } finally {
+        driver.close();
+    }
+    return samples;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pulumi: the project's own program through the Automation API (`up` skips the preview, as
 // `pulumi up --yes --skip-preview` in a pipeline does), parallelism N.
 
-async function pulumiRuns(hosts: BenchHost[], runs: number, phases: Phase[], runOffset = 0): Promise<Sample[]> {
+async function pulumiDriver(hosts: BenchHost[]): Promise<Driver> {
     const n = hosts.length;
     const sandbox = pulumiSandbox(`bench-pulumi-${n}-`);
     const ws = await LocalWorkspace.create({
@@ -146,50 +188,36 @@ async function pulumiRuns(hosts: BenchHost[], runs: number, phases: Phase[], run
         pulumiHome: sandbox.env.PULUMI_HOME,
         envVars: sandbox.env as Record<string, string>,
     });
-    const samples: Sample[] = [];
-    try {
-        for (let run = 1 + runOffset; run <= runs + runOffset; run++) {
-            reset(hosts);
-            const stack = await Stack.create(`bench-${n}-${run}-${process.pid}`, ws);
-            try {
-                await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL }, url: { value: URL }, codexVersion: { value: codexVersion } });
-                setSecretConfig(stack, sandbox.env, "pat", PAT);
-                await setTargetsConfig(stack, hosts.map((h) => ({ ...h.target, port: h.meter.port })));
-                const base = { tool: "pulumi" as const, n, run };
-                const first = phases.includes("first-cold") ? "first-cold" : "first";
-                samples.push(
-                    await measure(hosts, { ...base, phase: first }, async () => {
-                        const r = await stack.up({ parallel: n });
-                        // The stack, and per target two components and one TargetState.
-                        if (r.summary.resourceChanges?.create !== 3 * n + 1) throw new Error(`pulumi first up: ${JSON.stringify(r.summary.resourceChanges)}`);
-                    }),
-                );
-                assertConverged(hosts, "pulumi");
-                if (!phases.includes("noop-preview")) continue;
-                samples.push(await measure(hosts, { ...base, phase: "noop-preview" }, async () => void (await stack.preview({ expectNoChanges: true, parallel: n }))));
-                samples.push(
-                    await measure(hosts, { ...base, phase: "noop-run" }, async () => {
-                        const r = await stack.up({ parallel: n });
-                        if (r.summary.resourceChanges?.update) throw new Error("pulumi no-op up updated something");
-                    }),
-                );
-                drift(hosts[0]);
-                samples.push(
-                    await measure(hosts, { ...base, phase: "drift" }, async () => {
-                        const r = await stack.up({ parallel: n });
-                        if (r.summary.resourceChanges?.update !== 1) throw new Error(`pulumi drift repair: ${JSON.stringify(r.summary.resourceChanges)}`);
-                    }),
-                );
-                assertConverged(hosts, "pulumi");
-            } finally {
-                await ws.removeStack(stack.name, { force: true }).catch(() => undefined);
-                fs.rmSync(path.join(projectRoot, `Pulumi.${stack.name}.yaml`), { force: true });
-            }
-        }
-    } finally {
-        fs.rmSync(sandbox.dir, { recursive: true, force: true });
-    }
-    return samples;
+    let stack: Stack | undefined;
+    const up = async (expect: (changes: Record<string, number>) => boolean) => {
+        const r = await stack!.up({ parallel: n });
+        const changes = (r.summary.resourceChanges ?? {}) as Record<string, number>;
+        if (!expect(changes)) throw new Error(`pulumi up: unexpected changes ${JSON.stringify(changes)}`);
+    };
+    return {
+        tool: "pulumi",
+        async begin(run) {
+            stack = await Stack.create(`bench-${n}-${run}-${process.pid}`, ws);
+            await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL }, url: { value: URL }, codexVersion: { value: codexVersion } });
+            setSecretConfig(stack, sandbox.env, "pat", PAT);
+            await setTargetsConfig(stack, hosts.map((h) => ({ ...h.target, port: h.meter.port })));
+        },
+        async phase(phase) {
+            if (phase === "noop-preview") return void (await stack!.preview({ expectNoChanges: true, parallel: n }));
+            // A first up creates the stack, and per target two components and one TargetState.
+            if (phase === "first" || phase === "first-cold") return up((c) => c.create === 3 * n + 1);
+            if (phase === "noop-run") return up((c) => !c.update && !c.create && !c.delete);
+            return up((c) => c.update === 1);
+        },
+        settle: () => undefined, // every SSH session is closed when its operation ends
+        async end() {
+            if (!stack) return;
+            await ws.removeStack(stack.name, { force: true }).catch(() => undefined);
+            fs.rmSync(path.join(projectRoot, `Pulumi.${stack.name}.yaml`), { force: true });
+            stack = undefined;
+        },
+        close: () => fs.rmSync(sandbox.dir, { recursive: true, force: true }),
+    };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -237,41 +265,32 @@ function ansiblePlaybook(files: ReturnType<typeof ansibleFiles>, n: number, cont
     });
 }
 
-async function ansibleRuns(hosts: BenchHost[], runs: number, phases: Phase[], runOffset = 0): Promise<Sample[]> {
+function ansibleDriver(hosts: BenchHost[]): Driver {
     const n = hosts.length;
     const files = ansibleFiles(hosts);
-    const samples: Sample[] = [];
-    let k = 0;
-    const phase = async (base: Omit<Sample, "seconds" | "connections" | "bytesToHost" | "bytesFromHost">, extra: string[], check: (changed: Record<string, number>) => void) => {
-        const controlDir = path.join(files.dir, `cp${k++}`);
-        fs.mkdirSync(controlDir);
-        return measure(
-            hosts,
-            base,
-            async () => check((await ansiblePlaybook(files, n, controlDir, extra)).changed),
-            () => spawnQuiet("pkill", ["-f", controlDir]),
-        );
-    };
+    let controlDir = "";
     const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
-    try {
-        for (let run = 1 + runOffset; run <= runs + runOffset; run++) {
-            reset(hosts);
-            const base = { tool: "ansible" as const, n, run };
-            const first = phases.includes("first-cold") ? "first-cold" : "first";
-            samples.push(await phase({ ...base, phase: first }, [], (c) => { if (total(c) < 2 * n) throw new Error(`ansible first run changed too little: ${JSON.stringify(c)}`); }));
-            assertConverged(hosts, "ansible");
-            if (!phases.includes("noop-preview")) continue;
-            samples.push(await phase({ ...base, phase: "noop-preview" }, ["--check", "--diff"], (c) => { if (total(c)) throw new Error(`ansible --check found changes: ${JSON.stringify(c)}`); }));
-            samples.push(await phase({ ...base, phase: "noop-run" }, [], (c) => { if (total(c)) throw new Error(`ansible no-op changed: ${JSON.stringify(c)}`); }));
-            drift(hosts[0]);
-            samples.push(await phase({ ...base, phase: "drift" }, [], (c) => { if (!c[hosts[0].name] || total(c) !== c[hosts[0].name]) throw new Error(`ansible drift repair: ${JSON.stringify(c)}`); }));
-            assertConverged(hosts, "ansible");
-        }
-    } finally {
-        spawnQuiet("pkill", ["-f", files.dir]);
-        fs.rmSync(files.dir, { recursive: true, force: true });
-    }
-    return samples;
+    const play = async (extra: string[], expect: (changed: Record<string, number>) => boolean) => {
+        controlDir = fs.mkdtempSync(path.join(files.dir, "cp"));
+        const { changed } = await ansiblePlaybook(files, n, controlDir, extra);
+        if (!expect(changed)) throw new Error(`ansible ${extra.join(" ") || "run"}: unexpected changes ${JSON.stringify(changed)}`);
+    };
+    return {
+        tool: "ansible",
+        begin: async () => undefined,
+        phase(phase) {
+            if (phase === "noop-preview") return play(["--check", "--diff"], (c) => total(c) === 0);
+            if (phase === "first" || phase === "first-cold") return play([], (c) => hosts.every((h) => c[h.name] >= 2));
+            if (phase === "noop-run") return play([], (c) => total(c) === 0);
+            return play([], (c) => c[hosts[0].name] > 0 && total(c) === c[hosts[0].name]);
+        },
+        settle: () => spawnQuiet("pkill", ["-f", controlDir]),
+        end: async () => undefined,
+        close() {
+            spawnQuiet("pkill", ["-f", files.dir]);
+            fs.rmSync(files.dir, { recursive: true, force: true });
+        },
+    };
 }
 
 function spawnQuiet(cmd: string, argv: string[]) {
@@ -358,6 +377,8 @@ async function benchFleet(names: string[], seed?: string): Promise<{ hosts: Benc
     };
 }
 
+const driverFor = (tool: Tool, hosts: BenchHost[]) => (tool === "pulumi" ? pulumiDriver(hosts) : Promise.resolve(ansibleDriver(hosts)));
+
 async function main() {
     const opts = args();
     if (process.getuid?.() !== 0) throw new Error("the benchmark creates local accounts and sshd servers: run it as root");
@@ -365,12 +386,11 @@ async function main() {
     const seed = npmSeed([codexVersion]);
     const samples: Sample[] = [];
     const save = () => writeResults(opts.out, samples);
-    const all: Phase[] = ["first", "noop-preview", "noop-run", "drift"];
     for (const n of opts.sizes) {
         log(`starting ${n} host(s)`);
         const fleet = await benchFleet(Array.from({ length: n }, (_, i) => `h${i}`), seed);
         try {
-            for (const tool of opts.tools) samples.push(...(tool === "pulumi" ? await pulumiRuns(fleet.hosts, opts.runs, all) : await ansibleRuns(fleet.hosts, opts.runs, all)));
+            for (const tool of opts.tools) samples.push(...(await runTool(await driverFor(tool, fleet.hosts), fleet.hosts, opts.runs, false)));
         } finally {
             fleet.stop();
         }
@@ -381,7 +401,7 @@ async function main() {
         for (const tool of opts.tools) {
             const fleet = await benchFleet([`cold-${tool}`]);
             try {
-                samples.push(...(tool === "pulumi" ? await pulumiRuns(fleet.hosts, 1, ["first-cold"]) : await ansibleRuns(fleet.hosts, 1, ["first-cold"])));
+                samples.push(...(await runTool(await driverFor(tool, fleet.hosts), fleet.hosts, 1, true)));
             } finally {
                 fleet.stop();
             }
