@@ -309,12 +309,12 @@ function median(xs: number[]): number {
     return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 }
 
-const PHASES: Array<[Phase, string, string]> = [
-    ["first", "first run, Codex in the npm cache", "first run"],
-    ["first-cold", "first run, cold npm cache (downloads Codex)", "first run"],
-    ["noop-preview", "no-op preview / `--check --diff`", "no-op"],
-    ["noop-run", "no-op `up` / playbook run", "no-op"],
-    ["drift", "drift repair on one host of N", "repair"],
+const PHASES: Array<[Phase, string]> = [
+    ["first", "first run, Codex in the npm cache"],
+    ["first-cold", "first run, cold npm cache (downloads Codex)"],
+    ["noop-preview", "no-op preview / `--check --diff`"],
+    ["noop-run", "no-op `up` / playbook run"],
+    ["drift", "drift repair on one host of N"],
 ];
 
 function table(samples: Sample[]): string {
