@@ -10,8 +10,10 @@ const config = new pulumi.Config();
 const str = (key: string) => config.get(key) || undefined;
 const pat = config.getSecret("pat");
 const sshKey = config.getSecret("sshPrivateKey");
+// No targets configured (the default, []) means this machine, as the account running Pulumi.
+const configured = config.getObject<TargetConfig[]>("targets") ?? [];
 const settings: StackConfig = {
-    targets: config.getObject<TargetConfig[]>("targets") ?? [{ name: "local", kind: "local" }],
+    targets: configured.length ? configured : [{ name: "local", kind: "local" }],
     auth: (config.get("auth") as ConnectAiAuth) ?? "oauth",
     email: str("email"),
     hasPat: pat !== undefined,

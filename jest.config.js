@@ -6,5 +6,9 @@ module.exports = {
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   testMatch: ["**/*.test.ts"],
   testTimeout: 600000,
+  // What a killed earlier run left (test accounts, their sshd) goes before anything runs.
+  globalSetup: "<rootDir>/tests/helpers/global-setup.js",
+  // The default per-suite lines, then the list of suites this machine could not run (root, sshd).
+  reporters: ["default", "<rootDir>/tests/helpers/skip-reporter.js"],
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: { warnOnly: false } }] },
 };

@@ -104,13 +104,21 @@ async function ensure(inputs: ResourceInputs, previous?: ResourceOutputs): Promi
     };
 }
 
+/**
+ * The engine's wire format (protobuf Struct) rejects undefined anywhere in outputs, after the
+ * target was already changed: fields that are not known are left out instead.
+ */
+function wireSafe<T>(v: T): T {
+    return JSON.parse(JSON.stringify(v)) as T;
+}
+
 export async function create(inputs: ResourceInputs) {
-    const outs = await ensure(inputs);
+    const outs = wireSafe(await ensure(inputs));
     return { id: `${describeTarget(inputs.target)}#${inputs.desired.name ?? "codex"}`, outs };
 }
 
 export async function update(_id: string, olds: ResourceOutputs, news: ResourceInputs) {
-    return { outs: await ensure(news, olds) };
+    return { outs: wireSafe(await ensure(news, olds)) };
 }
 
 export async function diff(_id: string, olds: ResourceOutputs, news: ResourceInputs) {

@@ -55,9 +55,16 @@ function load(): typeof import("./provider-impl") {
     } catch {
         // not installed as a package: this project itself
     }
-    candidates.push(p.join(process.cwd(), "dist", "provider-impl.js"));
+    const local = p.join(process.cwd(), "dist", "provider-impl.js");
+    candidates.push(local);
     for (const c of candidates) if (require("fs").existsSync(c)) return require(c);
-    throw new Error(`codex-connect: the provider implementation was not found (looked for ${candidates.join(", ")}); run the program once, or npm run build`);
+    // A fresh clone running `pulumi destroy` (which does not run the program): build it here, once.
+    // stdout belongs to the engine's protocol, so the build's output goes to stderr.
+    if (require("fs").existsSync(p.join(process.cwd(), "components", "provider-impl.ts"))) {
+        require("child_process").execFileSync("npm", ["run", "--silent", "build"], { cwd: process.cwd(), stdio: ["ignore", 2, 2] });
+        if (require("fs").existsSync(local)) return require(local);
+    }
+    throw new Error(`codex-connect: the provider implementation was not found (looked for ${candidates.join(", ")}); run npm run build`);
 }
 
 export const targetProvider: pulumi.dynamic.ResourceProvider = {

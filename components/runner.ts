@@ -461,6 +461,10 @@ export function handle(req: RunnerRequest): RunnerResult {
         }
 
         if (req.op === "ensure" && wantCodex) result.codex = installCodex(wantCodex, account, owner);
+        // Refuse before writing: a failed create must leave no entry that no state knows about.
+        if (req.op === "ensure" && name !== undefined && req.verify === true && !(result.codex?.path ?? findCodex(account)?.path)) {
+            throw new RunnerError("codex-missing", "verify was requested but codex is not installed on the target; nothing was written");
+        }
 
         const contentChanged = next !== undefined && next !== prev;
         const modeWrong = current.exists && (current.stat!.mode & 0o777) !== CONFIG_MODE;

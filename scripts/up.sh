@@ -6,19 +6,7 @@
 # set on the stack beforehand (see Pulumi.yaml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-say() { printf 'up: %s\n' "$*" >&2; }
-
-[ -d node_modules/@pulumi/pulumi ] || { say "installing npm packages"; npm ci --ignore-scripts --no-audit --no-fund >&2; }
-bin=$(scripts/pulumi-toolchain.sh)
-export PATH="$bin:$PATH" PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-mkdir -p .pulumi-state && chmod 700 .pulumi-state
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
-# Stack secrets are encrypted with a passphrase; without one of yours, a random one is kept beside the state.
-if [ -z "${PULUMI_CONFIG_PASSPHRASE+x}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-  pass=.pulumi-state/passphrase
-  [ -s "$pass" ] || (umask 077 && head -c 32 /dev/urandom | base64 > "$pass")
-  export PULUMI_CONFIG_PASSPHRASE_FILE="$PWD/$pass"
-fi
+source scripts/stack-env.sh
 
 stack=${STACK:-local}
 pulumi stack select --create "$stack" --non-interactive >&2

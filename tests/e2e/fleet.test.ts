@@ -11,7 +11,7 @@ import { codexBinDir, codexVersion } from "../helpers/codex";
 import { FleetHost, npmSeed, setSecretConfig, setTargetsConfig, startFleet } from "../helpers/fleet";
 import { McpDouble, startMcpDouble } from "../helpers/mcp-server";
 import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
-import { isRoot } from "../helpers/users";
+import { suiteNeeding } from "../helpers/needs";
 
 const EMAIL = "ada@example.com";
 const PAT1 = "PAT-fleet-first-9d41e7";
@@ -20,7 +20,7 @@ const headerOf = (pat: string) => "Basic " + Buffer.from(`${EMAIL}:${pat}`).toSt
 const OTHER_VERSION = "0.166.0";
 const secretsOf = (pat: string) => [pat, Buffer.from(`${EMAIL}:${pat}`).toString("base64"), headerOf(pat)];
 
-const suite = isRoot() && fs.existsSync("/usr/sbin/sshd") ? describe : describe.skip;
+const suite = suiteNeeding({ root: true, sshd: true });
 
 suite("a fleet of SSH hosts and the local target, with the real engine", () => {
     let fleet: Awaited<ReturnType<typeof startFleet>>;

@@ -9,7 +9,8 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { codexBinDir, codexMcpGet } from "../helpers/codex";
 import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
-import { createUser, isRoot, TestUser } from "../helpers/users";
+import { suiteNeeding } from "../helpers/needs";
+import { createUser, TestUser } from "../helpers/users";
 
 const PAT = "PAT-program-e2e-c0ffee42";
 const EMAIL = "ada@example.com";
@@ -17,7 +18,7 @@ const b64 = Buffer.from(`${EMAIL}:${PAT}`).toString("base64");
 const header = `Basic ${b64}`;
 const secrets = [PAT, b64, header];
 
-const suite = isRoot() ? describe : describe.skip;
+const suite = suiteNeeding({ root: true });
 
 suite("the fleet program with the real engine", () => {
     let user: TestUser;

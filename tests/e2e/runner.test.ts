@@ -8,7 +8,8 @@ import { McpEntry } from "../../components/config-entry";
 import { LAUNCHER, launcherInput, writeRunner } from "../../components/runner-bundle";
 import type { RunnerRequest, RunnerResult } from "../../components/runner";
 import { codexVersion } from "../helpers/codex";
-import { createUser, isRoot, TestUser } from "../helpers/users";
+import { suiteNeeding } from "../helpers/needs";
+import { createUser, TestUser } from "../helpers/users";
 
 const PAT = "PAT-runner-e2e-5b1d";
 const header = "Basic " + Buffer.from(`ada@example.com:${PAT}`).toString("base64");
@@ -17,7 +18,7 @@ const nodeDir = path.dirname(process.execPath);
 
 const pick = (env: NodeJS.ProcessEnv, keys: string[]) => Object.fromEntries(keys.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
 
-const suite = isRoot() ? describe : describe.skip;
+const suite = suiteNeeding({ root: true });
 
 suite("runner as another user", () => {
     let user: TestUser;

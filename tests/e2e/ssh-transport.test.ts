@@ -6,10 +6,10 @@ import * as path from "path";
 import { callRunner } from "../../components/provider-impl";
 import { Target } from "../../components/transports";
 import { startSshHost, SshHost } from "../helpers/sshd";
-import { createUser, isRoot, TestUser } from "../helpers/users";
+import { suiteNeeding } from "../helpers/needs";
+import { createUser, TestUser } from "../helpers/users";
 
-const haveSshd = isRoot() && fs.existsSync("/usr/sbin/sshd");
-const suite = haveSshd ? describe : describe.skip;
+const suite = suiteNeeding({ root: true, sshd: true });
 
 suite("ssh transport", () => {
     let user: TestUser;

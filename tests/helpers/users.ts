@@ -15,9 +15,12 @@ export function isRoot(): boolean {
     return process.getuid?.() === 0;
 }
 
+/** Every test account carries this comment, so that a later run can remove what a killed one left. */
+export const TEST_ACCOUNT_MARK = "codex-connect-pulumi test account";
+
 export function createUser(prefix = "cxm"): TestUser {
     const name = `${prefix}${randomBytes(3).toString("hex")}`;
-    execFileSync("useradd", ["--create-home", "--shell", "/bin/bash", name]);
+    execFileSync("useradd", ["--create-home", "--shell", "/bin/bash", "--comment", TEST_ACCOUNT_MARK, name]);
     const [uid, gid, home] = execFileSync("sh", ["-c", `id -u ${name}; id -g ${name}; getent passwd ${name} | cut -d: -f6`], { encoding: "utf8" }).trim().split("\n");
     return {
         name,

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# npm run down: undoes `npm run up` (pulumi destroy of its stack): the entry leaves config.toml, the
+# rest of the file stays, and Codex stays unless uninstallCodexOnDestroy is set. Works from a fresh
+# clone too, with the same backend (PULUMI_BACKEND_URL) and passphrase as the up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/stack-env.sh
+
+# destroy does not run the program, so what the engine loads for our resources is built first.
+npm run --silent build >/dev/null
+stack=${STACK:-local}
+if ! pulumi stack ls --json | node -e 'process.exit(JSON.parse(require("fs").readFileSync(0, "utf8")).some((s) => s.name === process.argv[1]) ? 0 : 1)' "$stack"; then
+  say "no stack $stack in $PULUMI_BACKEND_URL: nothing to undo"
+  exit 0
+fi
+pulumi stack select "$stack" --non-interactive >&2
+say "pulumi destroy on stack $stack"
+pulumi destroy --yes --non-interactive --skip-preview

@@ -1,0 +1,18 @@
+# Sourced by up.sh and down.sh: npm packages, the Pulumi toolchain on PATH, offline settings, the
+# file backend in .pulumi-state/ and the passphrase that encrypts the stack's secrets.
+say() { printf '%s: %s\n' "$(basename "$0" .sh)" "$*" >&2; }
+
+[ -d node_modules/@pulumi/pulumi ] || { say "installing npm packages"; npm ci --ignore-scripts --no-audit --no-fund >&2; }
+bin=$(scripts/pulumi-toolchain.sh)
+export PATH="$bin:$PATH" PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
+  mkdir -p .pulumi-state && chmod 700 .pulumi-state
+  export PULUMI_BACKEND_URL="file://$PWD/.pulumi-state"
+fi
+# Stack secrets are encrypted with a passphrase; without one of yours, a random one is kept beside the state.
+if [ -z "${PULUMI_CONFIG_PASSPHRASE+x}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+  pass=.pulumi-state/passphrase
+  mkdir -p .pulumi-state && chmod 700 .pulumi-state
+  [ -s "$pass" ] || (umask 077 && head -c 32 /dev/urandom | base64 > "$pass")
+  export PULUMI_CONFIG_PASSPHRASE_FILE="$PWD/$pass"
+fi

@@ -1,0 +1,117 @@
+// The README's set-up exactly as a newcomer runs it: a fresh clone, a fresh account with its own
+// HOME, `npm run up` (nothing set: OAuth, this machine, file backend), then again (no change), then
+// `npm run down` from another fresh clone sharing the backend (the entry gone, the rest kept).
+// The real Codex of that account reads what was written.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { codexVersion } from "../helpers/codex";
+import { freshClone } from "../helpers/clone";
+import { npmSeed } from "../helpers/fleet";
+import { suiteNeeding } from "../helpers/needs";
+import { toolchainBin } from "../helpers/toolchain";
+import { createUser, TestUser } from "../helpers/users";
+
+const suite = suiteNeeding({ root: true });
+
+suite("the README's two set-up commands, as a newcomer", () => {
+    let user: TestUser;
+    let pulumiDir: string;
+    let cloneA: string;
+    const config = () => path.join(user.home, ".codex", "config.toml");
+    const codex = () => path.join(user.home, ".local", "bin", "codex");
+
+    /** A command as the account types it in its clone: a login environment, nothing of ours. */
+    function asUser(cwd: string, command: string, env: Record<string, string> = {}) {
+        const base = {
+            HOME: user.home,
+            USER: user.name,
+            LOGNAME: user.name,
+            SHELL: "/bin/bash",
+            // The machine has Pulumi installed (README: the toolchain) and Node.js; no Codex.
+            PATH: `${pulumiDir}:/usr/local/bin:/usr/bin:/bin`,
+            ...caEnv(),
+        };
+        const r = spawnSync("runuser", ["-u", user.name, "--", "env", "-i", ...Object.entries({ ...base, ...env }).map(([k, v]) => `${k}=${v}`), "bash", "-c", `cd "$1" && ${command}`, "_", cwd], {
+            encoding: "utf8",
+            timeout: 20 * 60_000,
+        });
+        return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+    }
+
+    function codexGet(): Record<string, unknown> {
+        const r = spawnSync("runuser", ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, "PATH=/usr/bin:/bin", codex(), "mcp", "get", "connectai", "--json"], { encoding: "utf8" });
+        if (r.status !== 0) throw new Error(`codex mcp get exited ${r.status}`);
+        return JSON.parse(r.stdout);
+    }
+
+    beforeAll(() => {
+        user = createUser("cxr");
+        // Pulumi as installed on this machine: a copy the account can run.
+        pulumiDir = fs.mkdtempSync(path.join(os.tmpdir(), "readme-pulumi-"));
+        for (const f of ["pulumi", "pulumi-language-nodejs"]) fs.copyFileSync(path.join(toolchainBin(), f), path.join(pulumiDir, f));
+        for (const f of fs.readdirSync(pulumiDir)) fs.chmodSync(path.join(pulumiDir, f), 0o755);
+        fs.chmodSync(pulumiDir, 0o755);
+        // Codex from the machine's npm cache instead of 400 MB from the registry (content-addressed: the same bytes).
+        fs.cpSync(npmSeed([codexVersion]), path.join(user.home, ".npm"), { recursive: true });
+        spawnSync("chown", ["-R", `${user.uid}:${user.gid}`, path.join(user.home, ".npm")]);
+        cloneA = freshClone(path.join(user.home, "codex-connect-pulumi"), user);
+    });
+
+    afterAll(() => {
+        user?.remove();
+        if (pulumiDir) fs.rmSync(pulumiDir, { recursive: true, force: true });
+    });
+
+    test("npm run up: Codex installed, the Connect AI entry in ~/.codex/config.toml (OAuth), read by Codex", () => {
+        const r = asUser(cloneA, "npm run up");
+        expect({ status: r.status, tail: r.status === 0 ? "" : r.out.slice(-3000) }).toEqual({ status: 0, tail: "" });
+        expect(codexGet()).toMatchObject({
+            name: "connectai",
+            enabled: true,
+            transport: { type: "streamable_http", url: "https://mcp.cloud.cdata.com/mcp" },
+            startup_timeout_sec: 30,
+        });
+        expect((codexGet().transport as { http_headers?: unknown }).http_headers ?? null).toBeNull();
+        const st = fs.statSync(config());
+        expect({ mode: st.mode & 0o777, uid: st.uid }).toEqual({ mode: 0o600, uid: user.uid });
+        expect(r.out).toContain("codex mcp login connectai"); // the next step, as the output says
+        expect(spawnSync(codex(), ["--version"], { encoding: "utf8" }).stdout).toContain(codexVersion);
+    });
+
+    test("npm run up again changes nothing", () => {
+        const before = fs.statSync(config()).mtimeMs;
+        const r = asUser(cloneA, "npm run up");
+        expect(r.status).toBe(0);
+        expect(r.out).toMatch(/Resources:\s+\d+ unchanged/);
+        expect(r.out).not.toMatch(/\d+ (updated|created|replaced|deleted)/);
+        expect(fs.statSync(config()).mtimeMs).toBe(before);
+    });
+
+    test("npm run down from another fresh clone on the same backend: the entry goes, the rest stays", () => {
+        // The user's own settings and servers, added after the up.
+        const text = fs.readFileSync(config(), "utf8");
+        const mine = '# mine\nmodel = "o3"\n\n[mcp_servers.docs]\nurl = "https://docs.example/mcp" # keep me\n';
+        fs.writeFileSync(config(), mine + "\n" + text);
+        const cloneB = freshClone(path.join(user.home, "second-clone"), user);
+        expect(fs.existsSync(path.join(cloneB, "node_modules"))).toBe(false);
+        expect(fs.existsSync(path.join(cloneB, "dist"))).toBe(false);
+        const r = asUser(cloneB, "npm run down", {
+            PULUMI_BACKEND_URL: `file://${cloneA}/.pulumi-state`,
+            PULUMI_CONFIG_PASSPHRASE_FILE: `${cloneA}/.pulumi-state/passphrase`,
+        });
+        expect({ status: r.status, tail: r.status === 0 ? "" : r.out.slice(-3000) }).toEqual({ status: 0, tail: "" });
+        expect(r.out).toMatch(/\d+ deleted/);
+        expect(fs.readFileSync(config(), "utf8")).toBe(mine);
+        // Codex stays (uninstallCodexOnDestroy is off by default) and no longer lists the server.
+        const list = spawnSync("runuser", ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, "PATH=/usr/bin:/bin", codex(), "mcp", "list", "--json"], { encoding: "utf8" });
+        expect(list.status).toBe(0);
+        expect(JSON.parse(list.stdout).map((s: { name: string }) => s.name)).toEqual(["docs"]);
+    });
+});
+
+/** The machine's CA settings, which a login on it would have (the registry is reached through them). */
+function caEnv(): Record<string, string> {
+    return Object.fromEntries(["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR"].filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
+}
