@@ -46,25 +46,33 @@ export function ensureProviderBuilt(): string {
     return PROVIDER_IMPL;
 }
 
-/** Runs in the engine's dynamic-provider process, whose working directory is the project's. */
+/** Runs in the engine's dynamic-provider process, whose working directory is the program's. */
 function load(): typeof import("./provider-impl") {
+    const fs = require("fs");
     const p = require("path");
-    const candidates: string[] = [];
     try {
-        candidates.push(require.resolve("codex-connect-pulumi/dist/provider-impl.js", { paths: [process.cwd()] }));
+        return require(require.resolve("codex-connect-pulumi/dist/provider-impl.js", { paths: [process.cwd()] }));
     } catch {
-        // not installed as a package: this project itself
+        // not installed as a package: this project itself, from its root or a program inside it
     }
-    const local = p.join(process.cwd(), "dist", "provider-impl.js");
-    candidates.push(local);
-    for (const c of candidates) if (require("fs").existsSync(c)) return require(c);
-    // A fresh clone running `pulumi destroy` (which does not run the program): build it here, once.
+    // The nearest folder up that is this project, owned by this account or root: never a stranger's /tmp/dist.
+    let root: string | undefined;
+    for (let dir = process.cwd(); !root; dir = p.dirname(dir)) {
+        try {
+            const pkg = p.join(dir, "package.json");
+            const uid = fs.statSync(pkg).uid;
+            if (JSON.parse(fs.readFileSync(pkg, "utf8")).name === "codex-connect-pulumi" && (uid === process.getuid?.() || uid === 0)) root = dir;
+        } catch {
+            // no package.json here
+        }
+        if (dir === p.dirname(dir)) break;
+    }
+    if (!root) throw new Error(`codex-connect: the provider implementation was not found from ${process.cwd()}: install codex-connect-pulumi or run the program inside the project`);
+    const impl = p.join(root, "dist", "provider-impl.js");
+    // A fresh clone running `pulumi destroy` (which does not run the program) builds it here, once.
     // stdout belongs to the engine's protocol, so the build's output goes to stderr.
-    if (require("fs").existsSync(p.join(process.cwd(), "components", "provider-impl.ts"))) {
-        require("child_process").execFileSync("npm", ["run", "--silent", "build"], { cwd: process.cwd(), stdio: ["ignore", 2, 2] });
-        if (require("fs").existsSync(local)) return require(local);
-    }
-    throw new Error(`codex-connect: the provider implementation was not found (looked for ${candidates.join(", ")}); run npm run build`);
+    if (!fs.existsSync(impl)) require("child_process").execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: ["ignore", 2, 2] });
+    return require(impl);
 }
 
 export const targetProvider: pulumi.dynamic.ResourceProvider = {
