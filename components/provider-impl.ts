@@ -132,5 +132,7 @@ export async function diff(_id: string, olds: ResourceOutputs, news: ResourceInp
 }
 
 export async function remove(_id: string, props: ResourceOutputs) {
+    // Codex alone, kept on destroy: nothing on the target is ours to remove.
+    if (props.name === undefined && !props.uninstallCodex) return;
     await callRunner(props.target, { op: "remove", name: props.name, codex: props.uninstallCodex ? { uninstall: true } : undefined });
 }

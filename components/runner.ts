@@ -451,6 +451,9 @@ export function handle(req: RunnerRequest): RunnerResult {
     ensureDir(codexHome, account);
     return withLock(codexHome, () => {
         const current = readState(); // re-read under the lock
+        // The ownership record too: another resource on this target (CodexCli beside an entry) may
+        // have written its token since; writing back the copy read before the lock would undo that.
+        Object.assign(owner, readOwner(codexHome));
         const prev = current.text;
         let next: string | undefined;
         try {
