@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job on its embedded default: Codex and the Connect AI entry on this machine, with a
 # file-backed stack inside the project (.pulumi-state/). OAuth unless a PAT is in the environment:
-#   CONNECT_AI_EMAIL=ada@example.com CONNECT_AI_PAT=... npm run up
+#   CONNECT_AI_EMAIL=ada@example.com CONNECT_AI_PAT_FILE=~/.connect-ai-pat npm run up   (or =- for stdin)
+# The PAT is read from a file or stdin, never from the environment, where every process this starts
+# (npm, pulumi, the language host) would carry it in /proc/PID/environ.
 # Other settings: STACK (default: local), CODEX_HOME (default: ~/.codex), and any pulumi config
 # set on the stack beforehand (see Pulumi.yaml).
 set -euo pipefail
@@ -15,11 +17,18 @@ if [ -n "${CODEX_HOME:-}" ]; then
   pulumi config set --path 'targets[0].kind' local >&2
   pulumi config set --path 'targets[0].codexHome' "$CODEX_HOME" >&2
 fi
-if [ -n "${CONNECT_AI_PAT:-}" ]; then
-  [ -n "${CONNECT_AI_EMAIL:-}" ] || { say "CONNECT_AI_PAT is set but CONNECT_AI_EMAIL is not"; exit 2; }
+if [ -n "${CONNECT_AI_PAT+x}" ]; then
+  say "CONNECT_AI_PAT: a PAT in the environment is seen by every process started from it; use CONNECT_AI_PAT_FILE=FILE (or - for stdin)"
+  exit 2
+fi
+if [ -n "${CONNECT_AI_PAT_FILE:-}" ]; then
+  [ -n "${CONNECT_AI_EMAIL:-}" ] || { say "CONNECT_AI_PAT_FILE is set but CONNECT_AI_EMAIL is not"; exit 2; }
+  [ "$CONNECT_AI_PAT_FILE" = - ] || [ -r "$CONNECT_AI_PAT_FILE" ] || { say "CONNECT_AI_PAT_FILE: cannot read $CONNECT_AI_PAT_FILE"; exit 2; }
   pulumi config set auth basic >&2
   pulumi config set email "$CONNECT_AI_EMAIL" >&2
-  printf '%s' "$CONNECT_AI_PAT" | pulumi config set --secret pat >&2
+  # Straight from the file to pulumi's stdin (no trailing newline): never an argument or a variable.
+  src=$CONNECT_AI_PAT_FILE; [ "$src" != - ] || src=/dev/stdin
+  tr -d '\r\n' < "$src" | pulumi config set --secret pat >&2
 fi
 
 say "pulumi up on stack $stack"

@@ -109,6 +109,34 @@ suite("the README's two set-up commands, as a newcomer", () => {
         expect(list.status).toBe(0);
         expect(JSON.parse(list.stdout).map((s: { name: string }) => s.name)).toEqual(["docs"]);
     });
+
+    test("the README's variants: Basic auth with the PAT from a file, another CODEX_HOME; the PAT never shown", () => {
+        const PAT = "PAT-readme-setup-7c1e55";
+        const b64 = Buffer.from(`ada@example.com:${PAT}`).toString("base64");
+        fs.writeFileSync(path.join(user.home, ".connect-ai-pat"), `${PAT}\n`, { mode: 0o600 });
+        fs.chownSync(path.join(user.home, ".connect-ai-pat"), user.uid, user.gid);
+        const refused = asUser(cloneA, `CONNECT_AI_EMAIL=ada@example.com CONNECT_AI_PAT=${PAT} npm run up`);
+        expect(refused.status).toBe(2);
+        expect(refused.out).toContain("use CONNECT_AI_PAT_FILE");
+
+        const alt = path.join(user.home, "alt-codex");
+        const r = asUser(cloneA, `CODEX_HOME=${alt} CONNECT_AI_EMAIL=ada@example.com CONNECT_AI_PAT_FILE=~/.connect-ai-pat npm run up`);
+        expect({ status: r.status, tail: r.status === 0 ? "" : r.out.slice(-3000) }).toEqual({ status: 0, tail: "" });
+        const got = spawnSync("runuser", ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, `CODEX_HOME=${alt}`, "PATH=/usr/bin:/bin", codex(), "mcp", "get", "connectai", "--json"], { encoding: "utf8" });
+        expect(got.status).toBe(0);
+        expect(JSON.parse(got.stdout).transport.http_headers.Authorization === `Basic ${b64}`).toBe(true); // compared, never printed
+        const stateFiles = fs.readdirSync(path.join(cloneA, ".pulumi-state"), { recursive: true }) as string[];
+        const state = stateFiles.map((f) => path.join(cloneA, ".pulumi-state", f)).filter((f) => fs.statSync(f).isFile()).map((f) => fs.readFileSync(f, "utf8")).join("\n");
+        expect(state).toContain("codex-connect:TargetState"); // the scan reads the real state
+        for (const secret of [PAT, b64]) {
+            expect(r.out.includes(secret)).toBe(false);
+            expect(state.includes(secret)).toBe(false);
+            expect(fs.readFileSync(path.join(cloneA, "Pulumi.local.yaml"), "utf8").includes(secret)).toBe(false);
+        }
+        const down = asUser(cloneA, "npm run down");
+        expect(down.status).toBe(0);
+        expect(fs.readFileSync(path.join(alt, "config.toml"), "utf8")).toBe("");
+    });
 });
 
 /** The machine's CA settings, which a login on it would have (the registry is reached through them). */
