@@ -1,12 +1,23 @@
 // jest globalSetup: what an earlier run that was killed half-way left behind goes first. Test
-// accounts carry a mark (tests/helpers/users.ts); their processes (sessions, the sshd started for
-// them) and their home directories go with them. Accounts without the mark are never touched.
+// accounts carry a mark with the pid of their run (tests/helpers/users.ts); those whose run is gone
+// go, with their processes (sessions, the sshd started for them) and home directories. Accounts
+// without the mark, or of a run still going, are never touched.
 const { spawnSync } = require("child_process");
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
 
-const MARK = "codex-connect-pulumi test account";
+const MARK = /^codex-connect-pulumi test account of run (\d+)$/;
+
+/** The run that made the account is gone (a run still going keeps its accounts). */
+function runIsGone(pid) {
+    try {
+        process.kill(pid, 0);
+        return false;
+    } catch (e) {
+        return e.code === "ESRCH";
+    }
+}
 
 module.exports = async function globalSetup() {
     if (process.getuid?.() !== 0) return;
@@ -14,7 +25,7 @@ module.exports = async function globalSetup() {
         .readFileSync("/etc/passwd", "utf8")
         .split("\n")
         .map((l) => l.split(":"))
-        .filter((f) => f[4] === MARK)
+        .filter((f) => MARK.test(f[4] ?? "") && runIsGone(Number(MARK.exec(f[4])[1])))
         .map((f) => f[0]);
     for (const name of stale) {
         spawnSync("pkill", ["-f", `sshd-${name}-`]); // its sshd runs as root from a temp dir named after it

@@ -15,8 +15,11 @@ export function isRoot(): boolean {
     return process.getuid?.() === 0;
 }
 
-/** Every test account carries this comment, so that a later run can remove what a killed one left. */
-export const TEST_ACCOUNT_MARK = "codex-connect-pulumi test account";
+/**
+ * Every test account carries this comment with the pid of the test run that made it, so that a later
+ * run removes what a killed one left, and never what a run still going on this machine uses.
+ */
+export const TEST_ACCOUNT_MARK = `codex-connect-pulumi test account of run ${process.pid}`;
 
 export function createUser(prefix = "cxm"): TestUser {
     const name = `${prefix}${randomBytes(3).toString("hex")}`;
