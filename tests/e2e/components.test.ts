@@ -28,7 +28,8 @@ suite("each component on its own, with the real engine", () => {
     const printed: string[] = [];
     const onOutput = (s: string) => printed.push(s);
     const home = (n: string) => path.join(homesDir, n);
-    const prefix = (u: TestUser) => ["runuser", "-u", u.name, "--", "env", `HOME=${u.home}`, ...caEnv()];
+    // The account's own PATH: never the engine's, which holds this machine's cached Codex.
+    const prefix = (u: TestUser) => ["runuser", "-u", u.name, "--", "env", `HOME=${u.home}`, "PATH=/usr/local/bin:/usr/bin:/bin", ...caEnv()];
     const bareConfig = () => path.join(bareUser.home, ".codex", "config.toml");
     const cliCodex = () => path.join(cliUser.home, ".local", "bin", "codex");
 

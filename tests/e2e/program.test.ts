@@ -68,7 +68,7 @@ suite("the fleet program with the real engine", () => {
             "targets[0].codexHome": { value: localHome },
             "targets[1].name": { value: "other-user" },
             "targets[1].kind": { value: "exec" },
-            ...Object.fromEntries(["runuser", "-u", user.name, "--", "env", `HOME=${user.home}`, ...caEnv()].map((a, i) => [`targets[1].prefix[${i}]`, { value: a }])),
+            ...Object.fromEntries(["runuser", "-u", user.name, "--", "env", `HOME=${user.home}`, "PATH=/usr/local/bin:/usr/bin:/bin", ...caEnv()].map((a, i) => [`targets[1].prefix[${i}]`, { value: a }])),
         }, true);
     });
 
