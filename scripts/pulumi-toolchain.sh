@@ -2,22 +2,31 @@
 # Makes the Pulumi toolchain this project needs available in one bin/ directory, and prints that
 # directory's path as the last line on stdout (progress goes to stderr).
 #
-#   bin/ holds: pulumi (the CLI), pulumi-language-nodejs (the Node.js language host) and
-#   pulumi-resource-pulumi-nodejs (the dynamic-provider plugin that @pulumi/pulumi ships).
+#   bin/ holds: pulumi (the CLI), pulumi-language-nodejs (the upstream Node.js language host),
+#   pulumi-resource-command (the plugin behind npm @pulumi/command) and pulumi-resource-pulumi-nodejs
+#   (the dynamic-provider plugin that @pulumi/pulumi ships). All of them are upstream Pulumi parts.
 #
-# Where the toolchain comes from, first that works:
-#   1. a `pulumi` already on PATH at the pinned version, with its language host beside it;
-#   2. the official installer (get.pulumi.com), when that site can be reached;
-#   3. a build from source with Go, through the Go module proxy (toolchain/go.mod): the CLI from
-#      github.com/pulumi/pulumi/pkg/v3, and our own small language host (toolchain/langhost).
+# Where each part comes from, first that works:
+#   pulumi                   1. a `pulumi` already on PATH at the pinned version;
+#                            2. the official installer (get.pulumi.com), when that site can be reached;
+#                            3. a Go build of github.com/pulumi/pulumi/pkg/v3 through the Go module
+#                               proxy (toolchain/go.mod).
+#   pulumi-language-nodejs   the one beside that `pulumi` (PATH or installer), else a Go build of the
+#                            upstream source in $VENDOR/pulumi-language-nodejs-v<pulumi version>.
+#   pulumi-resource-command  1. a `pulumi-resource-command` on PATH that reports the pinned version;
+#                            2. `pulumi plugin install`, when get.pulumi.com can be reached;
+#                            3. a Go build of the upstream source in $VENDOR/pulumi-command-v<version>.
+# $VENDOR is $CODEX_CONNECT_VENDOR_SRC, default <project>/../shared/vendor-src; it is read-only (the Go
+# builds use -mod=readonly and write only into the cache); its modules come from the Go module proxy.
 #
-# The one pin is the exact @pulumi/pulumi version in package.json; toolchain/go.mod must require
-# pkg/v3 at the same version, and this script refuses to run when they disagree.
+# Pins, in package.json `dependencies`: the exact @pulumi/pulumi version is the CLI's and the language
+# host's (toolchain/go.mod must require pkg/v3 at it; this script refuses to run when they disagree);
+# the exact @pulumi/command version is the command plugin's.
 #
 # Results are cached under $PULUMI_TOOLCHAIN_HOME (default ~/.cache/codex-connect-pulumi), keyed by
-# the version and the sources, so a second run takes well under a second.
+# the versions and the sources of each part, so a second run takes well under a second.
 #
-# Options: --source auto|path|installer|go   force one of the three ways (default auto)
+# Options: --source auto|path|installer|go   force one of the three ways for the CLI (default auto)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,20 +35,27 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --source) source_mode=${2:?--source needs a value}; shift 2 ;;
     --source=*) source_mode=${1#--source=}; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "pulumi-toolchain: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
+case "$source_mode" in auto|path|installer|go) ;; *) echo "pulumi-toolchain: error: --source must be auto, path, installer or go" >&2; exit 2 ;; esac
 
 say() { printf 'pulumi-toolchain: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 command -v node >/dev/null || die "node is not on PATH (Node.js 20 or later is required)"
-version=$(node -p "require('$here/package.json').dependencies['@pulumi/pulumi']")
-[[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] ||
-  die "package.json must pin @pulumi/pulumi to an exact version, found '$version'"
+# The two pins in package.json `dependencies`, read with one start of node (a cached run is ~0.3 s).
+IFS=: read -r version command_version < <(node -p "const d = require('$here/package.json').dependencies || {}; [d['@pulumi/pulumi'], d['@pulumi/command']].join(':')")
+exact() { [[ "$2" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "package.json must pin $1 to an exact version, found '${2:-nothing}'"; }
+exact @pulumi/pulumi "$version"
+exact @pulumi/command "$command_version"
 grep -q "github.com/pulumi/pulumi/pkg/v3 v$version\$" "$here/toolchain/go.mod" ||
   die "toolchain/go.mod does not require github.com/pulumi/pulumi/pkg/v3 v$version (the version in package.json); update both together"
+
+vendor=${CODEX_CONNECT_VENDOR_SRC:-$here/../shared/vendor-src}
+host_src="$vendor/pulumi-language-nodejs-v$version"
+command_src="$vendor/pulumi-command-v$command_version/provider"
 
 cache=${PULUMI_TOOLCHAIN_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/codex-connect-pulumi}
 bin="$cache/pulumi-v$version/bin"
@@ -63,6 +79,52 @@ install_dynamic_provider() {
 
 cli_version() { "$1" version 2>/dev/null | tr -d 'v\r' || true; }
 
+# --- The stamp: one line per part, "<part> <version> <kind> <key>", where kind is where it came from
+# (path, installer, plugin or go) and key a hash of the sources of a Go build ("-" otherwise). A part
+# is reused only while its line matches what this run would provision.
+stamp="$bin/.source"
+stamp_get() { { [ -f "$stamp" ] && grep -m1 "^$1 " "$stamp" | cut -d' ' -f2-; } || true; }
+# Rewritten whole and renamed, so a reader never sees half of it; lines of an older format go.
+stamp_set() {
+  local part=$1 line=${2:-}
+  { if [ -f "$stamp" ]; then grep -E '^pulumi(-language-nodejs|-resource-command)? ' "$stamp" | grep -v "^$part " || true; fi
+    if [ -n "$line" ]; then echo "$part $line"; fi; } > "$stamp.new"
+  mv -f "$stamp.new" "$stamp"
+}
+kind_of() { local v k rest; read -r v k rest <<< "$(stamp_get "$1")"; echo "${k:-none}"; }
+
+# A short hash of every file under a source tree (names included), or "absent".
+tree_key() {
+  [ -d "$1" ] || { echo absent; return; }
+  (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
+}
+cli_key=$(cat "$here/toolchain/go.mod" "$here/toolchain/go.sum" "$here"/toolchain/*.go | sha256sum | cut -c1-16)
+host_key=$(tree_key "$host_src")
+command_key=$(tree_key "$command_src")
+
+# Whether the stamp says part is at version, and, when Go-built, from sources with this key.
+part_ok() {
+  local part=$1 want_version=$2 want_key=$3 v kind key
+  read -r v kind key <<< "$(stamp_get "$part")"
+  [ "$v" = "$want_version" ] && [ -x "$bin/$part" ] || return 1
+  [ "$kind" != go ] || [ "$key" = "$want_key" ]
+}
+cli_ok() {
+  part_ok pulumi "$version" "$cli_key" || return 1
+  [ "$source_mode" = auto ] || [ "$source_mode" = "$(kind_of pulumi)" ] || return 1
+  [ "$(cli_version "$bin/pulumi")" = "$version" ]
+}
+# A host taken from beside the CLI belongs to that CLI: it is reused only with a CLI of the same origin.
+host_ok() {
+  part_ok pulumi-language-nodejs "$version" "$host_key" || return 1
+  local kind; kind=$(kind_of pulumi-language-nodejs)
+  [ "$kind" = go ] || [ "$kind" = "$(kind_of pulumi)" ]
+}
+command_ok() { part_ok pulumi-resource-command "$command_version" "$command_key"; }
+
+summary() {
+  echo "pulumi from $(kind_of pulumi), language host from $(kind_of pulumi-language-nodejs), command plugin from $(kind_of pulumi-resource-command)"
+}
 done_with() {
   install_dynamic_provider
   say "ready ($1): $bin"
@@ -70,40 +132,67 @@ done_with() {
   exit 0
 }
 
-# A previous run already left a complete toolchain for this version and these sources.
-go_key=$(cat "$here/toolchain/go.mod" "$here/toolchain/go.sum" "$here"/toolchain/langhost/*.go | sha256sum | cut -c1-16)
-stamp="$bin/.source"
-if [ -f "$stamp" ] && [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-nodejs" ]; then
-  read -r kind key < "$stamp" || true
-  if [ "$source_mode" = auto ] || [ "$source_mode" = "$kind" ]; then
-    if [ "$kind" != go ] || [ "$key" = "$go_key" ]; then
-      [ "$(cli_version "$bin/pulumi")" = "$version" ] && done_with "cached, from $kind"
-    fi
-  fi
-fi
+# A previous run already left a complete toolchain for these versions and sources.
+cli_ok && host_ok && command_ok && done_with "cached; $(summary)"
 
-# 1. A pulumi on PATH at the pinned version, with its language host beside it.
+# --- Helpers for the sources.
+
+# The first `name` on PATH outside bin/ itself.
+on_path() { PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$bin" | paste -sd: -) command -v "$1" 2>/dev/null; }
+
+# Whether get.pulumi.com answers (asked once: without a network the probe costs up to 5 s).
+online_state=
+online() {
+  if [ -z "$online_state" ]; then
+    online_state=no
+    command -v curl >/dev/null && curl -fsS --max-time 5 -o /dev/null https://get.pulumi.com 2>/dev/null && online_state=yes
+    [ "$online_state" = yes ] || say "get.pulumi.com cannot be reached"
+  fi
+  [ "$online_state" = yes ]
+}
+
+# Renames bin/<part>.new into place. The part's stamp line goes first, so an interrupted run never
+# leaves a line that describes another binary; a host that came beside the old CLI goes with it.
+install_part() {
+  stamp_set "$1"
+  if [ "$1" = pulumi ] && [ "$(kind_of pulumi-language-nodejs)" != go ]; then stamp_set pulumi-language-nodejs; fi
+  mv -Tf "$bin/$1.new" "$bin/$1"
+}
+# bin/<part> as a link to a binary that is already somewhere (PATH, the installer, Pulumi's plugin cache).
+link_part() { ln -sfn "$2" "$bin/$1.new" && install_part "$1"; }
+
+# go build of an upstream tree in $VENDOR into bin/<part>. The tree is read-only: no go.mod update
+# (-mod=readonly), no VCS stamping (it may sit in someone else's checkout).
+go_build() {
+  local dir=$1 part=$2 ldflags=$3 pkg=$4
+  command -v go >/dev/null || { say "go is not on PATH"; return 1; }
+  ( cd "$dir" && CGO_ENABLED=0 go build -mod=readonly -buildvcs=false -trimpath -ldflags "-s -w $ldflags" -o "$bin/$part.new" "$pkg" ) >&2 &&
+    install_part "$part"
+}
+
+# --- The CLI. Each way also says which language host came with it (none for the Go build).
+beside_host=
+
+# 1. A pulumi on PATH at the pinned version.
 try_path() {
-  local found dir
-  found=$(PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$bin" | paste -sd: -) command -v pulumi 2>/dev/null) || return 1
+  local found real
+  found=$(on_path pulumi) || { say "no pulumi on PATH"; return 1; }
   [ "$(cli_version "$found")" = "$version" ] || { say "ignoring $found: not version $version"; return 1; }
-  dir=$(dirname "$(readlink -f "$found")")
-  [ -x "$dir/pulumi-language-nodejs" ] || { say "ignoring $found: no pulumi-language-nodejs beside it"; return 1; }
-  ln -sf "$(readlink -f "$found")" "$bin/pulumi"
-  ln -sf "$dir/pulumi-language-nodejs" "$bin/pulumi-language-nodejs"
-  echo "path -" > "$stamp"
+  real=$(readlink -f "$found")
+  link_part pulumi "$real"
+  stamp_set pulumi "$version path -"
+  beside_host="$(dirname "$real")/pulumi-language-nodejs"
 }
 
 # 2. The official installer, when its site answers.
 try_installer() {
-  command -v curl >/dev/null || return 1
-  curl -fsS --max-time 5 -o /dev/null https://get.pulumi.com 2>/dev/null || { say "get.pulumi.com cannot be reached"; return 1; }
+  online || return 1
   say "installing pulumi v$version with the official installer"
   local root="$cache/pulumi-v$version/official"
   curl -fsSL https://get.pulumi.com | sh -s -- --version "$version" --install-root "$root" --no-edit-path >&2 || return 1
-  ln -sf "$root/bin/pulumi" "$bin/pulumi"
-  ln -sf "$root/bin/pulumi-language-nodejs" "$bin/pulumi-language-nodejs"
-  echo "installer -" > "$stamp"
+  link_part pulumi "$root/bin/pulumi"
+  stamp_set pulumi "$version installer -"
+  beside_host="$root/bin/pulumi-language-nodejs"
 }
 
 # 3. Build from source through the Go module proxy.
@@ -112,21 +201,85 @@ try_go() {
   local ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version"
   say "building pulumi v$version from source with $(go version | cut -d' ' -f3) (first run: a few minutes)"
   ( cd "$here/toolchain" &&
-    GOFLAGS=-mod=readonly go build -trimpath -ldflags "$ldflags" -o "$bin/pulumi.new" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi &&
-    say "building the Node.js language host" &&
-    GOFLAGS=-mod=readonly go build -trimpath -ldflags "-s -w -X main.version=v$version" -o "$bin/pulumi-language-nodejs.new" ./langhost
+    GOFLAGS=-mod=readonly go build -trimpath -ldflags "$ldflags" -o "$bin/pulumi.new" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   ) >&2 || return 1
-  mv -f "$bin/pulumi.new" "$bin/pulumi"
-  mv -f "$bin/pulumi-language-nodejs.new" "$bin/pulumi-language-nodejs"
-  echo "go $go_key" > "$stamp"
+  install_part pulumi
+  stamp_set pulumi "$version go $cli_key"
 }
 
-case "$source_mode" in
-  auto) try_path || try_installer || try_go || die "no way to get pulumi v$version worked (see above)" ;;
-  path) try_path || die "no usable pulumi v$version on PATH" ;;
-  installer) try_installer || die "the official installer failed" ;;
-  go) try_go || die "the Go build failed" ;;
-  *) die "--source must be auto, path, installer or go" ;;
-esac
-[ "$(cli_version "$bin/pulumi")" = "$version" ] || die "$bin/pulumi does not report version $version"
-done_with "$(cut -d' ' -f1 "$stamp")"
+provision_cli() {
+  case "$source_mode" in
+    auto) try_path || try_installer || try_go || die "no way to get pulumi v$version worked (see above)" ;;
+    path) try_path || die "no usable pulumi v$version on PATH" ;;
+    installer) try_installer || die "the official installer failed" ;;
+    go) try_go || die "the Go build failed" ;;
+  esac
+  [ "$(cli_version "$bin/pulumi")" = "$version" ] || die "$bin/pulumi does not report version $version"
+}
+
+# --- The language host: the CLI's own when it came with one, else the upstream source built with Go.
+provision_host() {
+  local kind; kind=$(kind_of pulumi)
+  if [ -n "$beside_host" ]; then
+    if [ -x "$beside_host" ] && [ "$("$beside_host" -version 2>/dev/null)" = "v$version" ]; then
+      link_part pulumi-language-nodejs "$beside_host"
+      stamp_set pulumi-language-nodejs "$version $kind -"
+      return
+    fi
+    say "no pulumi-language-nodejs v$version beside $(readlink -f "$bin/pulumi")"
+  fi
+  host_ok && return
+  [ -f "$host_src/go.mod" ] || die "no pulumi-language-nodejs v$version: none beside the CLI, and no source in $host_src (set CODEX_CONNECT_VENDOR_SRC)"
+  say "building pulumi-language-nodejs v$version from $host_src"
+  go_build "$host_src" pulumi-language-nodejs "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" . ||
+    die "the Go build of pulumi-language-nodejs in $host_src failed"
+  [ "$("$bin/pulumi-language-nodejs" -version)" = "v$version" ] || die "the pulumi-language-nodejs built from $host_src does not report v$version"
+  stamp_set pulumi-language-nodejs "$version go $host_key"
+}
+
+# --- The command plugin. Plugins have no -version flag; the schema the CLI reads from one names its version.
+plugin_version() {
+  PULUMI_HOME="$cache/pulumi-v$version/home" "$bin/pulumi" package get-schema "$1" 2>/dev/null |
+    node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => { try { console.log(JSON.parse(s).version || ""); } catch { console.log(""); } })'
+}
+
+# 1. A pulumi-resource-command on PATH that reports the pinned version.
+try_command_path() {
+  local found v
+  found=$(on_path pulumi-resource-command) || { say "no pulumi-resource-command on PATH"; return 1; }
+  v=$(plugin_version "$found")
+  [ "$v" = "$command_version" ] || { say "ignoring $found: reports version '${v:-?}', not $command_version"; return 1; }
+  link_part pulumi-resource-command "$(readlink -f "$found")"
+  stamp_set pulumi-resource-command "$command_version path -"
+}
+
+# 2. Pulumi's own download, into a PULUMI_HOME of the cache's (the user's ~/.pulumi stays untouched).
+try_command_plugin_install() {
+  online || return 1
+  local home="$cache/pulumi-v$version/home"
+  say "installing pulumi-resource-command $command_version with pulumi plugin install"
+  PULUMI_HOME="$home" "$bin/pulumi" plugin install resource command "$command_version" >&2 || return 1
+  link_part pulumi-resource-command "$home/plugins/resource-command-v$command_version/pulumi-resource-command"
+  stamp_set pulumi-resource-command "$command_version plugin -"
+}
+
+# 3. The upstream source, built with Go.
+try_command_go() {
+  [ -f "$command_src/go.mod" ] || { say "no source in $command_src (set CODEX_CONNECT_VENDOR_SRC)"; return 1; }
+  say "building pulumi-resource-command $command_version from $command_src"
+  go_build "$command_src" pulumi-resource-command \
+    "-X github.com/pulumi/pulumi-command/provider/pkg/version.Version=$command_version" ./cmd/pulumi-resource-command || return 1
+  stamp_set pulumi-resource-command "$command_version go $command_key"
+}
+
+provision_command() {
+  try_command_path || try_command_plugin_install || try_command_go ||
+    die "no way to get pulumi-resource-command $command_version worked: tried PATH, pulumi plugin install, a Go build from $command_src (see above)"
+  local v; v=$(plugin_version "$bin/pulumi-resource-command")
+  [ "$v" = "$command_version" ] || { stamp_set pulumi-resource-command; die "$bin/pulumi-resource-command reports version '${v:-?}', not $command_version"; }
+}
+
+cli_ok || provision_cli
+if [ -n "$beside_host" ] || ! host_ok; then provision_host; fi
+command_ok || provision_command
+done_with "$(summary)"

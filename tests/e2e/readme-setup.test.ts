@@ -50,7 +50,7 @@ suite("the README's two set-up commands, as a newcomer", () => {
         user = createUser("cxr");
         // Pulumi as installed on this machine: a copy the account can run.
         pulumiDir = fs.mkdtempSync(path.join(os.tmpdir(), "readme-pulumi-"));
-        for (const f of ["pulumi", "pulumi-language-nodejs"]) fs.copyFileSync(path.join(toolchainBin(), f), path.join(pulumiDir, f));
+        for (const f of ["pulumi", "pulumi-language-nodejs", "pulumi-resource-command"]) fs.copyFileSync(path.join(toolchainBin(), f), path.join(pulumiDir, f));
         for (const f of fs.readdirSync(pulumiDir)) fs.chmodSync(path.join(pulumiDir, f), 0o755);
         fs.chmodSync(pulumiDir, 0o755);
         // Codex from the machine's npm cache instead of 400 MB from the registry (content-addressed: the same bytes).

@@ -1,6 +1,7 @@
 // The provisioned toolchain, proven with the real engine: `pulumi up`, a no-change preview and
-// `destroy`, once from the command line and once through the Automation API.
-import { execFileSync } from "child_process";
+// `destroy`, once from the command line and once through the Automation API, with the upstream
+// language host and the command plugin (@pulumi/command) from bin/ and nothing downloaded.
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
@@ -15,12 +16,43 @@ function filesContaining(dir: string, needle: string): string[] {
         .filter((f) => fs.statSync(f).isFile() && fs.readFileSync(f).includes(needle));
 }
 
-const pinned: string = require(path.join(projectRoot, "package.json")).dependencies["@pulumi/pulumi"];
+const dependencies: Record<string, string> = require(path.join(projectRoot, "package.json")).dependencies;
+const pinned = dependencies["@pulumi/pulumi"];
+const commandPinned = dependencies["@pulumi/command"];
+/** What the engine says when it runs the command plugin from bin/ (on PATH) rather than a download. */
+const commandFromBin = () => `using pulumi-resource-command from $PATH at ${path.join(toolchainBin(), "pulumi-resource-command")}`;
 
 describe("Pulumi toolchain", () => {
     test("the CLI reports the version pinned in package.json", () => {
         const out = execFileSync(path.join(toolchainBin(), "pulumi"), ["version"], { encoding: "utf8" });
         expect(out.trim()).toBe(`v${pinned}`);
+    });
+
+    test("a second run of the script reuses the cached bin/ with all three parts", () => {
+        const bin = toolchainBin();
+        const r = spawnSync(path.join(projectRoot, "scripts", "pulumi-toolchain.sh"), [], { encoding: "utf8" });
+        expect(r.status).toBe(0);
+        expect(r.stdout.trim().split("\n").pop()).toBe(bin);
+        expect(r.stderr).toMatch(/ready \(cached; pulumi from \w+, language host from \w+, command plugin from \w+\)/);
+        for (const f of ["pulumi", "pulumi-language-nodejs", "pulumi-resource-command", "pulumi-resource-pulumi-nodejs"]) {
+            expect(fs.statSync(path.join(bin, f)).mode & 0o111).not.toBe(0);
+        }
+    });
+
+    test("the language host is the upstream one at the same version", () => {
+        // Only the upstream host has -version (it prints and exits); the host this replaced would serve gRPC.
+        const out = execFileSync(path.join(toolchainBin(), "pulumi-language-nodejs"), ["-version"], {
+            encoding: "utf8",
+            timeout: 10_000,
+        });
+        expect(out.trim()).toBe(`v${pinned}`);
+    });
+
+    test("the command plugin is the version @pulumi/command is pinned to", () => {
+        const { dir, env } = pulumiSandbox("smoke-schema-");
+        const plugin = path.join(toolchainBin(), "pulumi-resource-command");
+        const schema = JSON.parse(execFileSync("pulumi", ["package", "get-schema", plugin], { cwd: dir, env, encoding: "utf8" }));
+        expect({ name: schema.name, version: schema.version }).toEqual({ name: "command", version: commandPinned });
     });
 
     test("pulumi up, preview --expect-no-changes and destroy from the command line", () => {
@@ -44,14 +76,17 @@ describe("Pulumi toolchain", () => {
             input: secret,
         });
         try {
-            pulumi("up", "--yes", "--skip-preview");
+            const up = pulumi("up", "--yes", "--skip-preview");
             expect(fs.readFileSync(target, "utf8")).toBe(`token=${secret}\n`);
             expect(fs.statSync(target).mode & 0o777).toBe(0o600);
+            expect(pulumi("stack", "output", "commandStdout").trim()).toBe("ok");
+            expect(up).toContain(commandFromBin());
 
             pulumi("preview", "--expect-no-changes");
 
-            // The scan reads the real state files (the resource is in them), and the secret is not.
+            // The scan reads the real state files (the resources are in them), and the secret is not.
             expect(filesContaining(path.join(dir, "state"), "pulumi-nodejs:dynamic:Resource")).not.toEqual([]);
+            expect(filesContaining(path.join(dir, "state"), "command:local:Command")).not.toEqual([]);
             expect(filesContaining(path.join(dir, "state"), secret)).toEqual([]);
 
             pulumi("destroy", "--yes", "--skip-preview");
@@ -79,13 +114,16 @@ describe("Pulumi toolchain", () => {
             const up = await stack.up();
             expect(up.summary.result).toBe("succeeded");
             expect(up.outputs.path.value).toBe(target);
+            expect(up.outputs.commandStdout.value).toBe("ok");
+            expect(up.stdout).toContain(commandFromBin());
             expect(fs.readFileSync(target, "utf8")).toBe(`token=${secret}\n`);
 
             const preview = await stack.preview({ expectNoChanges: true });
-            expect(preview.changeSummary.same).toBe(2);
+            expect(preview.changeSummary.same).toBe(3);
 
             // exportStack() decrypts secrets, so scan the state files on disk instead.
             expect(filesContaining(path.join(dir, "state"), "pulumi-nodejs:dynamic:Resource")).not.toEqual([]);
+            expect(filesContaining(path.join(dir, "state"), "command:local:Command")).not.toEqual([]);
             expect(filesContaining(path.join(dir, "state"), secret)).toEqual([]);
 
             const destroy = await stack.destroy();

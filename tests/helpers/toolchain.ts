@@ -8,7 +8,7 @@ export const projectRoot = path.resolve(__dirname, "..", "..");
 
 let cachedBin: string | undefined;
 
-/** The bin/ directory that holds pulumi, the language host and the dynamic-provider plugin. */
+/** The bin/ directory that holds pulumi, the language host, the command plugin and the dynamic-provider plugin. */
 export function toolchainBin(): string {
     if (!cachedBin) {
         const out = execFileSync(path.join(projectRoot, "scripts", "pulumi-toolchain.sh"), [], {

@@ -1,5 +1,7 @@
-// A tiny stack that exercises every part of the toolchain: the engine, our language host running
-// TypeScript, the dynamic-provider plugin, and passphrase-encrypted secret config.
+// A tiny stack that exercises every part of the toolchain: the engine, the upstream language host
+// running TypeScript, the dynamic-provider plugin, the command plugin (@pulumi/command), and
+// passphrase-encrypted secret config.
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 
 interface FileInputs {
@@ -39,4 +41,8 @@ const file = new SmokeFile("smoke", {
     content: pulumi.interpolate`token=${token}\n`,
 });
 
+// A real resource plugin: the engine starts pulumi-resource-command from the toolchain's bin/.
+const ok = new command.local.Command("ok", { create: "printf ok", logging: "none" });
+
 export const path = file.id;
+export const commandStdout = ok.stdout;
