@@ -36,9 +36,7 @@ const readKey = (file: string | undefined) => (file ? pulumi.secret(fs.readFileS
 
 const results: Record<string, pulumi.Output<unknown>> = {};
 for (const t of settings.targets) {
-    const target = pulumi
-        .all([readKey(t.privateKeyPath) ?? sshKey, readKey(t.proxy?.privateKeyPath) ?? sshKey])
-        .apply(([key, proxyKey]) => toTarget(t, { key: t.agent ? undefined : key, proxyKey: t.proxy?.agent ? undefined : proxyKey }));
+    const target = toTarget(t, { key: t.agent ? undefined : readKey(t.privateKeyPath) ?? sshKey, proxyKey: t.proxy?.agent ? undefined : readKey(t.proxy?.privateKeyPath) ?? sshKey });
     const codex = new ConnectAiCodex(t.name, {
         target,
         auth: settings.auth,

@@ -1,16 +1,22 @@
-// The runner's two faces, bundled into one file (dist/codex-mcp-runner.js):
-// - `main(requestJson)`: what the transports call through the launcher (runner-bundle.ts), with one
-//   JSON request read from standard input and one JSON result line printed;
+// The runner's faces, bundled into one file (dist/runner/codex-mcp-runner.js):
+// - `main(requestJson, op?)`: what the launchers call (launcher.ts), with one JSON request read
+//   from standard input and one JSON result line printed;
+// - `__feed OP [PREFIX...]`: the controller side of local and exec targets (feed.ts);
 // - a command line for people without Pulumi (a Dockerfile, a postCreateCommand, a shell).
 import * as fs from "fs";
 import { McpEntry } from "./config-entry";
+import { feed } from "./feed";
 import { RunnerRequest, RunnerResult, runRequest } from "./runner";
 
-/** Called by the launcher with the request text; prints one JSON line. */
-export function main(requestText: string): void {
+/**
+ * Called by the launcher with the request text, and the operation when the caller gives it apart
+ * (a delete command runs the request stored for create, as a remove); prints one JSON line.
+ */
+export function main(requestText: string, op?: string): void {
     let req: RunnerRequest;
     try {
         req = JSON.parse(requestText);
+        if (op) req.op = op as RunnerRequest["op"];
     } catch {
         process.stdout.write(JSON.stringify({ ok: false, error: { code: "bad-request", message: "the request is not JSON" } }) + "\n");
         process.exitCode = 2;
@@ -18,6 +24,8 @@ export function main(requestText: string): void {
     }
     const result = runRequest(req);
     process.stdout.write(JSON.stringify(result) + "\n");
+    // The same failure for people: the engine shows a failed command's output, so it names the target.
+    if (!result.ok) process.stderr.write(`${req.label ? `${req.label}: ` : ""}${result.error!.message}\n`);
     process.exitCode = result.ok ? 0 : 2;
 }
 
@@ -157,4 +165,8 @@ export function cli(argv: string[], env = process.env, stdin = () => fs.readFile
     return r.op === "probe" && r.drift.length ? 4 : 0;
 }
 
-if (require.main === module) process.exitCode = cli(process.argv.slice(2));
+if (require.main === module) {
+    const [first, op, ...prefix] = process.argv.slice(2);
+    if (first === "__feed") void feed(op, prefix).then((code) => (process.exitCode = code));
+    else process.exitCode = cli(process.argv.slice(2));
+}

@@ -1,15 +1,18 @@
 // The components: what a Pulumi program declares. They wire the pure entry editor (config-entry.ts),
-// the runner (runner.ts) and the transports (transports.ts) together through one dynamic resource
-// per target (provider.ts), and find drift while the program runs (see docs/architecture.md).
+// the runner (runner.ts) and the transports together: one @pulumi/command resource per target
+// (target-command.ts) changes it, and a read-only probe while the program runs finds drift
+// (see docs/architecture.md).
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
+import { callRunner } from "./call-runner";
 import type { McpEntry } from "./config-entry";
-import { callRunner, Desired } from "./provider-impl";
-import { TargetState } from "./provider";
-import { describeTarget, Target } from "./transports";
+import type { RunnerRequest, RunnerResult } from "./runner";
+import { describeTarget, Target } from "./target";
+import { checkTarget, identity, targetCommand, TargetArgs } from "./target-command";
 import { DEFAULT_CODEX_VERSION } from "./versions";
 
-export type { Target, SshHop } from "./transports";
+export type { Target, SshHop } from "./target";
+export type { TargetArgs, SshHopArgs } from "./target-command";
 export type { McpEntry } from "./config-entry";
 export { DEFAULT_CODEX_VERSION } from "./versions";
 
@@ -29,24 +32,49 @@ export interface TargetOutputs {
     configPath: pulumi.Output<string>;
     codexVersion: pulumi.Output<string | undefined>;
     codexPath: pulumi.Output<string | undefined>;
-    /** What drifted before the last update (empty when the update was not a repair). */
+    /** What had drifted when the last update ran (empty when the update was not a repair). */
     repaired: pulumi.Output<string[]>;
     /** What the read-only probe found drifted while this program ran (repaired by `pulumi up`). */
     drift: pulumi.Output<string[]>;
 }
 
+/** What one target should hold: an entry, Codex, or both. Travels to the target on stdin only. */
+export interface Desired {
+    name?: string;
+    entry?: McpEntry;
+    codex?: { version?: string; uninstall?: boolean };
+    verify?: boolean;
+}
+
 interface Probe {
-    token: string;
+    /** The command's label: the target's own record when in sync, else what drifted (shown in the diff). */
+    label: string;
     drift: string[];
 }
 
+/** Entry fields whose values are never secret: shown as found, in the label and the warning. */
+const SHOWN = ["url", "startup_timeout_sec", "tool_timeout_sec", "enabled", "bearer_token_env_var"];
+
+function describeDrift(r: RunnerResult): string[] {
+    return r.drift.map((d) => {
+        const field = d.startsWith("entry.") ? d.slice(6) : undefined;
+        const found = field && SHOWN.includes(field) ? r.entry.fields[field]?.actual : undefined;
+        if (found !== undefined) return `${d} ${JSON.stringify(found)}`;
+        if (d === "file-mode" && r.file.mode) return `file-mode ${r.file.mode}`;
+        if (d === "codex-version" && r.codex?.version) return `codex-version ${r.codex.version}`;
+        return d;
+    });
+}
+
 /**
- * The drift token. The target's ownership record keeps the token of the last update; when the
- * target is in sync the probe returns that very token (no diff, no flapping); when it drifted, a new
- * one is chained from it and what was observed, which makes the engine plan an update.
+ * The label is the drift token. The target's ownership record keeps the label of the last update;
+ * in sync, the probe returns that very label (no diff, no flapping); drifted, a new one names what
+ * drifted and is chained from the stored one, which makes the engine plan an update. Names and
+ * non-secret values only: no header value, and no hash of one, ever goes into it.
  */
-function chainToken(stored: string | undefined, observed: unknown): string {
-    return createHash("sha256").update(`${stored ?? ""}\n${JSON.stringify(observed)}`).digest("hex").slice(0, 24);
+function driftLabel(stored: string | undefined, what: string[]): string {
+    const chain = createHash("sha256").update(`${stored ?? ""}\n${JSON.stringify(what)}`).digest("hex").slice(0, 12);
+    return `drifted: ${what.join(", ")} (${chain})`;
 }
 
 function probe(target: pulumi.Output<Target>, desired: pulumi.Output<Desired>, parent: pulumi.Resource): pulumi.Output<Probe> {
@@ -54,31 +82,46 @@ function probe(target: pulumi.Output<Target>, desired: pulumi.Output<Desired>, p
         const label = describeTarget(t);
         try {
             const r = await callRunner(t, { op: "probe", name: d.name, entry: d.entry, codex: d.codex });
-            if (r.drift.length === 0 && r.token) return { token: r.token, drift: [] };
-            if (r.drift.length) await pulumi.log.warn(`${label}: drifted: ${r.drift.join(", ")}; pulumi up repairs it`, parent);
-            return { token: chainToken(r.token, [r.drift, r.entry.fields, r.codex?.version]), drift: r.drift };
+            if (r.drift.length === 0 && r.token) return { label: r.token, drift: [] };
+            const what = describeDrift(r);
+            if (r.drift.length) await pulumi.log.warn(`${label}: drifted: ${what.join(", ")}; pulumi up repairs it`, parent);
+            return { label: driftLabel(r.token, what.length ? what : ["not yet recorded"]), drift: r.drift };
         } catch (e) {
             // Leave the other targets alone: this one gets an update that fails, naming it.
             await pulumi.log.warn(`${label}: could not be probed: ${(e as Error).message}`, parent);
-            return { token: chainToken("unreachable", (e as Error).message), drift: ["unreachable"] };
+            return { label: driftLabel("unreachable", [(e as Error).message.slice(0, 200)]), drift: ["unreachable"] };
         }
     });
-    // The token is a hash chain and the drift list names fields only: neither is secret.
+    // Field names and non-secret values only (see driftLabel).
     return pulumi.unsecret(result);
 }
 
-function targetState(parent: pulumi.ComponentResource, name: string, target: pulumi.Input<Target>, desired: pulumi.Output<Desired>): TargetOutputs {
-    const t = pulumi.output(target);
-    t.apply((v) => {
-        if (v.kind === "ssh" && !v.hostKey) pulumi.log.warn(`${describeTarget(v)}: no hostKey given, so the host is not verified`, parent);
-    });
-    const p = probe(t, desired, parent);
-    const state = new TargetState(name, { target: pulumi.secret(t), desired: pulumi.secret(desired), driftToken: p.token }, { parent });
+function targetState(parent: pulumi.ComponentResource, name: string, target: TargetArgs, desired: pulumi.Output<Desired>): TargetOutputs {
+    checkTarget(target);
+    if (target.kind === "ssh" && target.insecureSkipHostKeyCheck) pulumi.log.warn(`${describeTarget(target as Target)}: insecureSkipHostKeyCheck: the host is not verified`, parent);
+    const resolved = pulumi.output(target) as pulumi.Output<Target>;
+    const p = probe(resolved, desired, parent);
+    const id = desired.apply((d) => identity(target, d.name));
+    const request = pulumi.all([desired, p.label, id]).apply(([d, label, claim]): RunnerRequest => ({
+        op: "ensure",
+        name: d.name,
+        entry: d.entry,
+        codex: d.codex,
+        verify: d.verify,
+        token: label,
+        claim,
+        codexHome: target.codexHome,
+        user: target.owner,
+        label: describeTarget(target as Target),
+    }));
+    const stdout = targetCommand(name, { target, request, label: p.label, identity: id }, parent);
+    // The result line names paths, versions and field names: never a header value (runner.ts).
+    const report = pulumi.unsecret(stdout.apply((s) => JSON.parse(s.trim().split("\n").pop() || "{}") as RunnerResult));
     return {
-        configPath: state.report.apply((r) => r.configPath),
-        codexVersion: state.report.apply((r) => r.codexVersion),
-        codexPath: state.report.apply((r) => r.codexPath),
-        repaired: state.report.apply((r) => r.repaired),
+        configPath: report.apply((r) => r.configPath),
+        codexVersion: report.apply((r) => r.codex?.version),
+        codexPath: report.apply((r) => r.codex?.path),
+        repaired: report.apply((r) => r.repaired ?? []),
         drift: p.drift,
     };
 }
@@ -103,14 +146,14 @@ abstract class TargetComponent extends pulumi.ComponentResource implements Targe
 
 /** Codex installed on a target at a pinned version (or latest), Node 18+ checked. */
 export class CodexCli extends TargetComponent {
-    constructor(name: string, args: { target: pulumi.Input<Target> } & CodexArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: { target: TargetArgs } & CodexArgs, opts?: pulumi.ComponentResourceOptions) {
         super("codex-connect:index:CodexCli", name, {}, opts);
         this.adopt(targetState(this, `${name}-codex`, args.target, codexDesired(args).apply((codex) => ({ codex }))));
     }
 }
 
 export interface CodexMcpServerArgs {
-    target: pulumi.Input<Target>;
+    target: TargetArgs;
     /** The server name: [mcp_servers.NAME]. */
     name: pulumi.Input<string>;
     url: pulumi.Input<string>;
@@ -163,7 +206,7 @@ export class CodexMcpServer extends TargetComponent {
 export type ConnectAiAuth = "oauth" | "basic" | "bearer-env" | "env-headers";
 
 export interface ConnectAiCodexArgs {
-    target: pulumi.Input<Target>;
+    target: TargetArgs;
     /** oauth (default): no credential in the file, run `codex mcp login connectai` once. basic: email + PAT. */
     auth?: ConnectAiAuth;
     email?: pulumi.Input<string>;

@@ -1,5 +1,5 @@
 // The target-side runner: everything that happens on the machine that gets Codex. It is bundled
-// into one JavaScript file (see runner-bundle.ts) that needs nothing on the target but Node.js 18+.
+// into one JavaScript file (see launcher.ts and scripts/build.ts) that needs nothing on the target but Node.js 18+.
 //
 // It takes one request and returns one result; the caller serialises both as JSON. Secrets (header
 // values) arrive inside the request, which travels on standard input only, and never appear in the
@@ -28,6 +28,14 @@ export interface RunnerRequest {
     verify?: boolean;
     /** The drift token the caller last applied (stored in the ownership record; see docs/architecture.md). */
     token?: string;
+    /**
+     * Who manages the entry: the managing resource's identity of the target. A remove with another
+     * claim than the recorded one leaves the entry alone (the old resource of a replace that points
+     * at the same file must not delete what the new one has just written).
+     */
+    claim?: string;
+    /** The target as the caller names it in messages ("ssh dev@10.0.0.5:22"). */
+    label?: string;
 }
 
 export interface CodexState {
@@ -56,6 +64,10 @@ export interface RunnerResult {
     verified?: { ok: boolean; problems: string[] };
     /** The token recorded on the target for this server (ownership record). */
     token?: string;
+    /** ensure: what had drifted when a previous ensure had recorded this server (a repair); else empty. */
+    repaired?: string[];
+    /** remove: the entry was left in place because another claim manages it now. */
+    keptFor?: string;
     error?: { code: string; message: string; line?: number; column?: number };
 }
 
@@ -181,7 +193,7 @@ function ensureDir(dir: string, account: Account): void {
 }
 
 interface OwnerRecord {
-    servers: Record<string, { token?: string }>;
+    servers: Record<string, { token?: string; claim?: string }>;
     codex?: { installedByUs: boolean; version?: string; prefix?: string };
 }
 
@@ -454,6 +466,11 @@ export function handle(req: RunnerRequest): RunnerResult {
         // The ownership record too: another resource on this target (CodexCli beside an entry) may
         // have written its token since; writing back the copy read before the lock would undo that.
         Object.assign(owner, readOwner(codexHome));
+        const recorded = owner.servers[tokenKey(name)]?.claim;
+        if (req.op === "remove" && req.claim !== undefined && recorded !== undefined && recorded !== req.claim) {
+            result.keptFor = recorded; // another resource manages it now: nothing is touched
+            return result;
+        }
         const prev = current.text;
         let next: string | undefined;
         try {
@@ -498,7 +515,9 @@ export function handle(req: RunnerRequest): RunnerResult {
             }
         }
         if (req.op === "ensure") {
-            owner.servers[tokenKey(name)] = { token: req.token ?? owner.servers[tokenKey(name)]?.token };
+            const had = owner.servers[tokenKey(name)];
+            result.repaired = had?.token !== undefined ? result.drift : [];
+            owner.servers[tokenKey(name)] = { token: req.token ?? had?.token, ...(req.claim ? { claim: req.claim } : {}) };
         } else {
             delete owner.servers[tokenKey(name)];
             if (req.codex?.uninstall) result.codex = uninstallCodex(account, owner);

@@ -2,7 +2,9 @@
 // named by target and field. Pure: the program (index.ts) reads the values and reports the errors.
 import { validateEntry } from "./config-entry";
 import type { ConnectAiAuth } from "./index";
-import type { SshHop, Target } from "./transports";
+import * as pulumi from "@pulumi/pulumi";
+import { hostKeyRequired } from "./target";
+import type { SshHopArgs, TargetArgs } from "./target-command";
 
 export interface TargetConfig {
     name: string;
@@ -14,7 +16,9 @@ export interface TargetConfig {
     privateKeyPath?: string;
     agent?: boolean;
     hostKey?: string;
-    proxy?: { host: string; port?: number; user: string; privateKeyPath?: string; agent?: boolean; hostKey?: string };
+    /** Connect without verifying the host key: explicit, and warned about on every run. */
+    insecureSkipHostKeyCheck?: boolean;
+    proxy?: { host: string; port?: number; user: string; privateKeyPath?: string; agent?: boolean; hostKey?: string; insecureSkipHostKeyCheck?: boolean };
     container?: string;
     prefix?: string[];
     codexHome?: string;
@@ -89,6 +93,8 @@ export function validateStackConfig(c: StackConfig, hasSshKey: boolean): string[
             if (t.port !== undefined && !(Number.isInteger(t.port) && t.port > 0 && t.port < 65536)) problems.push(`${where}.port: must be 1-65535`);
             if (!t.privateKeyPath && !t.agent && !hasSshKey) problems.push(`${where}: needs privateKeyPath, agent: true, or the stack secret sshPrivateKey`);
             if (t.proxy && (!t.proxy.host || !t.proxy.user)) problems.push(`${where}.proxy: host and user are required`);
+            if (t.host && !t.hostKey && !t.insecureSkipHostKeyCheck) problems.push(`${where}.${hostKeyRequired({ host: t.host, port: t.port, user: t.user ?? "" })}`);
+            if (t.proxy?.host && !t.proxy.hostKey && !t.proxy.insecureSkipHostKeyCheck) problems.push(`${where}.proxy.${hostKeyRequired({ host: t.proxy.host, port: t.proxy.port, user: t.proxy.user })}`);
         }
         if ((t.kind === "docker" || t.kind === "podman") && !t.container) problems.push(`${where}.container: required for ${t.kind}`);
         if (t.kind === "exec" && !(Array.isArray(t.prefix) && t.prefix.length && t.prefix.every((p) => typeof p === "string"))) problems.push(`${where}.prefix: required for exec, a list of strings such as ["kubectl", "exec", "-i", "pod", "--"]`);
@@ -103,7 +109,7 @@ function identityKey(t: TargetConfig): string {
 }
 
 /** A target as the components take it; keys are filled in by the caller (they are secrets). */
-export function toTarget(t: TargetConfig, keys: { key?: string; proxyKey?: string }): Target {
+export function toTarget(t: TargetConfig, keys: { key?: pulumi.Input<string>; proxyKey?: pulumi.Input<string> }): TargetArgs {
     const base = { codexHome: t.codexHome, owner: t.owner };
     switch (t.kind) {
         case "local":
@@ -115,8 +121,8 @@ export function toTarget(t: TargetConfig, keys: { key?: string; proxyKey?: strin
             return { kind: "exec", prefix: t.prefix, ...base };
         case "ssh": {
             const p = t.proxy;
-            const proxy: SshHop | undefined = p && { host: p.host, port: p.port, user: p.user, agent: p.agent, hostKey: p.hostKey, privateKey: keys.proxyKey };
-            return { kind: "ssh", host: t.host!, port: t.port, user: t.user!, privateKey: keys.key, agent: t.agent, hostKey: t.hostKey, proxy, ...base };
+            const proxy: SshHopArgs | undefined = p && { host: p.host, port: p.port, user: p.user, agent: p.agent, hostKey: p.hostKey, insecureSkipHostKeyCheck: p.insecureSkipHostKeyCheck, privateKey: keys.proxyKey };
+            return { kind: "ssh", host: t.host!, port: t.port, user: t.user!, privateKey: keys.key, agent: t.agent, hostKey: t.hostKey, insecureSkipHostKeyCheck: t.insecureSkipHostKeyCheck, proxy, ...base };
         }
     }
 }

@@ -19,7 +19,7 @@
 # $VENDOR is $CODEX_CONNECT_VENDOR_SRC, default <project>/../shared/vendor-src; it is read-only (the Go
 # builds use -mod=readonly and write only into the cache); its modules come from the Go module proxy.
 #
-# Pins, in package.json `dependencies`: the exact @pulumi/pulumi version is the CLI's and the language
+# Pins, in package.json (`devDependencies`; the package takes them as peer dependencies with ranges): the exact @pulumi/pulumi version is the CLI's and the language
 # host's (toolchain/go.mod must require pkg/v3 at it; this script refuses to run when they disagree);
 # the exact @pulumi/command version is the command plugin's.
 #
@@ -45,8 +45,8 @@ say() { printf 'pulumi-toolchain: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 command -v node >/dev/null || die "node is not on PATH (Node.js 20 or later is required)"
-# The two pins in package.json `dependencies`, read with one start of node (a cached run is ~0.3 s).
-IFS=: read -r version command_version < <(node -p "const d = require('$here/package.json').dependencies || {}; [d['@pulumi/pulumi'], d['@pulumi/command']].join(':')")
+# The two pins in package.json, read with one start of node (a cached run is ~0.3 s).
+IFS=: read -r version command_version < <(node -p "const p = require('$here/package.json'), d = { ...p.dependencies, ...p.devDependencies }; [d['@pulumi/pulumi'], d['@pulumi/command']].join(':')")
 exact() { [[ "$2" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "package.json must pin $1 to an exact version, found '${2:-nothing}'"; }
 exact @pulumi/pulumi "$version"
 exact @pulumi/command "$command_version"

@@ -283,7 +283,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
             if (fs.existsSync(`${configOf(h)}.bak`)) haystacks.push([`${h.name} backup`, fs.readFileSync(`${configOf(h)}.bak`, "utf8")]);
         }
         expect(haystacks.filter(([n]) => n.endsWith("backup")).length).toBeGreaterThan(0);
-        expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("codex-connect:TargetState"))).toBe(true);
+        expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("command:remote:Command"))).toBe(true);
         expect(processTable.length).toBeGreaterThan(50);
         const secrets = [...secretsOf(PAT1), ...secretsOf(PAT2)];
         const leaks = haystacks.filter(([, h]) => secrets.some((s) => h.includes(s))).map(([n, h]) =>

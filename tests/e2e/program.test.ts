@@ -117,7 +117,7 @@ suite("the fleet program with the real engine", () => {
         const preview = await stack.preview({ onOutput });
         expect(preview.changeSummary.update).toBe(1);
         const said = printed.slice(before).join("");
-        expect(said).toMatch(/exec runuser -u \w+ .*: drifted: file-mode, entry\.startup_timeout_sec/);
+        expect(said).toMatch(/exec runuser -u \w+ .*: drifted: file-mode 0644, entry\.startup_timeout_sec 10;/);
         expect(said).not.toMatch(/local .*: drifted/);
         const up = await stack.up({ onOutput });
         expect(up.summary.resourceChanges?.update).toBe(1);
@@ -138,7 +138,7 @@ suite("the fleet program with the real engine", () => {
         for (const f of files(path.join(sandbox.dir, "state"))) haystacks.push([f, fs.readFileSync(f, "utf8")]);
         for (const f of [`${userConfig()}.bak`, path.join(projectRoot, `Pulumi.${stack.name}.yaml`)]) haystacks.push([f, fs.readFileSync(f, "utf8")]);
         // The witnesses: the scan did see the state (our resources are in it) and the process table.
-        expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("codex-connect:TargetState"))).toBe(true);
+        expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("command:local:Command"))).toBe(true);
         expect(processTable.length).toBeGreaterThan(10);
         const leaks = haystacks.filter(([, h]) => secrets.some((s) => h.includes(s))).map(([n]) => n);
         expect(leaks).toEqual([]);

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { McpEntry } from "../../components/config-entry";
-import { LAUNCHER, launcherInput, writeRunner } from "../../components/runner-bundle";
+import { distFile, LAUNCHER, launcherInput, RUNNER_FILE } from "../../components/launcher";
 import type { RunnerRequest, RunnerResult } from "../../components/runner";
 import { codexVersion } from "../helpers/codex";
 import { suiteNeeding } from "../helpers/needs";
@@ -245,10 +245,10 @@ suite("runner as another user", () => {
 });
 
 suite("codex-mcp command line", () => {
-    const bin = path.join(os.tmpdir(), `codex-mcp-${process.pid}.js`);
+    // The `codex-mcp` command as the package ships it (npm run build).
+    const bin = distFile("runner", RUNNER_FILE);
     let home: string;
     beforeAll(() => {
-        writeRunner(bin);
         home = fs.mkdtempSync(path.join(os.homedir(), ".cli-test-"));
     });
     afterAll(() => fs.rmSync(home, { recursive: true, force: true }));

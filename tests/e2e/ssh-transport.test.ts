@@ -3,7 +3,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { callRunner } from "../../components/provider-impl";
+import { callRunner } from "../../components/call-runner";
 import { Target } from "../../components/transports";
 import { startSshHost, SshHost } from "../helpers/sshd";
 import { suiteNeeding } from "../helpers/needs";
@@ -42,6 +42,14 @@ suite("ssh transport", () => {
     test("a wrong host key: the connection is refused", async () => {
         const other = execFileSync("sh", ["-c", `ssh-keygen -q -t ed25519 -N "" -f ${host.dir}/other && cat ${host.dir}/other.pub`], { encoding: "utf8" }).trim();
         await expect(callRunner({ ...target, hostKey: other }, { op: "probe", name: "connectai" })).rejects.toThrow(`ssh ${user.name}@127.0.0.1:${host.port}: ssh: host key verification failed`);
+    });
+
+    test("no hostKey: refused before connecting (fails closed), with how to get the key; an explicit opt-out connects", async () => {
+        const { hostKey: _pinned, ...unpinned } = target;
+        const before = host.log().length;
+        await expect(callRunner(unpinned, { op: "probe", name: "connectai" })).rejects.toThrow(`ssh ${user.name}@127.0.0.1:${host.port}: hostKey: required (SSH fails closed without a pinned host key); get it with: ssh-keyscan -t ed25519 -p ${host.port} 127.0.0.1`);
+        expect(host.log().slice(before)).not.toMatch(/Connection from/); // not even a connection was made
+        await expect(callRunner({ ...unpinned, insecureSkipHostKeyCheck: true }, { op: "probe", name: "connectai" })).resolves.toMatchObject({ ok: true });
     });
 
     test("a key the host refuses: the error names the host", async () => {

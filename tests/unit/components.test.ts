@@ -16,7 +16,8 @@ pulumi.runtime.setMocks(
     {
         newResource: (args) => {
             registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-            const state = args.type.includes("TargetState") ? { ...args.inputs, report: { configPath: "/x/config.toml", repaired: [] } } : args.inputs;
+            // A command's stdout is the runner's result line.
+            const state = args.type.startsWith("command:") ? { ...args.inputs, stdout: JSON.stringify({ ok: true, configPath: "/x/config.toml", repaired: [] }), stderr: "" } : args.inputs;
             return { id: `${args.name}-id`, state };
         },
         call: () => ({}),
@@ -41,7 +42,7 @@ const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(re
 const isSecret = (o: pulumi.Output<unknown>) => (o as unknown as { isSecret: Promise<boolean> }).isSecret;
 
 describe("ConnectAiCodex", () => {
-    test("basic auth: one dynamic resource under two components; header only inside secrets", async () => {
+    test("basic auth: one local.Command under two components; header only inside its secret stdin", async () => {
         registered.length = 0;
         const c = new ConnectAiCodex("dev1", { target: { kind: "local", codexHome: home }, auth: "basic", email: "ada@example.com", pat: pulumi.secret(PAT) });
         await value(c.configPath);
@@ -50,17 +51,19 @@ describe("ConnectAiCodex", () => {
             expect.arrayContaining([
                 "codex-connect:index:ConnectAiCodex::dev1",
                 "codex-connect:index:CodexMcpServer::dev1",
-                "pulumi-nodejs:dynamic/codex-connect:TargetState::dev1",
+                "command:local:Command::dev1",
             ]),
         );
-        expect(registered.filter((r) => r.type.includes("TargetState"))).toHaveLength(1);
+        expect(registered.filter((r) => r.type.startsWith("command:"))).toHaveLength(1);
         // Components are registered with no arguments: nothing of the PAT reaches their state.
         for (const r of registered.filter((r) => r.type.startsWith("codex-connect:index:"))) expect(r.inputs).toEqual({});
         // The header travels only inside secret values; outside them, nothing holds the PAT.
-        const state = registered.find((r) => r.type.includes("TargetState"))!;
-        expect(state.inputs.desired).toHaveProperty([SECRET_SIG], SECRET_VALUE);
-        expect(state.inputs.target).toHaveProperty([SECRET_SIG], SECRET_VALUE);
-        expect(JSON.stringify(state.inputs.desired)).toContain(b64); // the witness: it is there, inside
+        const cmd = registered.find((r) => r.type.startsWith("command:"))!;
+        expect(cmd.inputs.stdin).toHaveProperty([SECRET_SIG], SECRET_VALUE);
+        expect(JSON.stringify(cmd.inputs.stdin)).toContain(b64); // the witness: it is there, inside
+        expect(cmd.inputs).toMatchObject({ logging: "none", addPreviousOutputInEnv: false });
+        expect(cmd.inputs.create).toMatch(/^node \S*codex-mcp-runner\.js __feed ensure # drifted: file-missing/);
+        expect(cmd.inputs.delete).toMatch(/^node \S*codex-mcp-runner\.js __feed remove$/);
         const outsideSecrets = JSON.stringify(registered, (_k, v) => (v && v[SECRET_SIG] === SECRET_VALUE ? "[secret]" : v));
         expect(outsideSecrets).not.toContain(PAT);
         expect(outsideSecrets).not.toContain(b64);
@@ -79,15 +82,37 @@ describe("ConnectAiCodex", () => {
         expect(() => new ConnectAiCodex("dev3", { target: { kind: "local" }, auth: "basic", email: "ada@example.com" })).toThrow(/dev3: auth "basic" needs email and pat/);
         expect(() => new ConnectAiCodex("dev4", { target: { kind: "local" }, auth: "bearer-env" })).toThrow(/dev4: .*bearerTokenEnvVar/);
     });
+
+    test("SSH fails closed: no hostKey, no resource, and the error says how to get the key", () => {
+        registered.length = 0;
+        const target = { kind: "ssh" as const, host: "10.0.0.5", port: 2222, user: "dev", privateKey: "k" };
+        expect(() => new ConnectAiCodex("web1", { target })).toThrow("ssh dev@10.0.0.5:2222: hostKey: required (SSH fails closed without a pinned host key); get it with: ssh-keyscan -t ed25519 -p 2222 10.0.0.5");
+        expect(registered.filter((r) => r.type.startsWith("command:"))).toEqual([]);
+        expect(() => new ConnectAiCodex("web2", { target: { ...target, hostKey: "ssh-ed25519 AAAA", proxy: { host: "bastion", user: "j" } } })).toThrow("(bastion bastion): hostKey: required");
+    });
+
+    test("an SSH target: the runner copied once (a hash in the state, not the code), then one remote.Command", async () => {
+        registered.length = 0;
+        const c = new ConnectAiCodex("web3", { target: { kind: "ssh", host: "10.0.0.5", user: "dev", privateKey: "KEY-TEXT-55", hostKey: "ssh-ed25519 AAAA" } });
+        await value(c.configPath);
+        const copy = registered.find((r) => r.type === "command:remote:CopyToRemote")!;
+        const cmd = registered.find((r) => r.type === "command:remote:Command")!;
+        expect(copy.inputs.remotePath).toBe(".cache/codex-connect-pulumi");
+        expect(cmd.inputs.create).toMatch(/^sh \.cache\/codex-connect-pulumi\/target\/codex-mcp-target\.sh ensure # /);
+        expect(cmd.inputs.delete).toBe("sh .cache/codex-connect-pulumi/target/codex-mcp-target.sh remove");
+        expect((cmd.inputs.connection as { value: unknown }).value).toMatchObject({ host: "10.0.0.5", port: 22, user: "dev", hostKey: "ssh-ed25519 AAAA", dialErrorLimit: 1 });
+        const outsideSecrets = JSON.stringify(registered, (_k, v) => (v && v[SECRET_SIG] === SECRET_VALUE ? "[secret]" : v));
+        expect(outsideSecrets).not.toContain("KEY-TEXT-55");
+    });
 });
 
 describe("CodexMcpServer and CodexCli", () => {
-    test("any server, and Codex alone: each one dynamic resource", async () => {
+    test("any server, and Codex alone: each one command", async () => {
         registered.length = 0;
         const s = new CodexMcpServer("other", { target: { kind: "local", codexHome: home }, name: "docs", url: "https://docs.example/mcp", bearerTokenEnvVar: "DOCS_TOKEN" });
         const cli = new CodexCli("cli", { target: { kind: "local", codexHome: home }, version: "0.169.0" });
         await Promise.all([value(s.configPath), value(cli.codexVersion)]);
-        expect(registered.map((r) => r.type).filter((t) => t.includes("TargetState"))).toHaveLength(2);
+        expect(registered.map((r) => r.type).filter((t) => t.startsWith("command:"))).toHaveLength(2);
         expect(registered.find((r) => r.type === "codex-connect:index:CodexCli")).toBeDefined();
     });
 });

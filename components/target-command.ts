@@ -1,0 +1,96 @@
+// One target's desired state as @pulumi/command resources: create/update run the runner's ensure,
+// delete its remove. local and exec targets: a local.Command whose controller-side feeder streams
+// the runner to the target (feed.ts); SSH targets: the runner script copied once per version
+// (remote.CopyToRemote, whose state holds a hash, not the code) and a remote.Command that runs it.
+// The request (the header included) is the command's stdin, a secret; stdout/stderr are secret
+// outputs; nothing is logged; the previous output never goes into the environment.
+import { local, remote, types } from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as os from "os";
+import * as path from "path";
+import { distFile, RUNNER_FILE, TARGET_SCRIPT } from "./launcher";
+import { execArgv } from "./process-run";
+import type { RunnerRequest } from "./runner";
+import { describeTarget, hostKeyRequired, SshHop, Target } from "./target";
+
+/** An SSH hop as the components take it: the key may be a Pulumi secret. */
+export type SshHopArgs = Omit<SshHop, "privateKey" | "privateKeyPassphrase"> & { privateKey?: pulumi.Input<string>; privateKeyPassphrase?: pulumi.Input<string> };
+type SshTarget = Extract<Target, { kind: "ssh" }>;
+/** A target as the components take it: its kind and address are plain, keys may be secrets. */
+export type TargetArgs = Exclude<Target, SshTarget> | (Omit<SshTarget, keyof SshHop | "proxy"> & SshHopArgs & { proxy?: SshHopArgs });
+
+/** Where the runner script lands on SSH targets, relative to the login's home. */
+const REMOTE_DIR = ".cache/codex-connect-pulumi";
+const REMOTE_SCRIPT = `${REMOTE_DIR}/target/${TARGET_SCRIPT}`;
+
+const shq = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** Refuses what cannot run, before anything does: an SSH hop without a pinned key fails closed. */
+export function checkTarget(t: TargetArgs): void {
+    if (t.kind !== "ssh") return;
+    for (const hop of [t, ...(t.proxy ? [t.proxy] : [])]) {
+        if (!hop.hostKey && !hop.insecureSkipHostKeyCheck) throw new Error(`${describeTarget(t as Target)}${hop === t ? "" : ` (bastion ${hop.host})`}: ${hostKeyRequired(hop as SshHop)}`);
+    }
+}
+
+const normalDir = (d: string | undefined) => (d === undefined ? undefined : path.posix.normalize(d).replace(/(.)\/+$/, "$1"));
+
+/**
+ * What makes a target another file on another machine: a change replaces the resource (the new one
+ * ensures, then the old one removes, unless the new one claimed the same entry). Spellings of the
+ * same place are one identity: /x/.codex and /x/.codex/, a default home spelled out (local).
+ */
+export function identity(t: TargetArgs, name: string | undefined): string {
+    let home = normalDir(t.codexHome);
+    if (t.kind === "local" && !t.owner && home === path.join(os.homedir(), ".codex")) home = undefined;
+    const where =
+        t.kind === "ssh" ? `ssh ${t.user}@${t.host.toLowerCase()}:${t.port ?? 22}` : t.kind === "exec" ? `exec ${execArgv(t).join(" ")}` : "local";
+    return `${where} ${t.owner ? `as ${t.owner} ` : ""}${home ?? "~/.codex"} [mcp_servers.${name ?? "(codex only)"}]`;
+}
+
+function connection(hop: SshHopArgs): types.input.remote.ConnectionArgs {
+    const agent = hop.agent === true ? process.env.SSH_AUTH_SOCK : typeof hop.agent === "string" ? hop.agent : undefined;
+    return {
+        host: hop.host,
+        port: hop.port ?? 22,
+        user: hop.user,
+        privateKey: hop.privateKey === undefined ? undefined : pulumi.secret(hop.privateKey),
+        privateKeyPassword: hop.privateKeyPassphrase === undefined ? undefined : pulumi.secret(hop.privateKeyPassphrase),
+        agentSocketPath: agent,
+        hostKey: hop.hostKey,
+        // A wrong host key or a refused login is not retried for seconds: one dial, and the error.
+        dialErrorLimit: 1,
+        perDialTimeout: 15,
+    };
+}
+
+export interface TargetCommandArgs {
+    target: TargetArgs;
+    /** The ensure request; travels as the command's secret stdin. */
+    request: pulumi.Output<RunnerRequest>;
+    /** What the probe found: part of the command line as a comment, so the preview's diff shows it. */
+    label: pulumi.Output<string>;
+    /** identity(): a change replaces the resource. */
+    identity: pulumi.Output<string>;
+}
+
+/** The resources for one target; returns the runner's result line (a secret output). */
+export function targetCommand(name: string, args: TargetCommandArgs, parent: pulumi.Resource): pulumi.Output<string> {
+    const t = args.target;
+    const stdin = pulumi.secret(args.request.apply((r) => JSON.stringify(r)));
+    const triggers = [args.identity];
+    const common = { stdin, logging: "none" as const, addPreviousOutputInEnv: false, triggers };
+    const opts = { parent, additionalSecretOutputs: ["stdout", "stderr"] };
+    if (t.kind !== "ssh") {
+        // Relative to the program's directory, where the engine runs local commands: another checkout works too.
+        const runner = path.relative(process.cwd(), distFile("runner", RUNNER_FILE));
+        const feed = (op: string) => ["node", runner, "__feed", op, ...(t.kind === "exec" ? execArgv(t) : [])].map(shq).join(" ");
+        const cmd = new local.Command(name, { ...common, create: pulumi.interpolate`${feed("ensure")} # ${args.label}`, delete: feed("remove") }, opts);
+        return cmd.stdout;
+    }
+    const conn = { ...connection(t), ...(t.proxy ? { proxy: connection(t.proxy) } : {}) };
+    const copy = new remote.CopyToRemote(`${name}-runner`, { connection: conn, source: new pulumi.asset.FileArchive(path.dirname(distFile("target", TARGET_SCRIPT))), remotePath: REMOTE_DIR }, { parent });
+    const run = (op: string) => `sh ${REMOTE_SCRIPT} ${op}`;
+    const cmd = new remote.Command(name, { ...common, connection: conn, create: pulumi.interpolate`${run("ensure")} # ${args.label}`, delete: run("remove") }, { ...opts, dependsOn: [copy] });
+    return cmd.stdout;
+}

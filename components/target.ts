@@ -1,0 +1,56 @@
+// What a target is, named for messages: shared by the program side (probes over ssh2, the
+// components) and the target runner's controller-side feeder, so nothing here imports a transport.
+
+export interface SshHop {
+    host: string;
+    port?: number;
+    user: string;
+    /** PEM or OpenSSH private key text (keep it a Pulumi secret). */
+    privateKey?: string;
+    privateKeyPassphrase?: string;
+    /** Use the SSH agent at $SSH_AUTH_SOCK (true) or at this socket path. */
+    agent?: boolean | string;
+    /** The host's public key, as in known_hosts ("ssh-ed25519 AAAA..."): required, the connection fails closed without it. */
+    hostKey?: string;
+    /** Connect without verifying the host's key (a lab, a throwaway VM). Explicit and off by default. */
+    insecureSkipHostKeyCheck?: boolean;
+}
+
+/** Fields every target has: where Codex's config lives and, when running as root, whose it is. */
+interface TargetBase {
+    /** CODEX_HOME on the target (default: $CODEX_HOME, else ~/.codex). */
+    codexHome?: string;
+    /** When the runner runs as root for another account (docker exec as root): that account. */
+    owner?: string;
+}
+
+export type Target =
+    | ({ kind: "local" } & TargetBase)
+    | ({ kind: "ssh"; proxy?: SshHop } & SshHop & TargetBase)
+    | ({ kind: "exec"; preset?: "docker" | "podman"; container?: string; prefix?: string[]; /** docker/podman -u */ user?: string } & TargetBase);
+
+/** A short label for messages: never includes a key or a secret. */
+export function describeTarget(t: Target): string {
+    switch (t.kind) {
+        case "local":
+            return `local${t.codexHome ? ` ${t.codexHome}` : ""}`;
+        case "ssh":
+            return `ssh ${t.user}@${t.host}:${t.port ?? 22}${t.proxy ? ` via ${t.proxy.host}` : ""}`;
+        case "exec":
+            return t.preset ? `${t.preset} ${t.container}` : `exec ${(t.prefix ?? []).join(" ")}`;
+    }
+}
+
+export class TransportError extends Error {
+    constructor(readonly target: string, message: string) {
+        super(`${target}: ${message}`);
+        this.name = "TransportError";
+    }
+}
+
+
+/** Why an SSH hop without a pinned key is refused, and how to get the key. */
+export function hostKeyRequired(hop: SshHop): string {
+    const port = hop.port ?? 22;
+    return `hostKey: required (SSH fails closed without a pinned host key); get it with: ssh-keyscan -t ed25519${port === 22 ? "" : ` -p ${port}`} ${hop.host} | cut -d' ' -f2-   (or set insecureSkipHostKeyCheck: true to connect unverified)`;
+}

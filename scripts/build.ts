@@ -1,0 +1,38 @@
+// npm run build: everything the package ships, ahead of time (nothing is built at run time):
+//   dist/runner/codex-mcp-runner.js  the runner bundle (Node 18+), also the `codex-mcp` command
+//   dist/target/codex-mcp-target.sh  the same runner as one script for SSH targets (launcher.ts)
+//   dist/components/                 the components, compiled JavaScript with .d.ts
+import { execFileSync } from "child_process";
+import { buildSync } from "esbuild";
+import * as fs from "fs";
+import * as path from "path";
+import { RUNNER_FILE, TARGET_SCRIPT, targetScript } from "../components/launcher";
+import { MIN_NODE_MAJOR } from "../components/versions";
+
+const root = path.join(__dirname, "..");
+const dist = path.join(root, "dist");
+
+function write(file: string, content: string, mode = 0o644): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content, { mode });
+    fs.chmodSync(file, mode);
+}
+
+const runner = buildSync({
+    entryPoints: [path.join(root, "components", "cli.ts")],
+    bundle: true,
+    platform: "node",
+    target: `node${MIN_NODE_MAJOR}`,
+    format: "cjs",
+    minify: true,
+    legalComments: "eof",
+    banner: { js: "#!/usr/bin/env node" },
+    write: false,
+    logLevel: "silent",
+}).outputFiles[0].text;
+write(path.join(dist, "runner", RUNNER_FILE), runner, 0o755);
+write(path.join(dist, "target", TARGET_SCRIPT), targetScript(runner));
+
+fs.rmSync(path.join(dist, "components"), { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(root, "tsconfig.build.json")], { stdio: "inherit" });
+console.log(dist);
