@@ -101,7 +101,9 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Tar
     if (target.kind === "ssh" && target.insecureSkipHostKeyCheck) pulumi.log.warn(`${describeTarget(target as Target)}: insecureSkipHostKeyCheck: the host is not verified`, parent);
     const resolved = pulumi.output(target) as pulumi.Output<Target>;
     const p = probe(resolved, desired, parent);
-    const id = desired.apply((d) => identity(target, d.name));
+    // Names and paths only: never secret. (A trigger that is secret in one run and not in the next
+    // is a change, and a change of triggers is a replace: create the new, delete the old.)
+    const id = pulumi.unsecret(desired.apply((d) => identity(target, d.name)));
     const request = pulumi.all([desired, p.label, id]).apply(([d, label, claim]): RunnerRequest => ({
         op: "ensure",
         name: d.name,
