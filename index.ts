@@ -2,8 +2,9 @@
 // Connect AI entry on every target. With no targets configured it provisions this machine.
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
-import { ConnectAiAuth, ConnectAiCodex, DEFAULT_CODEX_VERSION, CONNECT_AI_NAME, CONNECT_AI_URL } from "./components";
-import { StackConfig, TargetConfig, toTarget, validateStackConfig } from "./components/stack-config";
+// The components as any program gets them: the package (npm run build compiles it into dist/).
+import { ConnectAiAuth, ConnectAiCodex, DEFAULT_CODEX_VERSION, CONNECT_AI_NAME, CONNECT_AI_URL } from "codex-connect-pulumi";
+import { StackConfig, TargetConfig, toTarget, validateStackConfig } from "codex-connect-pulumi/stack-config";
 
 const config = new pulumi.Config();
 // Pulumi.yaml gives every optional key an empty default: read "" (and 0, {}) as "not set".

@@ -6,8 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/stack-env.sh
 
-# destroy does not run the program, so what the engine loads for our resources is built first.
-npm run --silent build >/dev/null
 stack=${STACK:-local}
 if ! pulumi stack ls --json | node -e 'process.exit(JSON.parse(require("fs").readFileSync(0, "utf8")).some((s) => s.name === process.argv[1]) ? 0 : 1)' "$stack"; then
   say "no stack $stack in $PULUMI_BACKEND_URL: nothing to undo"

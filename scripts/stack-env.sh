@@ -3,6 +3,11 @@
 say() { printf '%s: %s\n' "$(basename "$0" .sh)" "$*" >&2; }
 
 [ -d node_modules/@pulumi/pulumi ] || { say "installing npm packages"; npm ci --ignore-scripts --no-audit --no-fund >&2; }
+# The program imports the components as a user would, from the package: build it when it is older than its sources.
+if [ ! -f dist/components/index.js ] || [ -n "$(find components scripts/build.ts package.json -newer dist/components/index.js -print -quit)" ]; then
+  say "building the package (npm run build)"
+  npm run --silent build >/dev/null
+fi
 bin=$(scripts/pulumi-toolchain.sh)
 export PATH="$bin:$PATH" PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 if [ -z "${PULUMI_BACKEND_URL:-}" ]; then

@@ -2,7 +2,7 @@
 // accounts carry a mark with the pid of their run (tests/helpers/users.ts); those whose run is gone
 // go, with their processes (sessions, the sshd started for them) and home directories. Accounts
 // without the mark, or of a run still going, are never touched.
-const { spawnSync } = require("child_process");
+const { execFileSync, spawnSync } = require("child_process");
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
@@ -20,6 +20,8 @@ function runIsGone(pid) {
 }
 
 module.exports = async function globalSetup() {
+    // The package as it ships (dist/): the programs under test import it, and the runner comes from it.
+    execFileSync("npm", ["run", "--silent", "build"], { cwd: path.join(__dirname, "..", ".."), stdio: ["ignore", "ignore", "inherit"] });
     if (process.getuid?.() !== 0) return;
     const stale = fs
         .readFileSync("/etc/passwd", "utf8")
