@@ -204,8 +204,8 @@ async function pulumiDriver(hosts: BenchHost[]): Promise<Driver> {
         },
         async phase(phase) {
             if (phase === "noop-preview") return void (await stack!.preview({ expectNoChanges: true, parallel: n }));
-            // A first up creates the stack, and per target two components and one TargetState.
-            if (phase === "first" || phase === "first-cold") return up((c) => c.create === 3 * n + 1);
+            // A first up creates the stack, and per target two components, the runner's copy and one command.
+            if (phase === "first" || phase === "first-cold") return up((c) => c.create === 4 * n + 1);
             if (phase === "noop-run") return up((c) => !c.update && !c.create && !c.delete);
             return up((c) => c.update === 1);
         },

@@ -13,5 +13,6 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
 fi
 [ -d node_modules/@pulumi/pulumi ] || npm ci --ignore-scripts --no-audit --no-fund >&2
+npm run --silent build >/dev/null   # the fleet program imports the package from dist/
 scripts/pulumi-toolchain.sh >/dev/null
 exec node_modules/.bin/ts-node -T bench/fleet-bench.ts "$@"

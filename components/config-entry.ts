@@ -7,7 +7,7 @@
 // - toml-eslint-parser gives the exact source range of every table and key/value, so the entry is
 //   located by the grammar, never by a regular expression (a multi-line string that contains
 //   "[mcp_servers.NAME]" is a string, not a header).
-import { createHash } from "crypto";
+import { createHmac, randomBytes } from "crypto";
 import { parse as parseToml, stringify as stringifyToml, TomlError } from "smol-toml";
 import { parseTOML } from "toml-eslint-parser";
 import type { AST } from "toml-eslint-parser";
@@ -380,9 +380,16 @@ export interface Observation {
     drift: string[];
 }
 
-/** A short fingerprint that identifies a secret value without revealing it. */
+/**
+ * A key that lives as long as this process: fingerprints made with it can be compared with each
+ * other (the value found against the value wanted) but with nothing else, so a printed or stored
+ * fingerprint is no offline oracle for guessing the secret (an unkeyed hash would be).
+ */
+const FINGERPRINT_KEY = randomBytes(32);
+
+/** A short keyed fingerprint that tells two secret values apart within one run, revealing nothing. */
 export function fingerprint(value: string): string {
-    return "sha256:" + createHash("sha256").update(value).digest("hex").slice(0, 12);
+    return "hmac:" + createHmac("sha256", FINGERPRINT_KEY).update(value).digest("hex").slice(0, 12);
 }
 
 /** Header values reduced to fingerprints, so an observation can be printed and stored. */
@@ -397,10 +404,24 @@ function redact(field: string, v: unknown): unknown {
  * Whether the entry exists and how it differs from `desired`, field by field. A file that is not
  * valid TOML throws, as in applyEntry.
  */
-export function observeEntry(text: string | undefined, name: string, desired?: McpEntry): Observation {
+/** A header value as a probe sends it when it must not send the value: HMAC-SHA256 under a one-run key. */
+export function keyedHeader(key: string, value: string): string {
+    return "keyed:" + createHmac("sha256", Buffer.from(key, "hex")).update(value).digest("hex");
+}
+
+/**
+ * `headerKey`: the desired header values are keyedHeader(headerKey, value), not the values; the
+ * values found are keyed the same way before they are compared.
+ */
+export function observeEntry(text: string | undefined, name: string, desired?: McpEntry, headerKey?: string): Observation {
     const doc = parseDoc(text ?? "");
     const found = findEntry(doc, name);
-    const actual = ((doc.value.mcp_servers ?? {}) as Record<string, unknown>)[name] as Record<string, unknown> | undefined;
+    let actual = ((doc.value.mcp_servers ?? {}) as Record<string, unknown>)[name] as Record<string, unknown> | undefined;
+    const headers = actual?.http_headers;
+    if (headerKey && headers && typeof headers === "object") {
+        const keyed = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, typeof v === "string" ? keyedHeader(headerKey, v) : v]));
+        actual = { ...actual, http_headers: keyed };
+    }
     const want = desired ? (canonicalValue(name, desired) as Record<string, unknown>) : undefined;
     const fields: Observation["fields"] = {};
     if (want) {

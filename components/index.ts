@@ -3,9 +3,9 @@
 // (target-command.ts) changes it, and a read-only probe while the program runs finds drift
 // (see docs/architecture.md).
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
+import { createHash, randomBytes } from "crypto";
 import { callRunner } from "./call-runner";
-import type { McpEntry } from "./config-entry";
+import { keyedHeader, McpEntry } from "./config-entry";
 import type { RunnerRequest, RunnerResult } from "./runner";
 import { describeTarget, Target } from "./target";
 import { checkTarget, identity, targetCommand, TargetArgs } from "./target-command";
@@ -77,11 +77,19 @@ function driftLabel(stored: string | undefined, what: string[]): string {
     return `drifted: ${what.join(", ")} (${chain})`;
 }
 
+/** One key per program run: a probe never sends a header value, only its HMAC under this key. */
+const PROBE_KEY = randomBytes(32).toString("hex");
+
+function keyedEntry(entry: McpEntry | undefined): McpEntry | undefined {
+    if (!entry?.http_headers) return entry;
+    return { ...entry, http_headers: Object.fromEntries(Object.entries(entry.http_headers).map(([k, v]) => [k, keyedHeader(PROBE_KEY, v)])) };
+}
+
 function probe(target: pulumi.Output<Target>, desired: pulumi.Output<Desired>, parent: pulumi.Resource): pulumi.Output<Probe> {
     const result = pulumi.all([target, desired]).apply(async ([t, d]): Promise<Probe> => {
         const label = describeTarget(t);
         try {
-            const r = await callRunner(t, { op: "probe", name: d.name, entry: d.entry, codex: d.codex });
+            const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, headerKey: PROBE_KEY });
             if (r.drift.length === 0 && r.token) return { label: r.token, drift: [] };
             const what = describeDrift(r);
             if (r.drift.length) await pulumi.log.warn(`${label}: drifted: ${what.join(", ")}; pulumi up repairs it`, parent);

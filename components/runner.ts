@@ -5,7 +5,7 @@
 // values) arrive inside the request, which travels on standard input only, and never appear in the
 // result: the entry is reported through observeEntry, which reduces header values to fingerprints.
 import { spawnSync, SpawnSyncOptions } from "child_process";
-import { createHash, randomBytes } from "crypto";
+import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -36,6 +36,8 @@ export interface RunnerRequest {
     claim?: string;
     /** The target as the caller names it in messages ("ssh dev@10.0.0.5:22"). */
     label?: string;
+    /** probe: the entry's header values are keyed with this one-run key (config-entry keyedHeader), never sent as such. */
+    headerKey?: string;
 }
 
 export interface CodexState {
@@ -381,11 +383,6 @@ function checkNode(): { version: string; path: string } {
     return node;
 }
 
-/** A digest of what the target holds for this server: equal digests mean nothing drifted. */
-export function stateDigest(drift: string[], observed: Observation): string {
-    return createHash("sha256").update(JSON.stringify([drift, observed.fields])).digest("hex").slice(0, 16);
-}
-
 /** The ownership record keeps one drift token per server, and one for Codex managed alone. */
 const tokenKey = (name?: string) => name ?? "(codex)";
 
@@ -438,7 +435,7 @@ export function handle(req: RunnerRequest): RunnerResult {
         token: owner.servers[tokenKey(name)]?.token,
     };
     try {
-        if (name !== undefined) result.entry = observeEntry(before.text, name, req.op === "remove" ? undefined : req.entry);
+        if (name !== undefined) result.entry = observeEntry(before.text, name, req.op === "remove" ? undefined : req.entry, req.op === "probe" ? req.headerKey : undefined);
     } catch (e) {
         throw asRunnerError(e, configPath);
     }

@@ -1,6 +1,7 @@
 // The pure entry editor, case by case: every form Codex accepts, the user's bytes preserved.
 import { parse } from "smol-toml";
-import { applyEntry, ConfigEntryError, fingerprint, McpEntry, observeEntry, removeEntry, renderEntry, validateEntry } from "../../components/config-entry";
+import { createHash } from "crypto";
+import { applyEntry, ConfigEntryError, fingerprint, keyedHeader, McpEntry, observeEntry, removeEntry, renderEntry, validateEntry } from "../../components/config-entry";
 
 const header = "Basic " + Buffer.from("ada@example.com:PAT-0123456789").toString("base64");
 const basic: McpEntry = { url: "https://mcp.cloud.cdata.com/mcp", startup_timeout_sec: 30, http_headers: { Authorization: header } };
@@ -229,6 +230,23 @@ describe("observeEntry", () => {
         expect(printed).not.toContain("WRONG-SECRET");
         expect(printed).not.toContain(header);
         expect(o.forms).toEqual(["inline table under [mcp_servers] (line 2)"]);
+    });
+
+    test("fingerprints are keyed per run: no unkeyed hash of the secret, nothing to compare across runs", () => {
+        expect(fingerprint("Basic WRONG-SECRET")).toMatch(/^hmac:[0-9a-f]{12}$/);
+        expect(fingerprint("Basic WRONG-SECRET")).toBe(fingerprint("Basic WRONG-SECRET"));
+        expect(fingerprint("Basic WRONG-SECRET")).not.toBe(createHash("sha256").update("Basic WRONG-SECRET").digest("hex").slice(0, 12));
+    });
+
+    test("a probe with keyed header values: drift found without the value being sent", () => {
+        const key = "00".repeat(16) + "ab".repeat(16);
+        const keyed = { ...basic, http_headers: { Authorization: keyedHeader(key, header) } };
+        expect(JSON.stringify(keyed)).not.toContain(header);
+        const text = applyEntry("", "connectai", basic);
+        expect(observeEntry(text, "connectai", keyed, key).drift).toEqual([]);
+        const tampered = text.replace(header, "Basic c29tZW9uZQ==");
+        expect(observeEntry(tampered, "connectai", keyed, key).drift).toEqual(["http_headers"]);
+        expect(observeEntry(text, "connectai", keyed, "11".repeat(32)).drift).toEqual(["http_headers"]); // another key, another value
     });
 
     test("a reformatted but equal entry is not drift", () => {
