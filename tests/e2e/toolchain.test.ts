@@ -16,7 +16,8 @@ function filesContaining(dir: string, needle: string): string[] {
         .filter((f) => fs.statSync(f).isFile() && fs.readFileSync(f).includes(needle));
 }
 
-const dependencies: Record<string, string> = require(path.join(projectRoot, "package.json")).dependencies;
+// The pins: devDependencies (the package itself takes @pulumi/* as peer dependencies with ranges).
+const dependencies: Record<string, string> = require(path.join(projectRoot, "package.json")).devDependencies;
 const pinned = dependencies["@pulumi/pulumi"];
 const commandPinned = dependencies["@pulumi/command"];
 /** What the engine says when it runs the command plugin from bin/ (on PATH) rather than a download. */
