@@ -9,7 +9,7 @@ import { projectRoot } from "./toolchain";
 export function freshClone(dest: string, owner?: { uid: number; gid: number }): string {
     const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: projectRoot, encoding: "utf8" })
         .split("\0")
-        .filter((f) => f && fs.existsSync(path.join(projectRoot, f)));
+        .filter((f) => f && fs.existsSync(path.join(projectRoot, f)) && fs.statSync(path.join(projectRoot, f)).isFile());
     for (const f of files) {
         const to = path.join(dest, f);
         fs.mkdirSync(path.dirname(to), { recursive: true });
