@@ -97,7 +97,7 @@ suite("each component on its own, with the real engine", () => {
         await setSetup(true);
         await expect(stack.up({ onOutput })).rejects.toThrow(/verify was requested but codex is not installed/);
         expect(fs.readFileSync(bareConfig(), "utf8")).toBe(before);
-        // The component was registered; no TargetState for it (the only thing that could remove an entry) was.
+        // The component was registered; no command for it (the only thing that could remove an entry) was.
         const deployment = (await stack.exportStack()).deployment as { resources: Array<{ urn: string; custom: boolean }> };
         expect(deployment.resources.filter((r) => r.urn.endsWith("::failing")).map((r) => r.custom)).toEqual([false]);
         await setSetup(false);

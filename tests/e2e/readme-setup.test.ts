@@ -127,7 +127,7 @@ suite("the README's two set-up commands, as a newcomer", () => {
         expect(JSON.parse(got.stdout).transport.http_headers.Authorization === `Basic ${b64}`).toBe(true); // compared, never printed
         const stateFiles = fs.readdirSync(path.join(cloneA, ".pulumi-state"), { recursive: true }) as string[];
         const state = stateFiles.map((f) => path.join(cloneA, ".pulumi-state", f)).filter((f) => fs.statSync(f).isFile()).map((f) => fs.readFileSync(f, "utf8")).join("\n");
-        expect(state).toContain("codex-connect:TargetState"); // the scan reads the real state
+        expect(state).toContain("command:local:Command"); // the scan reads the real state
         for (const secret of [PAT, b64]) {
             expect(r.out.includes(secret)).toBe(false);
             expect(state.includes(secret)).toBe(false);
