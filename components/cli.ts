@@ -23,7 +23,7 @@ export function main(requestText: string, op?: string): void {
         return;
     }
     const result = runRequest(req);
-    process.stdout.write(JSON.stringify(result) + "\n");
+    process.stdout.write(JSON.stringify(req.compact && result.ok ? compact(result as RunnerResult) : result) + "\n");
     // The same failure for people: the engine shows a failed command's output, so it names the target.
     if (!result.ok) process.stderr.write(`${req.label ? `${req.label}: ` : ""}${result.error!.message}\n`);
     process.exitCode = result.ok ? 0 : 2;
@@ -125,6 +125,11 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
     }
     if (opts["--no-verify"]) req.verify = false;
     return { req, json: opts["--json"] === true };
+}
+
+/** What the components read back; the rest of a result stays out of the state. */
+function compact(r: RunnerResult): Partial<RunnerResult> {
+    return { ok: r.ok, op: r.op, configPath: r.configPath, changed: r.changed, repaired: r.repaired, codex: r.codex && { version: r.codex.version, path: r.codex.path, action: r.codex.action } };
 }
 
 function summary(r: RunnerResult): string {

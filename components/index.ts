@@ -123,6 +123,7 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Tar
         codexHome: target.codexHome,
         user: target.owner,
         label: describeTarget(target as Target),
+        compact: true,
     }));
     const stdout = targetCommand(name, { target, request, label: p.label, identity: id }, parent);
     // The result line names paths, versions and field names: never a header value (runner.ts).

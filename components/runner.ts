@@ -38,6 +38,8 @@ export interface RunnerRequest {
     label?: string;
     /** probe: the entry's header values are keyed with this one-run key (config-entry keyedHeader), never sent as such. */
     headerKey?: string;
+    /** Print only what the components report (the command's stdout is kept in every state snapshot). */
+    compact?: boolean;
 }
 
 export interface CodexState {
