@@ -15,4 +15,5 @@ fi
 [ -d node_modules/@pulumi/pulumi ] || npm ci --ignore-scripts --no-audit --no-fund >&2
 npm run --silent build >/dev/null   # the fleet program imports the package from dist/
 scripts/pulumi-toolchain.sh >/dev/null
-exec node_modules/.bin/ts-node -T bench/fleet-bench.ts "$@"
+# Like the tests, the hosts model fresh machines: this machine's own Codex is hidden from them.
+exec scripts/without-machine-codex.sh node_modules/.bin/ts-node -T bench/fleet-bench.ts "$@"
