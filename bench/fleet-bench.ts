@@ -5,7 +5,7 @@
 // each host saw and how many bytes crossed them. Results: docs/benchmarks.json, the tables in
 // docs/benchmarks.md (between markers) and docs/benchmarks.png (bench/plot.py).
 //
-//   npm run bench -- [--sizes 1,5,20,50] [--runs 3] [--tools pulumi,ansible] [--no-cold]
+//   npm run bench -- [--sizes 1,5,20,50] [--runs 3] [--tools pulumi,ansible] [--no-cold] [--append]
 import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
@@ -47,6 +47,8 @@ function args() {
         runs: Number(get("--runs") ?? 3),
         tools: (get("--tools") ?? "pulumi,ansible").split(",") as Tool[],
         cold: !a.includes("--no-cold"),
+        // Keep the samples already in docs/benchmarks.json (another N measured on another day or run).
+        append: a.includes("--append"),
         out: get("--out") ?? path.join(projectRoot, "docs"),
     };
 }
@@ -384,7 +386,8 @@ async function main() {
     if (process.getuid?.() !== 0) throw new Error("the benchmark creates local accounts and sshd servers: run it as root");
     toolchainBin();
     const seed = npmSeed([codexVersion]);
-    const samples: Sample[] = [];
+    const previous = path.join(opts.out, "benchmarks.json");
+    const samples: Sample[] = opts.append && fs.existsSync(previous) ? JSON.parse(fs.readFileSync(previous, "utf8")).samples : [];
     const save = () => writeResults(opts.out, samples);
     for (const n of opts.sizes) {
         log(`starting ${n} host(s)`);
