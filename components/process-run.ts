@@ -18,11 +18,11 @@ export const DEFAULT_TIMEOUT_MS = 20 * 60_000; // a first Codex install download
  * Pulumi's (PULUMI_CONFIG_PASSPHRASE stays behind) and none of the npm_config_* that `npm run`
  * exports to its scripts (a cache path of the account running Pulumi breaks npm for another one).
  */
-export const LOCAL_ENV = ["HOME", "USER", "LOGNAME", "PATH", "SHELL", "LANG", "LC_ALL", "TMPDIR", "CODEX_HOME", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
+const LOCAL_ENV = ["HOME", "USER", "LOGNAME", "PATH", "SHELL", "LANG", "LC_ALL", "TMPDIR", "CODEX_HOME", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
 /** An exec prefix also needs what its client reads: docker, podman, kubectl. */
-export const EXEC_ENV = [...LOCAL_ENV, "DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_CONTEXT", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY", "CONTAINER_HOST", "CONTAINER_CONNECTION", "XDG_RUNTIME_DIR", "KUBECONFIG"];
+const EXEC_ENV = [...LOCAL_ENV, "DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_CONTEXT", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY", "CONTAINER_HOST", "CONTAINER_CONNECTION", "XDG_RUNTIME_DIR", "KUBECONFIG"];
 
-export function pick(keys: string[]): NodeJS.ProcessEnv {
+function pick(keys: string[]): NodeJS.ProcessEnv {
     return Object.fromEntries(keys.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
 }
 
@@ -35,7 +35,7 @@ export function execArgv(t: Extract<Target, { kind: "exec" }>): string[] {
     return t.prefix;
 }
 
-export function runProcess(label: string, cmd: string, args: string[], input: Buffer, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Output> {
+function runProcess(label: string, cmd: string, args: string[], input: Buffer, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Output> {
     return new Promise((resolve, reject) => {
         const p = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "pipe"] });
         const out: Buffer[] = [];

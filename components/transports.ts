@@ -12,7 +12,6 @@ export { describeTarget, TransportError } from "./target";
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 export type { SshHop, Target } from "./target";
-export { execArgv } from "./process-run";
 export type { Output } from "./process-run";
 
 /** Runs the launcher on the target with `input` on standard input. */
