@@ -50,7 +50,8 @@ const FILE_BOOTSTRAP = [
     `var k='\\n${MARKER}\\n';m._compile(f.slice(f.indexOf(k)+k.length),'codex-mcp-runner.js');m.exports.main(q,process.argv[2])})`,
 ].join("");
 
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+/** One word for /bin/sh: left bare when it has nothing the shell would read, else single-quoted. */
+export const shq = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 // Finds node on PATH, else in a login shell's PATH (nvm, Homebrew...), and says so when there is none.
 const FIND_NODE = [

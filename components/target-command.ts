@@ -8,7 +8,7 @@ import { local, remote, types } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as os from "os";
 import * as path from "path";
-import { distFile, RUNNER_FILE, TARGET_SCRIPT } from "./launcher";
+import { distFile, RUNNER_FILE, shq, TARGET_SCRIPT } from "./launcher";
 import { execArgv } from "./process-run";
 import type { RunnerRequest } from "./runner";
 import { describeTarget, hostKeyRequired, SshHop, Target } from "./target";
@@ -22,8 +22,6 @@ export type TargetArgs = Exclude<Target, SshTarget> | (Omit<SshTarget, keyof Ssh
 /** Where the runner script lands on SSH targets, relative to the login's home. */
 const REMOTE_DIR = ".cache/codex-connect-pulumi";
 const REMOTE_SCRIPT = `${REMOTE_DIR}/target/${TARGET_SCRIPT}`;
-
-const shq = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** Refuses what cannot run, before anything does: an SSH hop without a pinned key fails closed. */
 export function checkTarget(t: TargetArgs): void {

@@ -4,13 +4,12 @@
 // Requests carry secrets, so no transport puts any part of its input in an argument, an
 // environment variable or an error message.
 import { Client, ConnectConfig } from "ssh2";
-import { LAUNCHER } from "./launcher";
+import { LAUNCHER, shq } from "./launcher";
 import { DEFAULT_TIMEOUT_MS, Output, runLocalLauncher } from "./process-run";
 import { describeTarget, hostKeyRequired, SshHop, Target, TransportError } from "./target";
 
 export { describeTarget, TransportError } from "./target";
 
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 export type { SshHop, Target } from "./target";
 export type { Output } from "./process-run";
 
