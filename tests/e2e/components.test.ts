@@ -9,6 +9,7 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { codexBinDir, codexMcpGet, codexVersion } from "../helpers/codex";
 import { npmSeed } from "../helpers/fleet";
+import { caEnvArgs } from "../helpers/ca-env";
 import { suiteNeeding } from "../helpers/needs";
 import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
 import { createUser, TestUser } from "../helpers/users";
@@ -29,7 +30,7 @@ suite("each component on its own, with the real engine", () => {
     const onOutput = (s: string) => printed.push(s);
     const home = (n: string) => path.join(homesDir, n);
     // The account's own PATH: never the engine's, which holds this machine's cached Codex.
-    const prefix = (u: TestUser) => ["runuser", "-u", u.name, "--", "env", `HOME=${u.home}`, "PATH=/usr/local/bin:/usr/bin:/bin", ...caEnv()];
+    const prefix = (u: TestUser) => ["runuser", "-u", u.name, "--", "env", `HOME=${u.home}`, "PATH=/usr/local/bin:/usr/bin:/bin", ...caEnvArgs()];
     const bareConfig = () => path.join(bareUser.home, ".codex", "config.toml");
     const cliCodex = () => path.join(cliUser.home, ".local", "bin", "codex");
 
@@ -124,7 +125,3 @@ suite("each component on its own, with the real engine", () => {
     });
 });
 
-/** The machine's CA settings, which a login on it would have (the registry is reached through them). */
-function caEnv(): string[] {
-    return ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR"].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
-}

@@ -11,6 +11,7 @@ import { codexBinDir, codexVersion } from "../helpers/codex";
 import { FleetHost, npmSeed, setSecretConfig, setTargetsConfig, startFleet } from "../helpers/fleet";
 import { McpDouble, startMcpDouble } from "../helpers/mcp-server";
 import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
+import { caEnvArgs } from "../helpers/ca-env";
 import { suiteNeeding } from "../helpers/needs";
 
 const EMAIL = "ada@example.com";
@@ -42,14 +43,14 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
     const configOf = (h: FleetHost) => path.join(h.user.home, ".codex", "config.toml");
     const codexOf = (h: FleetHost) => path.join(h.user.home, ".local", "bin", "codex");
     const asUser = (h: FleetHost, cmd: string[], timeout = 60_000) =>
-        spawnSync("runuser", ["-u", h.user.name, "--", "env", "-i", `HOME=${h.user.home}`, `PATH=${path.dirname(codexOf(h))}:/usr/bin:/bin`, ...caEnv(), ...cmd], { encoding: "utf8", timeout, stdio: ["ignore", "pipe", "pipe"] });
+        spawnSync("runuser", ["-u", h.user.name, "--", "env", "-i", `HOME=${h.user.home}`, `PATH=${path.dirname(codexOf(h))}:/usr/bin:/bin`, ...caEnvArgs(), ...cmd], { encoding: "utf8", timeout, stdio: ["ignore", "pipe", "pipe"] });
     /**
      * `codex exec` as the host's account, asynchronously: the MCP server runs in this process, so a
      * blocking spawn would starve it. With no model reachable, Codex still starts its MCP servers.
      */
     const codexExec = (h: FleetHost) =>
         new Promise<string>((resolve) => {
-            const p = spawn("runuser", ["-u", h.user.name, "--", "env", "-i", `HOME=${h.user.home}`, "PATH=/usr/bin:/bin", ...caEnv(), codexOf(h), "exec", "--skip-git-repo-check", "-c", "mcp_servers.connectai.required=true", "say hi"], {
+            const p = spawn("runuser", ["-u", h.user.name, "--", "env", "-i", `HOME=${h.user.home}`, "PATH=/usr/bin:/bin", ...caEnvArgs(), codexOf(h), "exec", "--skip-git-repo-check", "-c", "mcp_servers.connectai.required=true", "say hi"], {
                 stdio: ["ignore", "pipe", "pipe"],
                 detached: true, // its own process group, so the whole of Codex can be stopped
             });
@@ -311,10 +312,6 @@ function escape(s: string): string {
     return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** The machine's CA settings, which a login on it would have. */
-function caEnv(): string[] {
-    return ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR"].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
-}
 
 /** A directory with a `node` that reports version 16.20.2 (and otherwise runs the real one). */
 function oldNodeDir(): string {

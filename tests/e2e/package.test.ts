@@ -11,6 +11,7 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { codexBinDir, codexMcpGet, codexVersion } from "../helpers/codex";
 import { npmSeed } from "../helpers/fleet";
+import { caEnvArgs } from "../helpers/ca-env";
 import { suiteNeeding } from "../helpers/needs";
 import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
 import { createUser, TestUser } from "../helpers/users";
@@ -78,7 +79,6 @@ suite("the packed package in a fresh TypeScript program, running the README's ex
         fs.mkdirSync(home);
         standin = path.join(dir, "bin");
         fs.mkdirSync(standin);
-        const ca = ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR"].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
         fs.writeFileSync(
             path.join(standin, "docker"),
             [
@@ -86,7 +86,7 @@ suite("the packed package in a fresh TypeScript program, running the README's ex
                 `echo "$1 $2 $3 $4 $5 $6 $7" >> ${standin}/calls.log`,
                 'if [ "$1 $2 $3 $4 $5" != "exec -i -u vscode devbox" ]; then echo "docker stand-in: no such container or user: $*" >&2; exit 125; fi',
                 "shift 5",
-                `exec runuser -u ${devbox.name} -- env -i HOME=${devbox.home} USER=${devbox.name} PATH=/usr/bin:/bin ${ca.join(" ")} "$@"`,
+                `exec runuser -u ${devbox.name} -- env -i HOME=${devbox.home} USER=${devbox.name} PATH=/usr/bin:/bin ${caEnvArgs().join(" ")} "$@"`,
             ].join("\n") + "\n",
             { mode: 0o755 },
         );

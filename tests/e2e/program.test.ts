@@ -9,6 +9,7 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { codexBinDir, codexMcpGet } from "../helpers/codex";
 import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
+import { caEnvArgs } from "../helpers/ca-env";
 import { suiteNeeding } from "../helpers/needs";
 import { createUser, TestUser } from "../helpers/users";
 
@@ -68,7 +69,7 @@ suite("the fleet program with the real engine", () => {
             "targets[0].codexHome": { value: localHome },
             "targets[1].name": { value: "other-user" },
             "targets[1].kind": { value: "exec" },
-            ...Object.fromEntries(["runuser", "-u", user.name, "--", "env", `HOME=${user.home}`, "PATH=/usr/local/bin:/usr/bin:/bin", ...caEnv()].map((a, i) => [`targets[1].prefix[${i}]`, { value: a }])),
+            ...Object.fromEntries(["runuser", "-u", user.name, "--", "env", `HOME=${user.home}`, "PATH=/usr/local/bin:/usr/bin:/bin", ...caEnvArgs()].map((a, i) => [`targets[1].prefix[${i}]`, { value: a }])),
         }, true);
     });
 
@@ -165,7 +166,3 @@ suite("the fleet program with the real engine", () => {
     });
 });
 
-/** The machine's CA settings, which a login on it would have (the registry is reached through them). */
-function caEnv(): string[] {
-    return ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR"].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
-}

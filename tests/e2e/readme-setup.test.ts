@@ -9,6 +9,7 @@ import * as path from "path";
 import { codexVersion } from "../helpers/codex";
 import { freshClone } from "../helpers/clone";
 import { npmSeed } from "../helpers/fleet";
+import { caEnv } from "../helpers/ca-env";
 import { suiteNeeding } from "../helpers/needs";
 import { toolchainBin } from "../helpers/toolchain";
 import { createUser, TestUser } from "../helpers/users";
@@ -139,7 +140,3 @@ suite("the README's two set-up commands, as a newcomer", () => {
     });
 });
 
-/** The machine's CA settings, which a login on it would have (the registry is reached through them). */
-function caEnv(): Record<string, string> {
-    return Object.fromEntries(["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR"].filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
-}
