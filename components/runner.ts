@@ -480,8 +480,10 @@ export function handle(req: RunnerRequest): RunnerResult {
         }
 
         if (req.op === "ensure" && wantCodex) result.codex = installCodex(wantCodex, account, owner);
+        // The Codex that verifies the entry, looked up once (it may start `codex --version`).
+        const codexPath = req.op === "ensure" && name !== undefined ? (result.codex?.path ?? findCodex(account)?.path) : undefined;
         // Refuse before writing: a failed create must leave no entry that no state knows about.
-        if (req.op === "ensure" && name !== undefined && req.verify === true && !(result.codex?.path ?? findCodex(account)?.path)) {
+        if (req.op === "ensure" && name !== undefined && req.verify === true && !codexPath) {
             throw new RunnerError("codex-missing", "verify was requested but codex is not installed on the target; nothing was written");
         }
 
@@ -498,7 +500,6 @@ export function handle(req: RunnerRequest): RunnerResult {
         }
 
         if (req.op === "ensure" && name !== undefined) {
-            const codexPath = result.codex?.path ?? findCodex(account)?.path;
             if (codexPath && req.verify !== false) {
                 result.verified = verifyWithCodex(codexPath, codexHome, name, req.entry!, account);
                 if (!result.verified.ok) {
@@ -509,8 +510,6 @@ export function handle(req: RunnerRequest): RunnerResult {
                     }
                     throw new RunnerError("verify-failed", `Codex did not read the entry as written (${result.verified.problems.join("; ")}); the previous file was restored`);
                 }
-            } else if (req.verify === true) {
-                throw new RunnerError("codex-missing", "verify was requested but codex is not installed on the target");
             }
         }
         if (req.op === "ensure") {
