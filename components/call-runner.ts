@@ -2,6 +2,7 @@
 // (transports.ts), while the program runs. What changes a target goes through the engine instead
 // (target-command.ts).
 import { launcherInput } from "./launcher";
+import { redact } from "./redact";
 import type { RunnerRequest, RunnerResult } from "./runner";
 import { describeTarget, runLauncher, Target, TransportError } from "./transports";
 
@@ -12,10 +13,10 @@ export function parseResult(label: string, stdout: string, stderr: string, code:
     try {
         result = JSON.parse(line);
     } catch {
-        const why = (stderr.trim() || stdout.trim()).split("\n").slice(-3).join(" | ").slice(0, 500);
+        const why = redact((stderr.trim() || stdout.trim()).split("\n").slice(-3).join(" | ")).slice(0, 500);
         throw new TransportError(label, `the runner gave no result (exit ${code})${why ? `: ${why}` : ""}`);
     }
-    if (!result.ok) throw new TransportError(label, result.error?.message ?? "the runner failed");
+    if (!result.ok) throw new TransportError(label, redact(result.error?.message ?? "the runner failed"));
     return result;
 }
 

@@ -6,13 +6,17 @@
 import * as fs from "fs";
 import { McpEntry } from "./config-entry";
 import { feed } from "./feed";
-import { RunnerRequest, RunnerResult, runRequest } from "./runner";
+import { RUNNER_FILE } from "./launcher";
+import { redact } from "./redact";
+import { RunnerRequest, RunnerResult, runRequest, setSource } from "./runner";
 
 /**
  * Called by the launcher with the request text, and the operation when the caller gives it apart
  * (a delete command runs the request stored for create, as a remove); prints one JSON line.
+ * `source`: this runner's code, which root needs to start it again as another account.
  */
-export function main(requestText: string, op?: string): void {
+export function main(requestText: string, op?: string, source?: string): void {
+    setSource(source);
     let req: RunnerRequest;
     try {
         req = JSON.parse(requestText);
@@ -56,6 +60,9 @@ Target:
   --codex-version V        install or upgrade Codex to V (a version or 'latest') with npm
   --uninstall-codex        with remove: uninstall Codex, only if this tool installed it
   --no-verify              skip the check with 'codex mcp get NAME --json' after writing
+  --managed-by NAME        who manages the entry, recorded on the target (default: codex-mcp); an
+                             entry another manager (a Pulumi stack) holds is refused, unless
+  --take-over              takes it over from the manager the target's record names
   --json                   print the whole JSON result instead of a summary
 
 Exit codes:
@@ -72,7 +79,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
     const ops: Record<string, RunnerRequest["op"]> = { ensure: "ensure", remove: "remove", "show-drift": "probe" };
     if (!ops[op]) throw new UsageError(op ? `unknown command: ${op}` : "a command is required");
     const opts: Record<string, string | boolean | string[]> = {};
-    const flags = new Set(["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json"]);
+    const flags = new Set(["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json", "--take-over"]);
     for (let i = 0; i < rest.length; i++) {
         const a = rest[i];
         if (flags.has(a)) opts[a] = true;
@@ -82,7 +89,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
             else opts[a] = v;
         } else throw new UsageError(`unexpected argument: ${a}`);
     }
-    const known = new Set([...flags, "--name", "--url", "--startup-timeout", "--tool-timeout", "--basic-email", "--pat-env", "--bearer-token-env", "--env-header", "--codex-home", "--user", "--codex-version"]);
+    const known = new Set([...flags, "--name", "--url", "--startup-timeout", "--tool-timeout", "--basic-email", "--pat-env", "--bearer-token-env", "--env-header", "--codex-home", "--user", "--codex-version", "--managed-by"]);
     for (const k of Object.keys(opts)) if (!known.has(k)) throw new UsageError(`unknown option: ${k}`);
 
     const num = (k: string) => {
@@ -116,7 +123,8 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
         entry.http_headers = { Authorization: "Basic " + Buffer.from(`${opts["--basic-email"]}:${pat}`).toString("base64") };
     } else if (opts["--pat-stdin"] || opts["--pat-env"]) throw new UsageError("a PAT needs --basic-email");
 
-    const req: RunnerRequest = { op: ops[op], name: (opts["--name"] as string) ?? "connectai", entry };
+    const req: RunnerRequest = { op: ops[op], name: (opts["--name"] as string) ?? "connectai", entry, managedBy: (opts["--managed-by"] as string) ?? "codex-mcp" };
+    if (opts["--take-over"]) req.takeOver = true;
     if (op === "remove") delete req.entry;
     if (opts["--codex-home"]) req.codexHome = opts["--codex-home"] as string;
     if (opts["--user"]) req.user = opts["--user"] as string;
@@ -129,7 +137,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
 
 /** What the components read back; the rest of a result stays out of the state. */
 function compact(r: RunnerResult): Partial<RunnerResult> {
-    return { ok: r.ok, op: r.op, configPath: r.configPath, changed: r.changed, repaired: r.repaired, codex: r.codex && { version: r.codex.version, path: r.codex.path, action: r.codex.action } };
+    return { ok: r.ok, op: r.op, configPath: r.configPath, changed: r.changed, repaired: r.repaired, adopted: r.adopted, codex: r.codex && { version: r.codex.version, path: r.codex.path, action: r.codex.action } };
 }
 
 function summary(r: RunnerResult): string {
@@ -140,6 +148,9 @@ function summary(r: RunnerResult): string {
             if (f.status !== "ok") lines.push(`  ${field}: ${f.status} (have ${JSON.stringify(f.actual)}, want ${JSON.stringify(f.desired)})`);
         }
     } else lines.push(r.changed ? `changed${r.backup ? ` (previous file, without this entry: ${r.backup})` : ""}` : "already as desired: nothing written");
+    if (r.adopted) lines.push("the entry that was already there is saved on the target; remove puts it back");
+    if (r.restored) lines.push("the entry that was there before the first ensure was put back");
+    if (r.keptFor) lines.push(`left in place: ${r.keptFor} manages it now`);
     if (r.codex?.path) lines.push(`codex ${r.codex.version} at ${r.codex.path}${r.codex.onLoginPath === false ? " (not on the login PATH)" : ""}${r.codex.action && r.codex.action !== "none" ? `: ${r.codex.action}` : ""}`);
     if (r.verified) lines.push(r.verified.ok ? "verified with codex mcp get" : `verification failed: ${r.verified.problems.join("; ")}`);
     return lines.join("\n") + "\n";
@@ -162,7 +173,7 @@ export function cli(argv: string[], env = process.env, stdin = () => fs.readFile
     const result = runRequest(parsed.req);
     if (!result.ok) {
         if (parsed.json) process.stdout.write(JSON.stringify(result) + "\n");
-        process.stderr.write(`codex-mcp: ${result.error!.message}\n`);
+        process.stderr.write(`codex-mcp: ${redact(result.error!.message)}\n`);
         return 1;
     }
     const r = result as RunnerResult;
@@ -173,5 +184,8 @@ export function cli(argv: string[], env = process.env, stdin = () => fs.readFile
 if (require.main === module) {
     const [first, op, ...prefix] = process.argv.slice(2);
     if (first === "__feed") void feed(op, prefix).then((code) => (process.exitCode = code));
-    else process.exitCode = cli(process.argv.slice(2));
+    else {
+        if (__filename.endsWith(RUNNER_FILE)) setSource(fs.readFileSync(__filename, "utf8"));
+        process.exitCode = cli(process.argv.slice(2));
+    }
 }

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from "crypto";
 import { callRunner } from "./call-runner";
 import { keyedHeader, McpEntry } from "./config-entry";
 import type { RunnerRequest, RunnerResult } from "./runner";
+import { argSecrets, redact } from "./redact";
 import { describeTarget, Target } from "./target";
 import { checkTarget, identity, targetCommand, TargetArgs } from "./target-command";
 import { DEFAULT_CODEX_VERSION } from "./versions";
@@ -44,6 +45,7 @@ export interface Desired {
     entry?: McpEntry;
     codex?: { version?: string; uninstall?: boolean };
     verify?: boolean;
+    takeOver?: boolean;
 }
 
 interface Probe {
@@ -95,9 +97,12 @@ function probe(target: pulumi.Output<Target>, desired: pulumi.Output<Desired>, p
             if (r.drift.length) await pulumi.log.warn(`${label}: drifted: ${what.join(", ")}; pulumi up repairs it`, parent);
             return { label: driftLabel(r.token, what.length ? what : ["not yet recorded"]), drift: r.drift };
         } catch (e) {
-            // Leave the other targets alone: this one gets an update that fails, naming it.
-            await pulumi.log.warn(`${label}: could not be probed: ${(e as Error).message}`, parent);
-            return { label: driftLabel("unreachable", [(e as Error).message.slice(0, 200)]), drift: ["unreachable"] };
+            // Leave the other targets alone: this one gets an update that fails, naming it. The
+            // message (what the target printed) goes to the output, masked, and never into the label
+            // (the state keeps the label in plain text).
+            const message = redact((e as Error).message, t.kind === "exec" ? argSecrets(t.prefix ?? []) : []);
+            await pulumi.log.warn(`${label}: could not be probed: ${message}`, parent);
+            return { label: driftLabel("unreachable", ["unreachable"]), drift: ["unreachable"] };
         }
     });
     // Field names and non-secret values only (see driftLabel).
@@ -120,6 +125,9 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Tar
         verify: d.verify,
         token: label,
         claim,
+        // The target's record names its manager: another stack (or codex-mcp) is refused unless it takes over.
+        managedBy: `pulumi:${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+        takeOver: d.takeOver,
         codexHome: target.codexHome,
         user: target.owner,
         label: describeTarget(target as Target),
@@ -128,6 +136,7 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Tar
     const stdout = targetCommand(name, { target, request, label: p.label, identity: id }, parent);
     // The result line names paths, versions and field names: never a header value (runner.ts).
     const report = pulumi.unsecret(stdout.apply((s) => JSON.parse(s.trim().split("\n").pop() || "{}") as RunnerResult));
+    report.apply((r) => r.adopted && pulumi.log.info(`${describeTarget(target as Target)}: the entry that was already in ${r.configPath} is saved on the target; destroy puts it back`, parent));
     return {
         configPath: report.apply((r) => r.configPath),
         codexVersion: report.apply((r) => r.codex?.version),
@@ -181,6 +190,11 @@ export interface CodexMcpServerArgs {
     codex?: CodexArgs;
     /** Check with the real `codex mcp get` after writing (default: when Codex is there). */
     verify?: pulumi.Input<boolean>;
+    /**
+     * Take the entry over when the target's record says another stack (or codex-mcp) manages it.
+     * Without it such an entry is refused, so that two owners never overwrite each other.
+     */
+    takeOver?: pulumi.Input<boolean>;
 }
 
 /** One [mcp_servers.NAME] entry on a target, for any streamable HTTP MCP server. */
@@ -198,9 +212,10 @@ export class CodexMcpServer extends TargetComponent {
                 bearer: args.bearerTokenEnvVar,
                 envHeaders: args.envHttpHeaders,
                 verify: args.verify,
+                takeOver: args.takeOver,
                 codex: args.codex ? codexDesired(args.codex) : undefined,
             })
-            .apply(({ serverName, url, startup, tool, enabled, headers, bearer, envHeaders, verify, codex }): Desired => {
+            .apply(({ serverName, url, startup, tool, enabled, headers, bearer, envHeaders, verify, takeOver, codex }): Desired => {
                 const entry: McpEntry = { url };
                 if (startup !== undefined) entry.startup_timeout_sec = startup;
                 if (tool !== undefined) entry.tool_timeout_sec = tool;
@@ -208,7 +223,7 @@ export class CodexMcpServer extends TargetComponent {
                 if (bearer) entry.bearer_token_env_var = bearer;
                 if (headers && Object.keys(headers).length) entry.http_headers = headers as Record<string, string>;
                 if (envHeaders && Object.keys(envHeaders).length) entry.env_http_headers = envHeaders as Record<string, string>;
-                return { name: serverName, entry, codex, verify };
+                return { name: serverName, entry, codex, verify, ...(takeOver ? { takeOver } : {}) };
             });
         this.adopt(targetState(this, name, args.target, desired));
     }
@@ -233,6 +248,8 @@ export interface ConnectAiCodexArgs {
     toolTimeoutSec?: pulumi.Input<number>;
     codex?: CodexArgs;
     verify?: pulumi.Input<boolean>;
+    /** See CodexMcpServerArgs.takeOver. */
+    takeOver?: pulumi.Input<boolean>;
 }
 
 /** Codex plus a CData Connect AI entry, with Connect AI's defaults and its authentication modes. */
@@ -265,6 +282,7 @@ export class ConnectAiCodex extends TargetComponent {
                 envHttpHeaders: auth === "env-headers" ? args.envHttpHeaders : undefined,
                 codex: args.codex ?? {},
                 verify: args.verify,
+                takeOver: args.takeOver,
             },
             { parent: this },
         );

@@ -38,7 +38,7 @@ const BOOTSTRAP = [
     NODE_CHECK,
     "var c=[];process.stdin.on('data',function(d){c.push(d)});process.stdin.on('end',function(){",
     "var b=Buffer.concat(c),i=b.indexOf(10),n=+b.slice(0,i).toString(),q=b.slice(i+1+n).toString(),M=require('module'),m=new M('codex-mcp-runner');O(q);",
-    "m._compile(require('zlib').gunzipSync(b.slice(i+1,i+1+n)).toString(),'codex-mcp-runner.js');m.exports.main(q,process.argv[1])})",
+    "var s=require('zlib').gunzipSync(b.slice(i+1,i+1+n)).toString();m._compile(s,'codex-mcp-runner.js');m.exports.main(q,process.argv[1],s)})",
 ].join("");
 
 // The runner from the script file itself (argv[1]), after the marker line; argv[2]: the operation.
@@ -47,7 +47,7 @@ const FILE_BOOTSTRAP = [
     NODE_CHECK,
     "var c=[];process.stdin.on('data',function(d){c.push(d)});process.stdin.on('end',function(){",
     `var q=Buffer.concat(c).toString();O(q);var f=require('fs').readFileSync(process.argv[1],'utf8'),M=require('module'),m=new M('codex-mcp-runner');`,
-    `var k='\\n${MARKER}\\n';m._compile(f.slice(f.indexOf(k)+k.length),'codex-mcp-runner.js');m.exports.main(q,process.argv[2])})`,
+    `var k='\\n${MARKER}\\n',s=f.slice(f.indexOf(k)+k.length);m._compile(s,'codex-mcp-runner.js');m.exports.main(q,process.argv[2],s)})`,
 ].join("");
 
 /** One word for /bin/sh: left bare when it has nothing the shell would read, else single-quoted. */

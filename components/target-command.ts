@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { distFile, RUNNER_FILE, shq, TARGET_SCRIPT } from "./launcher";
 import { execArgv } from "./process-run";
+import { redactArgs } from "./redact";
 import type { RunnerRequest } from "./runner";
 import { describeTarget, hostKeyRequired, SshHop, Target } from "./target";
 
@@ -42,7 +43,7 @@ export function identity(t: TargetArgs, name: string | undefined): string {
     let home = normalDir(t.codexHome);
     if (t.kind === "local" && !t.owner && home === path.join(os.homedir(), ".codex")) home = undefined;
     const where =
-        t.kind === "ssh" ? `ssh ${t.user}@${t.host.toLowerCase()}:${t.port ?? 22}` : t.kind === "exec" ? `exec ${execArgv(t).join(" ")}` : "local";
+        t.kind === "ssh" ? `ssh ${t.user}@${t.host.toLowerCase()}:${t.port ?? 22}` : t.kind === "exec" ? `exec ${redactArgs(execArgv(t)).join(" ")}` : "local";
     return `${where} ${t.owner ? `as ${t.owner} ` : ""}${home ?? "~/.codex"} [mcp_servers.${name ?? "(codex only)"}]`;
 }
 
@@ -75,14 +76,17 @@ export interface TargetCommandArgs {
 /** The resources for one target; returns the runner's result line (a secret output). */
 export function targetCommand(name: string, args: TargetCommandArgs, parent: pulumi.Resource): pulumi.Output<string> {
     const t = args.target;
-    const stdin = pulumi.secret(args.request.apply((r) => JSON.stringify(r)));
+    // An exec target's prefix rides in the secret stdin too (it may carry a credential: a kubectl
+    // --token, a docker -H URL), never in the command line that the state keeps in plain text.
+    const via = t.kind === "exec" ? { via: execArgv(t) } : {};
+    const stdin = pulumi.secret(args.request.apply((r) => JSON.stringify({ ...r, ...via })));
     const triggers = [args.identity];
     const common = { stdin, logging: "none" as const, addPreviousOutputInEnv: false, triggers };
     const opts = { parent, additionalSecretOutputs: ["stdout", "stderr"] };
     if (t.kind !== "ssh") {
         // Relative to the program's directory, where the engine runs local commands: another checkout works too.
         const runner = path.relative(process.cwd(), distFile("runner", RUNNER_FILE));
-        const feed = (op: string) => ["node", runner, "__feed", op, ...(t.kind === "exec" ? execArgv(t) : [])].map(shq).join(" ");
+        const feed = (op: string) => ["node", runner, "__feed", op].map(shq).join(" ");
         const cmd = new local.Command(name, { ...common, create: pulumi.interpolate`${feed("ensure")} # ${args.label}`, delete: feed("remove") }, opts);
         return cmd.stdout;
     }

@@ -1,5 +1,6 @@
 // What a target is, named for messages: shared by the program side (probes over ssh2, the
 // components) and the target runner's controller-side feeder, so nothing here imports a transport.
+import { redactArgs } from "./redact";
 
 export interface SshHop {
     host: string;
@@ -29,7 +30,7 @@ export type Target =
     | ({ kind: "ssh"; proxy?: SshHop } & SshHop & TargetBase)
     | ({ kind: "exec"; preset?: "docker" | "podman"; container?: string; prefix?: string[]; /** docker/podman -u */ user?: string } & TargetBase);
 
-/** A short label for messages: never includes a key or a secret. */
+/** A short label for messages: never includes a key or a secret (an exec prefix's credential-looking arguments are masked). */
 export function describeTarget(t: Target): string {
     switch (t.kind) {
         case "local":
@@ -37,7 +38,7 @@ export function describeTarget(t: Target): string {
         case "ssh":
             return `ssh ${t.user}@${t.host}:${t.port ?? 22}${t.proxy ? ` via ${t.proxy.host}` : ""}`;
         case "exec":
-            return t.preset ? `${t.preset} ${t.container}` : `exec ${(t.prefix ?? []).join(" ")}`;
+            return t.preset ? `${t.preset} ${t.container}` : `exec ${redactArgs(t.prefix ?? []).join(" ")}`;
     }
 }
 

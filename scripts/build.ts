@@ -12,10 +12,14 @@ import { MIN_NODE_MAJOR } from "../components/versions";
 const root = path.join(__dirname, "..");
 const dist = path.join(root, "dist");
 
+// Every file and directory is swapped in with a rename: a test run or a program using dist/ while
+// another build runs never sees a half-written runner or a missing dist/components.
 function write(file: string, content: string, mode = 0o644): void {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, content, { mode });
-    fs.chmodSync(file, mode);
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, content, { mode });
+    fs.chmodSync(tmp, mode);
+    fs.renameSync(tmp, file);
 }
 
 const runner = buildSync({
@@ -33,6 +37,11 @@ const runner = buildSync({
 write(path.join(dist, "runner", RUNNER_FILE), runner, 0o755);
 write(path.join(dist, "target", TARGET_SCRIPT), targetScript(runner));
 
-fs.rmSync(path.join(dist, "components"), { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(root, "tsconfig.build.json")], { stdio: "inherit" });
+const components = path.join(dist, "components");
+const fresh = `${components}.${process.pid}.tmp`;
+execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(root, "tsconfig.build.json"), "--outDir", fresh], { stdio: "inherit" });
+const old = `${components}.${process.pid}.old`;
+if (fs.existsSync(components)) fs.renameSync(components, old);
+fs.renameSync(fresh, components);
+fs.rmSync(old, { recursive: true, force: true });
 console.log(dist);

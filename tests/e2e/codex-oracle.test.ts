@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { execFileSync, spawnSync } from "child_process";
-import { applyEntry, McpEntry, removeEntry } from "../../components/config-entry";
+import { applyEntry, captureEntry, McpEntry, removeEntry, restoreEntry } from "../../components/config-entry";
 import { codexBinDir, codexMcpGet } from "../helpers/codex";
 
 const header = "Basic " + Buffer.from("ada@example.com:PAT-oracle-42").toString("base64");
@@ -54,6 +54,10 @@ const starts: Array<[string, string]> = [
     ["dotted under [mcp_servers]", '[mcp_servers]\nconnectai.url = "https://old/"\nconnectai.tool_timeout_sec = 5\n'],
     ["root dotted", 'model = "o3"\nmcp_servers.connectai.url = "https://old/"\nmcp_servers.other.url = "https://other/"\n'],
     ["root inline", 'mcp_servers = { connectai = { url = "https://old/" } }\n'],
+    ["root inline, empty", 'model = "o3"\nmcp_servers = {}\n'],
+    ["root inline with another server", 'mcp_servers = { other = { url = "https://other/" } }\n'],
+    ["root inline, ours among others as dotted keys", 'mcp_servers = { connectai.url = "https://old/", other = { url = "https://other/" }, connectai.tool_timeout_sec = 5 }\n'],
+    ["root inline over lines (TOML 1.1, which this Codex reads)", 'mcp_servers = {\n  other = { url = "https://other/" },\n}\n'],
     ["CRLF with BOM and comments", '\uFEFF# mine\r\nmodel = "o3"\r\n\r\n[mcp_servers.connectai] # old\r\nurl = "https://old/"\r\n'],
 ];
 
@@ -72,6 +76,22 @@ describe(`Codex reads what the editor writes`, () => {
             encoding: "utf8",
         });
         expect(got.status).not.toBe(0);
+        // What removal leaves (`mcp_servers = {}` included) is still a file Codex reads.
+        const list = spawnSync(path.join(codexBinDir(), "codex"), ["mcp", "list", "--json"], {
+            env: { PATH: process.env.PATH, HOME: process.env.HOME, CODEX_HOME: r },
+            encoding: "utf8",
+        });
+        expect(list.status).toBe(0);
+    });
+
+    test.each([
+        ["appended as a table", 'model = "o3"\n'],
+        ["as an item of the root inline table", 'mcp_servers = { other = { url = "https://other/" } }\n'],
+    ])("a user's entry put back where its place is gone (%s) reads as it did", (_label, now) => {
+        const mine = '[mcp_servers]\nconnectai.url = "https://mine/" # mine\nconnectai.startup_timeout_sec = 12.5\nconnectai.http_headers = { X = "y" }\n';
+        const restored = restoreEntry(applyEntry(now, "connectai", full), "connectai", captureEntry(mine, "connectai")!);
+        expect(restored).not.toContain("[mcp_servers]\n");
+        expect(codexMcpGet(home(restored), "connectai", { X: "y" })).toEqual(codexMcpGet(home(mine), "connectai", { X: "y" }));
     });
 
     test("OAuth mode: no header at all", () => {

@@ -190,7 +190,7 @@ suite("runner as another user", () => {
         expect(fs.readdirSync(codexHome).filter((f) => f.includes(".lock") || f.endsWith(".tmp"))).toEqual([]);
     });
 
-    test("a symlinked config.toml: the link stays, its target is edited", () => {
+    test("a symlinked config.toml (dotfiles): the link stays, its target is edited, no backup or temp file lands beside it", () => {
         const dotfiles = path.join(user.home, "dotfiles");
         fs.mkdirSync(dotfiles, { recursive: true });
         fs.writeFileSync(path.join(dotfiles, "codex.toml"), 'model = "o3"\n');
@@ -198,15 +198,18 @@ suite("runner as another user", () => {
         fs.symlinkSync("../dotfiles/codex.toml", config);
         spawnSync("chown", ["-R", `${user.uid}:${user.gid}`, dotfiles]);
         spawnSync("chown", ["-h", `${user.uid}:${user.gid}`, config]);
-        const r = ensure();
-        expect(r).toMatchObject({ ok: true, changed: true, configPath: path.join(dotfiles, "codex.toml"), file: { symlink: true } });
+        // OAuth: no credential in the entry (a header would be refused: see runner-data.test.ts).
+        const r = ensure({ entry: { url: basic.url, startup_timeout_sec: 30 } });
+        expect(r).toMatchObject({ ok: true, changed: true, configPath: path.join(dotfiles, "codex.toml"), file: { symlink: true }, backup: `${config}.bak` });
         expect(fs.lstatSync(config).isSymbolicLink()).toBe(true);
         expect(fs.readFileSync(config, "utf8")).toContain("[mcp_servers.connectai]");
+        expect(fs.readdirSync(dotfiles)).toEqual(["codex.toml"]);
         fs.rmSync(config);
     });
 
     test("run as root for the user: files stay the user's", () => {
         const r = runAs({ op: "ensure", name: "connectai", entry: basic, user: user.name, verify: false }, {}, true);
+        expect(r.error).toBeUndefined();
         expect(r).toMatchObject({ ok: true, user: user.name, configPath: config });
         expect(fs.statSync(config).uid).toBe(user.uid);
         expect(fs.statSync(path.join(codexHome, ".codex-mcp-owner.json")).uid).toBe(user.uid);

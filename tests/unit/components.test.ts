@@ -115,4 +115,23 @@ describe("CodexMcpServer and CodexCli", () => {
         expect(registered.map((r) => r.type).filter((t) => t.startsWith("command:"))).toHaveLength(2);
         expect(registered.find((r) => r.type === "codex-connect:index:CodexCli")).toBeDefined();
     });
+
+    test("the request names its manager (project/stack/resource) and takes over only when told", async () => {
+        registered.length = 0;
+        const s = new CodexMcpServer("mine", { target: { kind: "local", codexHome: home }, name: "docs", url: "https://docs.example/mcp", takeOver: true });
+        await value(s.configPath);
+        const req = JSON.parse(JSON.stringify(registered.find((r) => r.type.startsWith("command:"))!.inputs.stdin).includes(SECRET_SIG) ? (registered.find((r) => r.type.startsWith("command:"))!.inputs.stdin as Record<string, string>).value : "{}");
+        expect(req).toMatchObject({ op: "ensure", name: "docs", managedBy: "pulumi:codex-connect/test/mine", takeOver: true });
+    });
+
+    test("an exec prefix rides in the secret stdin, never in the stored command line; credential flags are masked in the identity", async () => {
+        registered.length = 0;
+        const prefix = ["sh", "-c", 'CODEX_HOME="$1" exec "$@"', "--token", "s3cr3t-prefix-token"];
+        const s = new CodexMcpServer("viaexec", { target: { kind: "exec", prefix, codexHome: home }, name: "docs", url: "https://docs.example/mcp", verify: false });
+        await value(s.configPath).catch(() => undefined);
+        const cmd = registered.find((r) => r.type.startsWith("command:"))!;
+        const outsideSecrets = JSON.stringify(cmd.inputs, (_k, v) => (v && v[SECRET_SIG] === SECRET_VALUE ? "[secret]" : v));
+        expect(outsideSecrets).not.toContain("s3cr3t-prefix-token");
+        expect(JSON.stringify(cmd.inputs.stdin)).toContain("s3cr3t-prefix-token"); // the witness
+    });
 });

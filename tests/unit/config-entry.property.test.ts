@@ -2,7 +2,7 @@
 // byte for byte, apply is idempotent, and remove undoes apply.
 import fc from "fast-check";
 import { parse } from "smol-toml";
-import { applyEntry, McpEntry, removeEntry, renderEntry } from "../../components/config-entry";
+import { applyEntry, captureEntry, McpEntry, removeEntry, renderEntry, restoreEntry } from "../../components/config-entry";
 
 const word = fc.stringMatching(/^[a-z][a-z0-9_]{0,7}$/); // root keys; tables get a "T" prefix, so they never collide
 const text = fc.string({ maxLength: 12 }).map((s) => s.replace(/[\\"\u0000-\u001f\u007f]/g, "x"));
@@ -94,6 +94,62 @@ test("with an old entry table anywhere: only that table's lines change", () => {
             // unless it only separated the entry).
             const removed = removeEntry(applied, "connectai");
             expect(parse(removed.replace(/^\uFEFF/, ""))).toEqual(parse(expected.replace(/^\uFEFF/, "")));
+        }),
+        runs,
+    );
+});
+
+// The user's own entry, in every form the editor supports, with fields of any type and comments.
+const field = fc.tuple(word, value, fc.option(comment)).map(([k, v, c], ) => ({ k, v, c }));
+const fields = fc
+    .array(field, { maxLength: 3 })
+    .map((fs) => [{ k: "url", v: '"https://old.example/"', c: null as string | null }, ...fs.map((f, i) => ({ ...f, k: `${f.k}_${i}` }))]);
+type Field = { k: string; v: string; c: string | null };
+const kvLine = (prefix: string) => (f: Field) => `${prefix}${f.k} = ${f.v}${f.c ? " " + f.c : ""}`;
+const inlineOf = (fs: Field[]) => `{ ${fs.map((f) => `${f.k} = ${f.v}`).join(", ")} }`;
+const FORMS = ["table", "table and sub-table", "inline under [mcp_servers]", "dotted under [mcp_servers]", "root dotted keys", "root inline", "root inline, dotted"] as const;
+
+/** The document with the entry written in `form`; `at`, `at2` pick places, `others` other servers. */
+function withEntry(d: Doc, form: (typeof FORMS)[number], fs: Field[], at: number, at2: number, others: string[]): string {
+    const pick = (n: number, len: number) => n % (len + 1);
+    const tables = d.tables;
+    const insertTable = (t: string[][], block: string[], n: number) => [...t.slice(0, pick(n, t.length)), block, ...t.slice(pick(n, t.length))];
+    const root = (ls: string[]) => render({ ...d, root: [...d.root.slice(0, pick(at, d.root.length)), ...ls, ...d.root.slice(pick(at, d.root.length))] });
+    const servers = others.map((o, i) => `o${i}_${o} = { url = "https://${o}.example/" }`);
+    switch (form) {
+        case "table":
+            return render({ ...d, tables: insertTable(tables, ["[mcp_servers.connectai]", ...fs.map(kvLine(""))], at) });
+        case "table and sub-table": {
+            const t = insertTable(tables, ["[mcp_servers.connectai]", ...fs.map(kvLine(""))], at);
+            return render({ ...d, tables: insertTable(t, ["# headers", "[mcp_servers.connectai.http_headers]", 'A = "b"'], at2) });
+        }
+        case "inline under [mcp_servers]":
+        case "dotted under [mcp_servers]": {
+            const ours = form === "inline under [mcp_servers]" ? [`connectai = ${inlineOf(fs)}`] : fs.map(kvLine("connectai."));
+            const body = [...servers.slice(0, pick(at2, servers.length)), ...ours, ...servers.slice(pick(at2, servers.length))];
+            return render({ ...d, tables: insertTable(tables, ["[mcp_servers]", ...body], at) });
+        }
+        case "root dotted keys":
+            return root(fs.map(kvLine("mcp_servers.connectai.")));
+        default: {
+            // A root inline mcp_servers seals the name: the generated [mcp_servers.*x] tables go.
+            const ours = form === "root inline" ? [`connectai = ${inlineOf(fs)}`] : fs.map((f) => `connectai.${f.k} = ${f.v}`);
+            const items = [...servers.slice(0, pick(at2, servers.length)), ...ours, ...servers.slice(pick(at2, servers.length))];
+            const plain = { ...d, tables: tables.map((t) => t.map((l) => l.replace(/^\[mcp_servers\./, "[Tm."))) };
+            return render({ ...plain, root: [...d.root.slice(0, pick(at, d.root.length)), `mcp_servers = { ${items.join(", ")} }`, ...d.root.slice(pick(at, d.root.length))] });
+        }
+    }
+}
+
+test("the user's own entry, in any form: restore(apply(file)) gives the file back byte for byte", () => {
+    fc.assert(
+        fc.property(doc, entry, fc.constantFrom(...FORMS), fields, fc.nat(), fc.nat(), fc.array(word, { maxLength: 3 }), (d, e, form, fs, at, at2, others) => {
+            const before = withEntry(d, form, fs, at, at2, others);
+            const captured = captureEntry(before, "connectai");
+            expect(captured).toBeDefined();
+            const applied = applyEntry(before, "connectai", e);
+            expect(restoreEntry(applied, "connectai", captured!)).toBe(before);
+            expect(restoreEntry(removeEntry(before, "connectai"), "connectai", captured!)).toBe(before);
         }),
         runs,
     );

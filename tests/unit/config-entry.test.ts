@@ -1,7 +1,19 @@
 // The pure entry editor, case by case: every form Codex accepts, the user's bytes preserved.
 import { parse } from "smol-toml";
 import { createHash } from "crypto";
-import { applyEntry, ConfigEntryError, fingerprint, keyedHeader, McpEntry, observeEntry, removeEntry, renderEntry, validateEntry } from "../../components/config-entry";
+import {
+    applyEntry,
+    captureEntry,
+    ConfigEntryError,
+    fingerprint,
+    keyedHeader,
+    McpEntry,
+    observeEntry,
+    removeEntry,
+    renderEntry,
+    restoreEntry,
+    validateEntry,
+} from "../../components/config-entry";
 
 const header = "Basic " + Buffer.from("ada@example.com:PAT-0123456789").toString("base64");
 const basic: McpEntry = { url: "https://mcp.cloud.cdata.com/mcp", startup_timeout_sec: 30, http_headers: { Authorization: header } };
@@ -99,11 +111,58 @@ describe("applyEntry replaces every form with the canonical table", () => {
     });
 });
 
-test("a root inline table holding only our server is replaced by the table", () => {
-    const before = '# top\nmodel = "o3"\nmcp_servers = { connectai = { url = "https://old.example/mcp" } }\n\n[profiles.x]\nmodel = "m"\n';
-    const after = applyEntry(before, "connectai", basic);
-    expect(after).toBe('# top\nmodel = "o3"\n\n[profiles.x]\nmodel = "m"\n\n' + canonical);
-    expect(applyEntry(after, "connectai", basic)).toBe(after);
+// The root inline table `mcp_servers = { ... }` cannot take a table: the entry is edited inside it,
+// on one line (TOML 1.0, which Codex reads, has no line breaks in inline tables).
+const item = (e: McpEntry) => renderEntry("connectai", e).split("\n").slice(1, -1).join(", ");
+const basicItem = `connectai = { ${item(basic)} }`;
+
+describe("the root inline table mcp_servers is edited in place", () => {
+    test.each([
+        ["empty", "mcp_servers = {}", `mcp_servers = { ${basicItem} }`, "mcp_servers = {}"],
+        ["only ours", 'mcp_servers = { connectai = { url = "https://old/" } }', `mcp_servers = { ${basicItem} }`, "mcp_servers = {}"],
+        ["another server", 'mcp_servers = { other = { url = "https://o/" } }', `mcp_servers = { other = { url = "https://o/" }, ${basicItem} }`, 'mcp_servers = { other = { url = "https://o/" } }'],
+        [
+            "ours between others",
+            'mcp_servers = { a = { url = "https://a/" }, "connectai" = { url = "https://old/" }, b = { url = "https://b/" } }',
+            `mcp_servers = { a = { url = "https://a/" }, ${basicItem}, b = { url = "https://b/" } }`,
+            'mcp_servers = { a = { url = "https://a/" }, b = { url = "https://b/" } }',
+        ],
+        [
+            "ours first, as dotted keys",
+            'mcp_servers = { connectai.url = "https://old/", other = { url = "https://o/" }, connectai.startup_timeout_sec = 5 }',
+            `mcp_servers = { ${basicItem}, other = { url = "https://o/" } }`,
+            'mcp_servers = { other = { url = "https://o/" } }',
+        ],
+    ])("%s", (_label, line, applied, removed) => {
+        const before = `# top\nmodel = "o3"\n${line} # servers\n\n[profiles.x]\nmodel = "m"\n`;
+        const after = applyEntry(before, "connectai", basic);
+        expect(after).toBe(before.replace(line, applied));
+        expect(servers(after).connectai).toEqual(basic);
+        expect(applyEntry(after, "connectai", basic)).toBe(after);
+        expect(removeEntry(after, "connectai")).toBe(before.replace(line, removed));
+        expect(observeEntry(after, "connectai", basic)).toMatchObject({ present: true, drift: [], forms: ["inside the root inline table mcp_servers (line 3)"] });
+    });
+
+    test("a file without the entry round-trips byte for byte", () => {
+        for (const line of ["mcp_servers = {}", 'mcp_servers = { other = { url = "https://o/" } }', 'mcp_servers = {a={url="https://a/"},b={url="https://b/"}}']) {
+            const before = `model = "o3"\r\n${line}\r\n`;
+            expect(removeEntry(applyEntry(before, "connectai", oauth), "connectai")).toBe(before);
+        }
+    });
+
+    test("an inline table over lines with a trailing comma (TOML 1.1, which Codex reads): our item still on one line", () => {
+        const before = 'mcp_servers = {\n  other = { url = "https://o/" },\n}\n';
+        const after = applyEntry(before, "connectai", oauth);
+        expect(after).toBe(`mcp_servers = {\n  other = { url = "https://o/" }, connectai = { ${item(oauth)} },\n}\n`);
+        expect(removeEntry(after, "connectai")).toBe(before);
+    });
+
+    test("a value spread over lines inside it (allowed in TOML 1.0) stays as it is", () => {
+        const before = 'mcp_servers = { other = { command = "x", args = [\n  "a",\n  "b",\n] } }\n';
+        const after = applyEntry(before, "connectai", oauth);
+        expect(after).toBe(before.replace(" } }\n", ` }, connectai = { ${item(oauth)} } }\n`));
+        expect(removeEntry(after, "connectai")).toBe(before);
+    });
 });
 
 describe("the user's bytes", () => {
@@ -198,12 +257,20 @@ describe("refusals", () => {
         expect(() => applyEntry(mixed, "connectai", oauth)).toThrow(/line 4/);
     });
 
-    test("a root inline mcp_servers holding other servers cannot take a table", () => {
-        const sealed = 'mcp_servers = { other = { url = "https://o/" } }\n';
-        expect(() => applyEntry(sealed, "connectai", oauth)).toThrow(/inline table at line 1/);
-        const shared = 'mcp_servers = { other = { url = "https://o/" }, connectai = { url = "https://c/" } }\n';
-        expect(() => applyEntry(shared, "connectai", oauth)).toThrow(ConfigEntryError);
-        expect(() => removeEntry(shared, "connectai")).toThrow(/by hand/);
+    test.each([
+        ["a number", 'model = "o3"\nmcp_servers = 5\n', 2, 1],
+        ["an array of tables", '[a]\nx = 1\n\n[[mcp_servers]]\nurl = "https://o/"\n', 4, 1],
+    ])("mcp_servers that is not a table (%s): refused with line and column", (_label, text, line, column) => {
+        for (const edit of [() => applyEntry(text, "connectai", oauth), () => restoreEntry(text, "connectai", captureEntry(canonical, "connectai")!)]) {
+            try {
+                edit();
+                throw new Error("expected a ConfigEntryError");
+            } catch (e) {
+                expect(e).toMatchObject({ code: "refused", line, column });
+                expect((e as Error).message).toContain(`line ${line}, column ${column}`);
+            }
+        }
+        expect(removeEntry(text, "connectai")).toBe(text);
     });
 });
 
@@ -252,5 +319,88 @@ describe("observeEntry", () => {
     test("a reformatted but equal entry is not drift", () => {
         const text = '[mcp_servers]\nconnectai.url = "https://mcp.cloud.cdata.com/mcp"\n# note\nconnectai.startup_timeout_sec = 30\n';
         expect(observeEntry(text, "connectai", oauth).drift).toEqual([]);
+    });
+});
+
+describe("captureEntry and restoreEntry put the user's own entry back", () => {
+    const inlineForms: Array<[string, string]> = [
+        ["root inline, alone", 'mcp_servers = { connectai = { url = "https://old.example/mcp", startup_timeout_sec = 10.0 } }\n'],
+        ["root inline, among others", 'mcp_servers = { a = { url = "https://a/" }, connectai.url = "https://old.example/mcp", b = { url = "https://b/" } }\n'],
+    ];
+    const all = [...forms, ...inlineForms];
+    const file = (existing: string) =>
+        existing.startsWith("mcp_servers =") ? `# my codex settings\n${existing}model = "o3"\n\n[profiles.x]\nmodel = "m"\n` : `# my codex settings\nmodel = "o3"\n\n${existing}\n${OTHER}`;
+
+    test.each(all)("%s: restore(apply(file)) is the file, byte for byte", (_label, existing) => {
+        const before = file(existing);
+        const captured = captureEntry(before, "connectai")!;
+        expect(captured).toBeDefined();
+        expect(restoreEntry(applyEntry(before, "connectai", basic), "connectai", captured)).toBe(before);
+        expect(restoreEntry(before, "connectai", captured)).toBe(before);
+        expect(restoreEntry(removeEntry(before, "connectai"), "connectai", captured)).toBe(before);
+    });
+
+    test("no entry, nothing to capture", () => {
+        expect(captureEntry(OTHER, "connectai")).toBeUndefined();
+        expect(captureEntry("", "connectai")).toBeUndefined();
+        expect(captureEntry("mcp_servers = {}\n", "connectai")).toBeUndefined();
+    });
+
+    test("the user's edits elsewhere survive and the entry comes back in its place", () => {
+        const mine = '[mcp_servers.connectai] # mine\nurl = "https://old.example/mcp"\n# timeouts\nstartup_timeout_sec = 10\n';
+        const before = `model = "o3"\n\n[profiles.x]\nmodel = "m"\n\n${mine}\n[mcp_servers.other]\nurl = "https://o/"\n`;
+        const captured = captureEntry(before, "connectai")!;
+        const applied = applyEntry(before, "connectai", basic);
+        const edited = ('approval_policy = "never"\n' + applied).replace('model = "m"', 'model = "m2"\nreasoning = "high"') + '\n[profiles.y]\nmodel = "n"\n';
+        const expected = ('approval_policy = "never"\n' + before).replace('model = "m"', 'model = "m2"\nreasoning = "high"') + '\n[profiles.y]\nmodel = "n"\n';
+        expect(restoreEntry(edited, "connectai", captured)).toBe(expected);
+    });
+
+    test("the same inside the root inline table", () => {
+        const before = 'mcp_servers = { a = { url = "https://a/" }, connectai = { url = "https://old/" }, b = { url = "https://b/" } }\n';
+        const captured = captureEntry(before, "connectai")!;
+        const edited = applyEntry(before, "connectai", basic).replace("https://a/", "https://a2/").replace(" }\n", ", c = { url = \"https://c/\" } }\n");
+        expect(restoreEntry(edited, "connectai", captured)).toBe(
+            'mcp_servers = { a = { url = "https://a2/" }, connectai = { url = "https://old/" }, b = { url = "https://b/" }, c = { url = "https://c/" } }\n',
+        );
+    });
+
+    test("a whole file of the user's, with the entry sub-table elsewhere, in CRLF with a BOM", () => {
+        const before =
+            '\uFEFF# settings\r\nmodel = "o3"\r\n\r\n[mcp_servers.connectai.env_http_headers]\r\nX = "Y"\r\n\r\n[profiles.x]\r\nmodel = "m"\r\n\r\n' +
+            '[mcp_servers.connectai]\r\nurl = "https://old/"\r\n# end';
+        const captured = captureEntry(before, "connectai")!;
+        expect(restoreEntry(applyEntry(before, "connectai", basic), "connectai", captured)).toBe(before);
+    });
+
+    test("when its place is gone, the entry comes back as a table at the end, types kept", () => {
+        const before =
+            '[mcp_servers]\nother = { url = "https://o/" }\nconnectai.command = "npx"\nconnectai.args = ["-y", "srv"]\nconnectai.startup_timeout_sec = 10.0\n' +
+            "connectai.env = { N = 1, D = 1979-05-27T07:32:00Z }\n";
+        const captured = captureEntry(before, "connectai")!;
+        // The user rewrote the file: other servers as tables, no [mcp_servers] any more.
+        const now = applyEntry('[mcp_servers.other]\nurl = "https://o/"\n', "connectai", basic);
+        const restored = restoreEntry(now, "connectai", captured);
+        expect(restored).toBe(
+            '[mcp_servers.other]\nurl = "https://o/"\n\n[mcp_servers.connectai]\ncommand = "npx"\nargs = ["-y", "srv"]\nstartup_timeout_sec = 10.0\n' +
+                "env = { N = 1, D = 1979-05-27T07:32:00.000Z }\n",
+        );
+        expect(servers(restored).connectai).toEqual(servers(before).connectai);
+    });
+
+    test("when the file became a root inline table, the entry comes back as an item of it", () => {
+        const before = '[mcp_servers.connectai]\nurl = "https://old/" # mine\nstartup_timeout_sec = 10.0\n';
+        const captured = captureEntry(before, "connectai")!;
+        const now = applyEntry('mcp_servers = { other = { url = "https://o/" } }\n', "connectai", basic);
+        expect(restoreEntry(now, "connectai", captured)).toBe(
+            'mcp_servers = { other = { url = "https://o/" }, connectai = { url = "https://old/", startup_timeout_sec = 10.0 } }\n',
+        );
+    });
+
+    test("a capture that is not one is refused, naming the format", () => {
+        const captured = captureEntry(canonical, "connectai")!;
+        expect(() => restoreEntry("", "connectai", "{}")).toThrow(/codex-mcp-entry\/1/);
+        expect(() => restoreEntry("", "other", captured)).toThrow(ConfigEntryError);
+        expect(JSON.parse(captured)).toMatchObject({ format: "codex-mcp-entry/1", name: "connectai" });
     });
 });

@@ -1,0 +1,250 @@
+// Codex on the target: find it, install it at a version with npm, uninstall what this tool
+// installed, and ask it what it parsed. Every function runs with the rights of the process: root
+// only ever calls the global-prefix ones (runner.ts drops to the account for everything else).
+import { spawnSync, SpawnSyncOptions } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import type { Account } from "./runner-account";
+import { FileError, withLock } from "./runner-files";
+import type { McpEntry } from "./config-entry";
+
+export interface CodexState {
+    path?: string;
+    version?: string;
+    onLoginPath?: boolean;
+    installedByUs?: boolean;
+    action?: "none" | "installed" | "upgraded" | "uninstalled" | "kept";
+}
+
+const CODEX_PACKAGE = "@openai/codex";
+/**
+ * Left in the package directory npm wrote: only this tool's installs carry it (npm replaces the
+ * directory on any other install). It lists the accounts this Codex was installed for, so that one
+ * account's uninstall never takes a shared (global) Codex from the others.
+ */
+const MARKER = ".installed-by-codex-connect-pulumi";
+
+/**
+ * npm and codex are `#!/usr/bin/env node` scripts: the Node running us (found perhaps only through a
+ * login shell: nvm, Volta) goes first on their PATH, or they would fail or start another Node.
+ */
+export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}, nodeFirst = true): { status: number | null; stdout: string; stderr: string } {
+    const base = opts.env ?? process.env;
+    const env = nodeFirst ? { ...base, PATH: [path.dirname(process.execPath), base.PATH].filter(Boolean).join(":") } : base;
+    const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 600_000, maxBuffer: 64 * 1024 * 1024, cwd: "/", ...opts, env });
+    return { status: r.error ? null : r.status, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
+}
+
+function npmPath(): string {
+    const beside = path.join(path.dirname(process.execPath), "npm");
+    return fs.existsSync(beside) ? beside : "npm";
+}
+
+export const userPrefix = (account: Account) => path.join(account.home, ".local");
+const packageDir = (prefix: string) => path.join(prefix, "lib", "node_modules", ...CODEX_PACKAGE.split("/"));
+const binOf = (prefix: string) => path.join(prefix, "bin", "codex");
+
+/**
+ * Where codex may be without a login shell: PATH, the bin directory of the Node running us (nvm,
+ * Volta, fnm and Homebrew put npm's global bin there), npm's configured prefix, the prefixes the
+ * caller knows (where it installed), and ~/.local/bin.
+ */
+function searchDirs(account: Account, known: string[]): string[] {
+    const env = process.env.npm_config_prefix ? [path.join(process.env.npm_config_prefix, "bin")] : [];
+    const dirs = [...(process.env.PATH ?? "").split(":"), path.dirname(process.execPath), ...env, ...known, path.join(userPrefix(account), "bin")];
+    return [...new Set(dirs.filter((d) => d && path.isAbsolute(d)))];
+}
+
+/** The version npm installed, from the package.json beside the bin's target: no process started. */
+function packageVersion(bin: string): string | undefined {
+    try {
+        const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(fs.realpathSync(bin)), "..", "package.json"), "utf8"));
+        return pkg.name === CODEX_PACKAGE && typeof pkg.version === "string" ? pkg.version : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** Whether the Codex installed in `prefix` carries this tool's marker. */
+export const hasMarker = (prefix: string) => fs.existsSync(path.join(packageDir(prefix), MARKER));
+
+function markerUsers(prefix: string): string[] {
+    try {
+        return fs.readFileSync(path.join(packageDir(prefix), MARKER), "utf8").split("\n").filter(Boolean);
+    } catch {
+        return [];
+    }
+}
+
+const writeMarker = (prefix: string, users: string[]) => fs.writeFileSync(path.join(packageDir(prefix), MARKER), [...new Set(users)].map((u) => `${u}\n`).join(""));
+
+/** An account relies on the Codex this tool installed in `prefix`: listed, so others' uninstalls keep it. */
+export function markerAdd(prefix: string, user: string): void {
+    if (hasMarker(prefix) && !markerUsers(prefix).includes(user)) writeMarker(prefix, [...markerUsers(prefix), user]);
+}
+
+function markedOurs(bin: string): boolean {
+    try {
+        return fs.existsSync(path.join(path.dirname(fs.realpathSync(bin)), "..", MARKER));
+    } catch {
+        return false;
+    }
+}
+
+/** `quick` (probes): the version from package.json when it can be read, else from `codex --version`. */
+function findCodex(account: Account, known: string[], quick: boolean): { path: string; version?: string } | undefined {
+    for (const d of searchDirs(account, known)) {
+        const p = path.join(d, "codex");
+        if (!fs.existsSync(p)) continue;
+        const fromPackage = packageVersion(p);
+        if (fromPackage && quick) return { path: p, version: fromPackage };
+        const r = run(p, ["--version"], { timeout: 30_000 });
+        const m = /(\d+\.\d+\.\d+[^\s]*)/.exec(r.stdout);
+        return { path: p, version: m?.[1] ?? fromPackage };
+    }
+    return undefined;
+}
+
+/** The PATH a login shell of the account gives (it runs as the account: runner.ts never calls this as root for another). */
+function loginPath(account: Account): string[] {
+    const shell = fs.existsSync(account.shell) ? account.shell : "/bin/sh";
+    const r = run(shell, ["-lc", 'printf %s "$PATH"'], { env: { HOME: account.home, USER: account.name, PATH: "/usr/local/bin:/usr/bin:/bin" }, timeout: 15_000 }, false);
+    return r.stdout.split(":").filter(Boolean);
+}
+
+/** Where Codex is and at which version; a probe (quick) skips the login shell that tells onLoginPath. */
+export function codexState(account: Account, known: string[], legacyOurs: boolean, quick = false): CodexState {
+    const found = findCodex(account, known, quick);
+    if (!found) return { installedByUs: false };
+    return {
+        path: found.path,
+        version: found.version,
+        onLoginPath: quick ? undefined : loginPath(account).includes(path.dirname(found.path)),
+        installedByUs: markedOurs(found.path) || legacyOurs,
+    };
+}
+
+/** npm's global prefix when this process may write it (root: /usr/local; nvm: the user's own). */
+export function globalPrefixWritable(): string | undefined {
+    const r = run(npmPath(), ["prefix", "-g"], { timeout: 60_000 });
+    const prefix = r.stdout.trim();
+    if (r.status !== 0 || !prefix) return undefined;
+    try {
+        fs.accessSync(fs.existsSync(path.join(prefix, "lib")) ? path.join(prefix, "lib") : prefix, fs.constants.W_OK);
+        return prefix;
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * npm reads its global config from <prefix>/etc/npmrc, so a different --prefix would silently drop
+ * the machine's registry, proxy and CA settings: name the machine's global config explicitly.
+ */
+function prefixArgs(prefix: string): string[] {
+    const r = run(npmPath(), ["config", "get", "globalconfig"], { timeout: 60_000 });
+    const globalconfig = r.stdout.trim();
+    return ["--prefix", prefix, ...(r.status === 0 && globalconfig ? ["--globalconfig", globalconfig] : [])];
+}
+
+export function resolveVersion(version: string): string {
+    if (version !== "latest") return version;
+    const r = run(npmPath(), ["view", CODEX_PACKAGE, "version"], { timeout: 120_000 });
+    const v = r.stdout.trim();
+    if (r.status !== 0 || !/^\d+\.\d+\.\d+/.test(v)) throw new FileError("npm-failed", `could not resolve ${CODEX_PACKAGE}@latest: ${lastLines(r.stderr, 1)}`);
+    return v;
+}
+
+const lastLines = (s: string, n: number) => s.trim().split("\n").slice(-n).join(" | ");
+
+/** The version installed in `prefix`, read from its package.json. */
+export const versionIn = (prefix: string) => packageVersion(binOf(prefix));
+
+/**
+ * npm install into `prefix`, one install per prefix at a time (a lock beside its lib directory;
+ * no config.toml lock is held meanwhile, so Codex and editors keep writing the file).
+ * `ours`: leave the marker that lets a later uninstall know this tool installed it.
+ */
+export function installInto(prefix: string, want: string, ours: boolean, user: string): CodexState {
+    fs.mkdirSync(path.join(prefix, "lib"), { recursive: true, mode: 0o755 });
+    withLock(path.join(prefix, "lib", ".codex-connect-pulumi-install.lock"), 1_800_000, () => {
+        if (versionIn(prefix) === want) return markerAdd(prefix, user); // another run installed it meanwhile
+        const users = markerUsers(prefix); // npm replaces the directory, marker included
+        const args = ["install", "-g", "--no-audit", "--no-fund", ...prefixArgs(prefix), `${CODEX_PACKAGE}@${want}`];
+        const r = run(npmPath(), args, { timeout: 1_800_000 });
+        if (r.status !== 0) throw new FileError("npm-failed", `npm install ${CODEX_PACKAGE}@${want} into ${prefix} failed: ${lastLines(r.stderr, 3)}`);
+        if (ours) writeMarker(prefix, [...users, user]);
+    });
+    const version = versionIn(prefix);
+    if (version !== want) throw new FileError("npm-failed", `after installing ${CODEX_PACKAGE}@${want} into ${prefix}, it reports ${version ?? "nothing"}`);
+    return { path: binOf(prefix), version, installedByUs: hasMarker(prefix) };
+}
+
+/** Install or upgrade as the account itself: npm's global prefix when writable, else ~/.local. */
+export function installCodex(want: string, account: Account, known: string[], legacyOurs: boolean): CodexState & { prefix?: string } {
+    const before = codexState(account, known, legacyOurs);
+    if (before.version === want) return { ...before, action: "none" };
+    const prefix = globalPrefixWritable() ?? userPrefix(account);
+    // Upgrading someone else's Codex in place does not make it ours to uninstall later.
+    const upgradesTheirs = before.path !== undefined && path.dirname(before.path) === path.join(prefix, "bin") && !before.installedByUs;
+    const installed = installInto(prefix, want, !upgradesTheirs, account.name);
+    const onLogin = loginPath(account).includes(path.join(prefix, "bin"));
+    return { ...installed, onLoginPath: onLogin, prefix, action: before.path ? "upgraded" : "installed" };
+}
+
+/**
+ * npm uninstall from `prefix`, only when this tool's marker (or, for old installs, its own record)
+ * says it installed it, and no other account it was installed for still relies on it.
+ */
+export function uninstallFrom(prefix: string, user: string, legacyOurs = false): boolean {
+    const dir = packageDir(prefix);
+    if (!fs.existsSync(dir) || !(hasMarker(prefix) || legacyOurs)) return false;
+    const others = markerUsers(prefix).filter((u) => u !== user);
+    if (others.length) {
+        writeMarker(prefix, others);
+        return false;
+    }
+    try {
+        fs.accessSync(path.dirname(dir), fs.constants.W_OK);
+    } catch {
+        return false; // another account's (root's) install: not ours to remove from here
+    }
+    const r = run(npmPath(), ["uninstall", "-g", ...prefixArgs(prefix), CODEX_PACKAGE], { timeout: 600_000 });
+    if (r.status !== 0) throw new FileError("npm-failed", `npm uninstall ${CODEX_PACKAGE} from ${prefix} failed: ${lastLines(r.stderr, 2)}`);
+    return true;
+}
+
+/** Ask the real Codex what it parsed. Its output holds header values: compared here, never printed. */
+export function verifyWithCodex(codex: string, codexHome: string, name: string, entry: McpEntry): { ok: boolean; problems: string[] } {
+    const r = run(codex, ["mcp", "get", name, "--json"], { env: { ...process.env, CODEX_HOME: codexHome }, timeout: 60_000 });
+    if (r.status !== 0) return { ok: false, problems: [`codex mcp get exited with ${r.status}: ${lastLines(r.stderr, 1)}`.slice(0, 300)] };
+    let got: { enabled?: boolean; transport?: Record<string, unknown>; startup_timeout_sec?: number | null; tool_timeout_sec?: number | null };
+    try {
+        got = JSON.parse(r.stdout);
+    } catch {
+        return { ok: false, problems: ["codex mcp get did not print JSON"] };
+    }
+    const t = got.transport ?? {};
+    const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    const checks: Array<[string, boolean]> = [
+        ["transport", t.type === "streamable_http"],
+        ["url", t.url === entry.url],
+        ["startup_timeout_sec", same(got.startup_timeout_sec, entry.startup_timeout_sec)],
+        ["tool_timeout_sec", same(got.tool_timeout_sec, entry.tool_timeout_sec)],
+        ["enabled", (got.enabled ?? true) === (entry.enabled ?? true)],
+        ["bearer_token_env_var", same(t.bearer_token_env_var, entry.bearer_token_env_var)],
+        ["http_headers", same(sorted(t.http_headers), sorted(nonEmpty(entry.http_headers)))],
+        ["env_http_headers", same(sorted(t.env_http_headers), sorted(nonEmpty(entry.env_http_headers)))],
+    ];
+    const problems = checks.filter(([, ok]) => !ok).map(([field]) => `${field}: codex read a different value`);
+    return { ok: problems.length === 0, problems };
+}
+
+function sorted(v: unknown): unknown {
+    if (!v || typeof v !== "object") return v ?? null;
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function nonEmpty(m?: Record<string, string>): Record<string, string> | undefined {
+    return m && Object.keys(m).length ? m : undefined;
+}
