@@ -10,6 +10,7 @@
 import { createHmac, randomBytes } from "crypto";
 import { parse as parseToml, stringify as stringifyToml, TomlError } from "smol-toml";
 import { parseTOML } from "toml-eslint-parser";
+import { redact as maskCredentials } from "./redact";
 import type { AST } from "toml-eslint-parser";
 
 /** One streamable-HTTP MCP server entry, with the key names Codex reads. */
@@ -58,10 +59,14 @@ export function validateEntry(name: string, entry: McpEntry): string[] {
     try {
         url = new URL(entry.url);
     } catch {
-        problems.push(`url: ${JSON.stringify(entry.url)} is not a URL`);
+        problems.push(`url: ${maskCredentials(JSON.stringify(entry.url))} is not a URL`);
     }
     if (url && url.protocol !== "https:" && url.protocol !== "http:") {
         problems.push(`url: must be http(s), got ${url.protocol}`);
+    }
+    // The URL is not secret (it is stored and shown in plain text): a credential has no place in it.
+    if (url && (url.username || url.password)) {
+        problems.push("url: must not carry a user name or password (it is stored and shown in plain text); use an Authorization header or bearer_token_env_var");
     }
     for (const key of ["startup_timeout_sec", "tool_timeout_sec"] as const) {
         const v = entry[key];

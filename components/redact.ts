@@ -8,6 +8,8 @@ const PATTERNS: Array<[RegExp, string]> = [
     [/\b(Basic|Bearer)(\s+)[A-Za-z0-9+/=._~-]{6,}/gi, `$1$2${MASK}`],
     // URL userinfo: https://user:pass@host, https://token@host
     [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"']+@/gi, `$1${MASK}@`],
+    // user:password@ without a well-formed scheme before it
+    [/[^\s/@"':]+:[^\s/@"']+@/g, `${MASK}@`],
     // key=value and "key": "value" for names that say secret
     [/((?:_authToken|_auth|_password|token|password|passwd|secret|api[_-]?key|authorization)["']?\s*[=:]\s*["']?)[^\s"',;&]+/gi, `$1${MASK}`],
 ];

@@ -1,6 +1,7 @@
 // The fleet program's configuration, validated before anything runs: every problem is listed,
 // named by target and field. Pure: the program (index.ts) reads the values and reports the errors.
 import { validateEntry } from "./config-entry";
+import { redact } from "./redact";
 import type { ConnectAiAuth } from "./index";
 import * as pulumi from "@pulumi/pulumi";
 import { hostKeyRequired } from "./target";
@@ -58,7 +59,7 @@ export function validateStackConfig(c: StackConfig, hasSshKey: boolean): string[
     if (c.auth === "env-headers" && !c.envHttpHeaders) problems.push("envHttpHeaders: required with auth env-headers");
     // https, or plain http to this machine's loopback (a local MCP server, a test double).
     if (!/^https:\/\//.test(c.url) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(c.url)) {
-        problems.push(`url: must be an https URL (or http to 127.0.0.1/localhost), got ${JSON.stringify(c.url)}`);
+        problems.push(`url: must be an https URL (or http to 127.0.0.1/localhost), got ${redact(JSON.stringify(c.url))}`);
     }
     // The entry's own rules (name, URL, timeouts, env var names), with field names as the user wrote them.
     const rename: Record<string, string> = { name: "serverName", startup_timeout_sec: "startupTimeoutSec", tool_timeout_sec: "toolTimeoutSec", bearer_token_env_var: "bearerTokenEnvVar", env_http_headers: "envHttpHeaders" };

@@ -39,3 +39,15 @@ describe("redact", () => {
         expect(redactArgs(["docker", "-H", "ssh://ada:pw@host", "exec", "--password=pw2"])).toEqual(["docker", "-H", "ssh://***@host", "exec", "--password=***"]);
     });
 });
+
+describe("a URL with a credential", () => {
+    test("is refused, and the message does not echo the credential", () => {
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        const { validateEntry } = require("../../components/config-entry");
+        const problems: string[] = validateEntry("connectai", { url: "https://ada:hunter22@mcp.example/mcp" });
+        expect(problems.join("\n")).toMatch(/url: must not carry a user name or password/);
+        const unparsable: string[] = validateEntry("connectai", { url: "https//ada:hunter22@mcp.example" });
+        expect(unparsable.join("\n")).toMatch(/is not a URL/);
+        expect([...problems, ...unparsable].join("\n")).not.toContain("hunter22");
+    });
+});
