@@ -9,6 +9,7 @@
 // with root's rights: it starts this runner again as the account (runner-account.ts) and keeps for
 // itself only what needs root, npm in the root-owned global prefix (see docs/architecture.md).
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { applyEntry, captureEntry, ConfigEntryError, McpEntry, Observation, observeEntry, removeEntry, restoreEntry, validateEntry } from "./config-entry";
 import { redact, secretsOf } from "./redact";
@@ -437,6 +438,8 @@ function writeBackup(file: string, prev: string, name: string): string {
 
 function forAccount(req: RunnerRequest, account: Account): RunnerResult {
     if (!SOURCE) throw new RunnerError("internal", "cannot start the runner as another account: its source is unknown");
+    // Root's npm reads root's own ~/.npmrc: never the HOME a caller passed along (sudo keeps the account's).
+    process.env.HOME = os.userInfo().homedir;
     const codexHome = path.resolve(req.codexHome || path.join(account.home, ".codex"));
     const envPrefix = process.env.npm_config_prefix;
     const dirs = [...(envPrefix ? [path.join(envPrefix, "bin")] : []), path.dirname(process.execPath)];

@@ -213,7 +213,10 @@ suite("a hostile account cannot make root run, follow or trust what it controls"
         unchanged();
     });
 
-    test("the account's ~/.npmrc (unreachable registry, its own cache): root's npm never reads it, Codex goes into root's prefix", () => {
+    test.each([
+        ["root's own HOME", false],
+        ["the account's HOME (as sudo without -H passes it)", true],
+    ])("the account's ~/.npmrc (unreachable registry, its own cache): root's npm never reads it, Codex goes into root's prefix; root started with %s", (_how, accountHome) => {
         // The escalation: root's npm reading the account's .npmrc takes the account's registry (its
         // packages' install scripts run as root) and its cache (tarballs it planted; root-owned files
         // left in its home), and any other npm setting the account likes (script-shell, prefix...).
@@ -226,7 +229,7 @@ suite("a hostile account cannot make root run, follow or trust what it controls"
         give(u, path.join(u.home, ".npmrc"));
         const unchanged = watch(u);
 
-        const env = { npm_config_prefix: prefix };
+        const env = { npm_config_prefix: prefix, ...(accountHome ? { HOME: u.home } : {}) };
         const r = runAsRoot(u, { op: "ensure", name: "connectai", entry: withHeader, codex: { version: codexVersion } }, env);
         expect(r.error).toBeUndefined();
         expect(r).toMatchObject({ ok: true, codex: { version: codexVersion } });
