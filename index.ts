@@ -26,6 +26,7 @@ const settings: StackConfig = {
     toolTimeoutSec: config.getNumber("toolTimeoutSec") || undefined,
     codexVersion: str("codexVersion") ?? DEFAULT_CODEX_VERSION,
     uninstallCodexOnDestroy: config.getBoolean("uninstallCodexOnDestroy") ?? false,
+    takeOver: config.getBoolean("takeOver") ?? false,
 };
 
 const problems = validateStackConfig(settings, sshKey !== undefined);
@@ -50,6 +51,7 @@ for (const t of settings.targets) {
         startupTimeoutSec: settings.startupTimeoutSec,
         toolTimeoutSec: settings.toolTimeoutSec,
         codex: { version: settings.codexVersion, uninstallOnDestroy: t.uninstallCodexOnDestroy ?? settings.uninstallCodexOnDestroy },
+        takeOver: t.takeOver ?? settings.takeOver,
     });
     results[t.name] = pulumi.unsecret(
         pulumi.all([codex.configPath, codex.codexVersion, codex.codexPath, codex.drift, codex.repaired, codex.loginCommand]).apply(

@@ -26,6 +26,8 @@ export interface TargetConfig {
     owner?: string;
     /** Overrides the stack's uninstallCodexOnDestroy for this target. */
     uninstallCodexOnDestroy?: boolean;
+    /** Overrides the stack's takeOver for this target. */
+    takeOver?: boolean;
 }
 
 export interface StackConfig {
@@ -41,6 +43,8 @@ export interface StackConfig {
     toolTimeoutSec?: number;
     codexVersion: string;
     uninstallCodexOnDestroy: boolean;
+    /** Take over entries another manager holds (the target's record names it). */
+    takeOver?: boolean;
 }
 
 const KINDS = ["local", "ssh", "docker", "podman", "exec"];
