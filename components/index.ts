@@ -9,11 +9,12 @@ import { keyedHeader, McpEntry } from "./config-entry";
 import type { RunnerRequest, RunnerResult } from "./runner";
 import { argSecrets, redact } from "./redact";
 import { describeTarget, Target } from "./target";
-import { checkTarget, identity, targetCommand, TargetArgs } from "./target-command";
+import { checkTarget, identity, targetCommand, TargetArgs, ValidTarget, validTarget } from "./target-command";
 import { DEFAULT_CODEX_VERSION } from "./versions";
 
 export type { Target, SshHop } from "./target";
 export type { TargetArgs, SshHopArgs } from "./target-command";
+export { TargetKind, ExecPreset } from "./target-command";
 export type { McpEntry } from "./config-entry";
 export { DEFAULT_CODEX_VERSION } from "./versions";
 
@@ -109,7 +110,7 @@ function probe(target: pulumi.Output<Target>, desired: pulumi.Output<Desired>, p
     return pulumi.unsecret(result);
 }
 
-function targetState(parent: pulumi.ComponentResource, name: string, target: TargetArgs, desired: pulumi.Output<Desired>): TargetOutputs {
+function targetState(parent: pulumi.ComponentResource, name: string, target: ValidTarget, desired: pulumi.Output<Desired>): TargetOutputs {
     checkTarget(target);
     if (target.kind === "ssh" && target.insecureSkipHostKeyCheck) pulumi.log.warn(`${describeTarget(target as Target)}: insecureSkipHostKeyCheck: the host is not verified`, parent);
     const resolved = pulumi.output(target) as pulumi.Output<Target>;
@@ -150,37 +151,64 @@ function codexDesired(codex: CodexArgs | undefined): pulumi.Output<Desired["code
     return pulumi.output({ version: codex?.version ?? DEFAULT_CODEX_VERSION, uninstall: codex?.uninstallOnDestroy ?? false });
 }
 
-/** A component whose outputs are those of one target's state. Arguments never go to super(): they would be stored in the state, header included. */
-abstract class TargetComponent extends pulumi.ComponentResource implements TargetOutputs {
-    declare readonly configPath: pulumi.Output<string>;
-    declare readonly codexVersion: pulumi.Output<string | undefined>;
-    declare readonly codexPath: pulumi.Output<string | undefined>;
-    declare readonly repaired: pulumi.Output<string[]>;
-    declare readonly drift: pulumi.Output<string[]>;
+/**
+ * Sets a component's outputs: those of one target's state. (Each component extends
+ * ComponentResource itself and declares its outputs, so that the schema inferred from these types,
+ * for other Pulumi languages, sees them.) Arguments never go to super(): they would be stored in the
+ * state, header included.
+ */
+function adopt(c: pulumi.ComponentResource, out: TargetOutputs, extra: Record<string, pulumi.Output<unknown>> = {}): void {
+    Object.assign(c, out, extra);
+    (c as unknown as { registerOutputs(o: pulumi.Inputs): void }).registerOutputs({ ...out, ...extra });
+}
 
-    protected adopt(out: TargetOutputs, extra: Record<string, pulumi.Output<unknown>> = {}): void {
-        Object.assign(this, out, extra);
-        this.registerOutputs({ ...out, ...extra });
-    }
+/** `CodexCli name`: how errors name a component. */
+const who = (type: string, name: string) => `${type} ${name}`;
+
+/** Required args, checked at run time too: programs in other languages get no type check. */
+function need(ok: unknown, who: string, field: string, what: string): void {
+    if (ok === undefined || ok === null || ok === "") throw new Error(`${who}: ${field}: required (${what})`);
+}
+
+export interface CodexCliArgs extends CodexArgs {
+    /** Where Codex is installed. */
+    target: TargetArgs;
 }
 
 /** Codex installed on a target at a pinned version (or latest), Node 18+ checked. */
-export class CodexCli extends TargetComponent {
-    constructor(name: string, args: { target: TargetArgs } & CodexArgs, opts?: pulumi.ComponentResourceOptions) {
+export class CodexCli extends pulumi.ComponentResource {
+    /** config.toml on the target. */
+    declare readonly configPath: pulumi.Output<string>;
+    /** The Codex version found or installed on the target. */
+    declare readonly codexVersion: pulumi.Output<string | undefined>;
+    /** Where the codex command is on the target. */
+    declare readonly codexPath: pulumi.Output<string | undefined>;
+    /** What had drifted when the last update ran (empty when the update was not a repair). */
+    declare readonly repaired: pulumi.Output<string[]>;
+    /** What the read-only probe found drifted while this program ran (repaired by `pulumi up`). */
+    declare readonly drift: pulumi.Output<string[]>;
+
+    constructor(name: string, args: CodexCliArgs, opts?: pulumi.ComponentResourceOptions) {
         super("codex-connect:index:CodexCli", name, {}, opts);
-        this.adopt(targetState(this, `${name}-codex`, args.target, codexDesired(args).apply((codex) => ({ codex }))));
+        const target = validTarget(who("CodexCli", name), args?.target);
+        adopt(this, targetState(this, `${name}-codex`, target, codexDesired(args).apply((codex) => ({ codex }))));
     }
 }
 
 export interface CodexMcpServerArgs {
+    /** Where the entry is written. */
     target: TargetArgs;
     /** The server name: [mcp_servers.NAME]. */
     name: pulumi.Input<string>;
+    /** The server's streamable HTTP URL. */
     url: pulumi.Input<string>;
+    /** startup_timeout_sec: how long Codex waits for the server to start. */
     startupTimeoutSec?: pulumi.Input<number>;
+    /** tool_timeout_sec: how long Codex waits for a tool call. */
     toolTimeoutSec?: pulumi.Input<number>;
+    /** enabled = false keeps the entry but turns the server off. */
     enabled?: pulumi.Input<boolean>;
-    /** Literal headers written to the file; keep their values Pulumi secrets. */
+    /** Literal headers written to the file. Their values are kept as secrets whatever the caller passes. */
     httpHeaders?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Codex sends Authorization: Bearer $VAR, read at run time. */
     bearerTokenEnvVar?: pulumi.Input<string>;
@@ -198,9 +226,24 @@ export interface CodexMcpServerArgs {
 }
 
 /** One [mcp_servers.NAME] entry on a target, for any streamable HTTP MCP server. */
-export class CodexMcpServer extends TargetComponent {
+export class CodexMcpServer extends pulumi.ComponentResource {
+    /** config.toml on the target. */
+    declare readonly configPath: pulumi.Output<string>;
+    /** The Codex version found or installed on the target (none when Codex is not there). */
+    declare readonly codexVersion: pulumi.Output<string | undefined>;
+    /** Where the codex command is on the target. */
+    declare readonly codexPath: pulumi.Output<string | undefined>;
+    /** What had drifted when the last update ran (empty when the update was not a repair). */
+    declare readonly repaired: pulumi.Output<string[]>;
+    /** What the read-only probe found drifted while this program ran (repaired by `pulumi up`). */
+    declare readonly drift: pulumi.Output<string[]>;
+
     constructor(name: string, args: CodexMcpServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("codex-connect:index:CodexMcpServer", name, {}, opts);
+        const me = who("CodexMcpServer", name);
+        const target = validTarget(me, args?.target);
+        need(args.name, me, "name", "the server name, [mcp_servers.NAME]");
+        need(args.url, me, "url", "the server's URL");
         const desired = pulumi
             .output({
                 serverName: args.name,
@@ -208,7 +251,8 @@ export class CodexMcpServer extends TargetComponent {
                 startup: args.startupTimeoutSec,
                 tool: args.toolTimeoutSec,
                 enabled: args.enabled,
-                headers: args.httpHeaders,
+                // Header values are credentials: secret whatever the caller passed.
+                headers: args.httpHeaders === undefined || args.httpHeaders === null ? undefined : pulumi.secret(args.httpHeaders),
                 bearer: args.bearerTokenEnvVar,
                 envHeaders: args.envHttpHeaders,
                 verify: args.verify,
@@ -225,54 +269,86 @@ export class CodexMcpServer extends TargetComponent {
                 if (envHeaders && Object.keys(envHeaders).length) entry.env_http_headers = envHeaders as Record<string, string>;
                 return { name: serverName, entry, codex, verify, ...(takeOver ? { takeOver } : {}) };
             });
-        this.adopt(targetState(this, name, args.target, desired));
+        adopt(this, targetState(this, name, target, desired));
     }
 }
 
-export type ConnectAiAuth = "oauth" | "basic" | "bearer-env" | "env-headers";
+/** How Codex authenticates to Connect AI. */
+export const ConnectAiAuth = {
+    /** No credential in the file: run `codex mcp login connectai` once on the target (the default). */
+    oauth: "oauth",
+    /** email + PAT: a literal Authorization header, kept as a secret. */
+    basic: "basic",
+    /** Codex reads a bearer token from bearerTokenEnvVar at run time. */
+    bearerEnv: "bearer-env",
+    /** Codex reads headers from the variables in envHttpHeaders at run time. */
+    envHeaders: "env-headers",
+} as const;
+export type ConnectAiAuth = (typeof ConnectAiAuth)[keyof typeof ConnectAiAuth];
 
 export interface ConnectAiCodexArgs {
+    /** Where Codex and the entry go. */
     target: TargetArgs;
-    /** oauth (default): no credential in the file, run `codex mcp login connectai` once. basic: email + PAT. */
+    /** oauth (default): no credential in the file, run `codex mcp login connectai` once. basic: email + PAT. bearer-env, env-headers: the credential comes from the environment Codex runs in. */
     auth?: ConnectAiAuth;
+    /** auth "basic": the Connect AI account's email. */
     email?: pulumi.Input<string>;
-    /** The Personal Access Token: pass a secret (`config.requireSecret`). */
+    /** auth "basic": the Personal Access Token. Kept as a secret whatever the caller passes. */
     pat?: pulumi.Input<string>;
     /** auth "bearer-env": the variable that holds the token at run time. */
     bearerTokenEnvVar?: pulumi.Input<string>;
     /** auth "env-headers": header name -> variable, e.g. { Authorization: "CONNECT_AI_AUTH" }. */
     envHttpHeaders?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** The entry's name, [mcp_servers.NAME] (default connectai). */
     serverName?: pulumi.Input<string>;
+    /** Connect AI's MCP URL (default https://mcp.cloud.cdata.com/mcp). */
     url?: pulumi.Input<string>;
+    /** startup_timeout_sec (default 30). */
     startupTimeoutSec?: pulumi.Input<number>;
+    /** tool_timeout_sec. */
     toolTimeoutSec?: pulumi.Input<number>;
+    /** Codex's version and uninstall-on-destroy (Codex is always kept installed). */
     codex?: CodexArgs;
+    /** Check with the real `codex mcp get` after writing (default: when Codex is there). */
     verify?: pulumi.Input<boolean>;
     /** See CodexMcpServerArgs.takeOver. */
     takeOver?: pulumi.Input<boolean>;
 }
 
 /** Codex plus a CData Connect AI entry, with Connect AI's defaults and its authentication modes. */
-export class ConnectAiCodex extends TargetComponent {
+export class ConnectAiCodex extends pulumi.ComponentResource {
+    /** config.toml on the target. */
+    declare readonly configPath: pulumi.Output<string>;
+    /** The Codex version found or installed on the target. */
+    declare readonly codexVersion: pulumi.Output<string | undefined>;
+    /** Where the codex command is on the target. */
+    declare readonly codexPath: pulumi.Output<string | undefined>;
+    /** What had drifted when the last update ran (empty when the update was not a repair). */
+    declare readonly repaired: pulumi.Output<string[]>;
+    /** What the read-only probe found drifted while this program ran (repaired by `pulumi up`). */
+    declare readonly drift: pulumi.Output<string[]>;
     /** The one command a person runs in OAuth mode; undefined in the other modes. */
     declare readonly loginCommand: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: ConnectAiCodexArgs, opts?: pulumi.ComponentResourceOptions) {
         super("codex-connect:index:ConnectAiCodex", name, {}, opts);
         const auth = args.auth ?? "oauth";
+        const me = who("ConnectAiCodex", name);
+        const target = validTarget(me, args?.target);
+        if (!Object.values(ConnectAiAuth).includes(auth)) throw new Error(`${me}: auth: must be one of ${Object.values(ConnectAiAuth).map((a) => `"${a}"`).join(", ")}, got ${JSON.stringify(auth)}`);
         const serverName = pulumi.output(args.serverName ?? CONNECT_AI_NAME);
         let httpHeaders: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined;
         if (auth === "basic") {
-            if (!args.email || !args.pat) throw new Error(`${name}: auth "basic" needs email and pat`);
+            if (!args.email || !args.pat) throw new Error(`${me}: auth "basic" needs email and pat`);
             // Computed inside the secret: the header never exists as a plain Output.
             httpHeaders = pulumi.secret(pulumi.all([args.email, args.pat]).apply(([email, pat]) => ({ Authorization: "Basic " + Buffer.from(`${email}:${pat}`).toString("base64") })));
         }
-        if (auth === "bearer-env" && !args.bearerTokenEnvVar) throw new Error(`${name}: auth "bearer-env" needs bearerTokenEnvVar`);
-        if (auth === "env-headers" && !args.envHttpHeaders) throw new Error(`${name}: auth "env-headers" needs envHttpHeaders`);
+        if (auth === "bearer-env" && !args.bearerTokenEnvVar) throw new Error(`${me}: auth "bearer-env" needs bearerTokenEnvVar`);
+        if (auth === "env-headers" && !args.envHttpHeaders) throw new Error(`${me}: auth "env-headers" needs envHttpHeaders`);
         const server = new CodexMcpServer(
             name,
             {
-                target: args.target,
+                target,
                 name: serverName,
                 url: args.url ?? CONNECT_AI_URL,
                 startupTimeoutSec: args.startupTimeoutSec ?? 30,
@@ -288,6 +364,6 @@ export class ConnectAiCodex extends TargetComponent {
         );
         const { configPath, codexVersion, codexPath, repaired, drift } = server;
         const loginCommand = auth === "oauth" ? pulumi.interpolate`codex mcp login ${serverName}` : pulumi.output(undefined);
-        this.adopt({ configPath, codexVersion, codexPath, repaired, drift }, { loginCommand });
+        adopt(this, { configPath, codexVersion, codexPath, repaired, drift }, { loginCommand });
     }
 }

@@ -9,8 +9,10 @@ export interface SshHop {
     /** PEM or OpenSSH private key text (keep it a Pulumi secret). */
     privateKey?: string;
     privateKeyPassphrase?: string;
-    /** Use the SSH agent at $SSH_AUTH_SOCK (true) or at this socket path. */
-    agent?: boolean | string;
+    /** Authenticate with the SSH agent at $SSH_AUTH_SOCK (or at agentSocket). */
+    agent?: boolean;
+    /** The SSH agent's socket path, instead of $SSH_AUTH_SOCK. */
+    agentSocket?: string;
     /** The host's public key, as in known_hosts ("ssh-ed25519 AAAA..."): required, the connection fails closed without it. */
     hostKey?: string;
     /** Connect without verifying the host's key (a lab, a throwaway VM). Explicit and off by default. */
@@ -40,6 +42,13 @@ export function describeTarget(t: Target): string {
         case "exec":
             return t.preset ? `${t.preset} ${t.container}` : `exec ${redactArgs(t.prefix ?? []).join(" ")}`;
     }
+}
+
+/** The agent socket a hop uses, if any (a string in `agent` is the socket path: what 0.2 took). */
+export function agentSocketOf(hop: Pick<SshHop, "agent" | "agentSocket">): string | undefined {
+    const legacy = hop.agent as unknown;
+    if (typeof legacy === "string") return legacy;
+    return hop.agentSocket ?? (hop.agent === true ? process.env.SSH_AUTH_SOCK : undefined);
 }
 
 export class TransportError extends Error {

@@ -6,7 +6,7 @@
 import { Client, ConnectConfig } from "ssh2";
 import { LAUNCHER, shq } from "./launcher";
 import { DEFAULT_TIMEOUT_MS, Output, runLocalLauncher } from "./process-run";
-import { describeTarget, hostKeyRequired, SshHop, Target, TransportError } from "./target";
+import { agentSocketOf, describeTarget, hostKeyRequired, SshHop, Target, TransportError } from "./target";
 
 export { describeTarget, TransportError } from "./target";
 
@@ -27,7 +27,7 @@ function hostVerifier(hop: SshHop): ConnectConfig["hostVerifier"] {
 
 function connectConfig(label: string, hop: SshHop, timeoutMs: number): ConnectConfig {
     if (!hop.hostKey && !hop.insecureSkipHostKeyCheck) throw new TransportError(label, hostKeyRequired(hop));
-    const agent = hop.agent === true ? process.env.SSH_AUTH_SOCK : typeof hop.agent === "string" ? hop.agent : undefined;
+    const agent = agentSocketOf(hop);
     if (hop.agent === true && !agent) throw new TransportError(label, "agent: SSH_AUTH_SOCK is not set");
     if (!hop.privateKey && !agent) throw new TransportError(label, "privateKey or agent: one is required");
     return {

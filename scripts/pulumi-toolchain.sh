@@ -16,6 +16,9 @@
 #   pulumi-resource-command  1. a `pulumi-resource-command` on PATH that reports the pinned version;
 #                            2. `pulumi plugin install`, when get.pulumi.com can be reached;
 #                            3. a Go build of the upstream source in $VENDOR/pulumi-command-v<version>.
+#   pulumi-language-yaml     only with --with-yaml (or CODEX_CONNECT_TOOLCHAIN_YAML=1): the YAML
+#                            language host, a Go build of $VENDOR/pulumi-yaml-<commit> (the pulumi-yaml
+#                            commit built on this Pulumi version; no release of it is served offline).
 # $VENDOR is $CODEX_CONNECT_VENDOR_SRC, default <project>/../shared/vendor-src; it is read-only (the Go
 # builds use -mod=readonly and write only into the cache); its modules come from the Go module proxy.
 #
@@ -27,15 +30,19 @@
 # the versions and the sources of each part, so a second run takes well under a second.
 #
 # Options: --source auto|path|installer|go   force one of the three ways for the CLI (default auto)
+#          --with-yaml                        also provide pulumi-language-yaml (about 2 min the first time)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source_mode=auto
+with_yaml=${CODEX_CONNECT_TOOLCHAIN_YAML:-}
+[ "$with_yaml" = 0 ] && with_yaml=
 while [ $# -gt 0 ]; do
   case "$1" in
     --source) source_mode=${2:?--source needs a value}; shift 2 ;;
     --source=*) source_mode=${1#--source=}; shift ;;
-    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --with-yaml) with_yaml=1; shift ;;
+    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "pulumi-toolchain: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -56,6 +63,10 @@ grep -q "github.com/pulumi/pulumi/pkg/v3 v$version\$" "$here/toolchain/go.mod" |
 vendor=${CODEX_CONNECT_VENDOR_SRC:-$here/../shared/vendor-src}
 host_src="$vendor/pulumi-language-nodejs-v$version"
 command_src="$vendor/pulumi-command-v$command_version/provider"
+# The YAML host: the pulumi-yaml commit that moved to this Pulumi version (between v1.37.0 and v1.38.0).
+yaml_commit=de455163
+yaml_version=1.37.0-$yaml_commit
+yaml_src="$vendor/pulumi-yaml-$yaml_commit"
 
 cache=${PULUMI_TOOLCHAIN_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/codex-connect-pulumi}
 bin="$cache/pulumi-v$version/bin"
@@ -87,7 +98,7 @@ stamp_get() { { [ -f "$stamp" ] && grep -m1 "^$1 " "$stamp" | cut -d' ' -f2-; } 
 # Rewritten whole and renamed, so a reader never sees half of it; lines of an older format go.
 stamp_set() {
   local part=$1 line=${2:-}
-  { if [ -f "$stamp" ]; then grep -E '^pulumi(-language-nodejs|-resource-command)? ' "$stamp" | grep -v "^$part " || true; fi
+  { if [ -f "$stamp" ]; then grep -E '^pulumi(-language-nodejs|-language-yaml|-resource-command)? ' "$stamp" | grep -v "^$part " || true; fi
     if [ -n "$line" ]; then echo "$part $line"; fi; } > "$stamp.new"
   mv -f "$stamp.new" "$stamp"
 }
@@ -101,6 +112,9 @@ tree_key() {
 cli_key=$(cat "$here/toolchain/go.mod" "$here/toolchain/go.sum" "$here"/toolchain/*.go | sha256sum | cut -c1-16)
 host_key=$(tree_key "$host_src")
 command_key=$(tree_key "$command_src")
+# Hashed only when asked for: the others never pay for reading that tree.
+yaml_key=-
+[ -z "$with_yaml" ] || yaml_key=$(tree_key "$yaml_src")
 
 # Whether the stamp says part is at version, and, when Go-built, from sources with this key.
 part_ok() {
@@ -121,9 +135,10 @@ host_ok() {
   [ "$kind" = go ] || [ "$kind" = "$(kind_of pulumi)" ]
 }
 command_ok() { part_ok pulumi-resource-command "$command_version" "$command_key"; }
+yaml_ok() { [ -z "$with_yaml" ] || part_ok pulumi-language-yaml "$yaml_version" "$yaml_key"; }
 
 summary() {
-  echo "pulumi from $(kind_of pulumi), language host from $(kind_of pulumi-language-nodejs), command plugin from $(kind_of pulumi-resource-command)"
+  echo "pulumi from $(kind_of pulumi), language host from $(kind_of pulumi-language-nodejs), command plugin from $(kind_of pulumi-resource-command)${with_yaml:+, YAML host from $(kind_of pulumi-language-yaml)}"
 }
 done_with() {
   install_dynamic_provider
@@ -133,7 +148,7 @@ done_with() {
 }
 
 # A previous run already left a complete toolchain for these versions and sources.
-cli_ok && host_ok && command_ok && done_with "cached; $(summary)"
+cli_ok && host_ok && command_ok && yaml_ok && done_with "cached; $(summary)"
 
 # --- Helpers for the sources.
 
@@ -239,7 +254,8 @@ provision_host() {
 
 # --- The command plugin. Plugins have no -version flag; the schema the CLI reads from one names its version.
 plugin_version() {
-  PULUMI_HOME="$cache/pulumi-v$version/home" "$bin/pulumi" package get-schema "$1" 2>/dev/null |
+  # From the cache: in this repository's root the CLI would find both Pulumi.yaml and PulumiPlugin.yaml and refuse.
+  (cd "$cache" && PULUMI_HOME="$cache/pulumi-v$version/home" "$bin/pulumi" package get-schema "$1") 2>/dev/null |
     node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => { try { console.log(JSON.parse(s).version || ""); } catch { console.log(""); } })'
 }
 
@@ -279,7 +295,19 @@ provision_command() {
   [ "$v" = "$command_version" ] || { stamp_set pulumi-resource-command; die "$bin/pulumi-resource-command reports version '${v:-?}', not $command_version"; }
 }
 
+# --- The YAML language host (--with-yaml): the vendored pulumi-yaml source, built with Go.
+provision_yaml() {
+  [ -f "$yaml_src/go.mod" ] || die "no pulumi-language-yaml: no source in $yaml_src (set CODEX_CONNECT_VENDOR_SRC)"
+  say "building pulumi-language-yaml v$yaml_version from $yaml_src (first run: about 2 min)"
+  go_build "$yaml_src" pulumi-language-yaml "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$yaml_version" ./cmd/pulumi-language-yaml ||
+    die "the Go build of pulumi-language-yaml in $yaml_src failed"
+  # It has no -version flag; -h proves that it starts.
+  "$bin/pulumi-language-yaml" -h >/dev/null 2>&1 || { stamp_set pulumi-language-yaml; die "$bin/pulumi-language-yaml does not start"; }
+  stamp_set pulumi-language-yaml "$yaml_version go $yaml_key"
+}
+
 cli_ok || provision_cli
 if [ -n "$beside_host" ] || ! host_ok; then provision_host; fi
 command_ok || provision_command
+yaml_ok || provision_yaml
 done_with "$(summary)"

@@ -1,0 +1,47 @@
+// What tests/e2e/any-language.test.ts needs around a Pulumi program in another language: the
+// toolchain with the YAML language host, a checkout of this package as `pulumi package add` takes it,
+// the command plugin in a sandbox's PULUMI_HOME, and `pulumi config set --secret` over stdin.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { freshClone } from "./clone";
+import { projectRoot } from "./toolchain";
+
+let yamlBin: string | undefined;
+
+/** The toolchain's bin/ with pulumi-language-yaml too (scripts/pulumi-toolchain.sh --with-yaml; the first time about 2 min). */
+export function toolchainBinWithYaml(): string {
+    if (!yamlBin) {
+        const out = execFileSync(path.join(projectRoot, "scripts", "pulumi-toolchain.sh"), ["--with-yaml"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+        yamlBin = out.trim().split("\n").pop()!;
+    }
+    return yamlBin;
+}
+
+/**
+ * This package as a consumer's checkout holds it: every file git would commit (this working tree's),
+ * its npm packages (copied from here: `pulumi package add` runs `npm install` in the package, which
+ * then finds nothing to do) and its build (dist/, what the provider runs).
+ */
+export function packageCheckout(dest: string): string {
+    freshClone(dest);
+    execFileSync("cp", ["-a", path.join(projectRoot, "node_modules"), dest]);
+    execFileSync(path.join(dest, "node_modules", ".bin", "ts-node"), ["-T", "scripts/build.ts"], { cwd: dest, stdio: ["ignore", "ignore", "inherit"] });
+    return dest;
+}
+
+/** `pulumi plugin install` of the toolchain's command plugin into this PULUMI_HOME (what `pulumi package add` resolves for @pulumi/command, offline). */
+export function installCommandPlugin(bin: string, env: NodeJS.ProcessEnv): void {
+    const version = require(path.join(projectRoot, "package.json")).devDependencies["@pulumi/command"];
+    execFileSync(path.join(bin, "pulumi"), ["plugin", "install", "resource", "command", version, "--file", path.join(bin, "pulumi-resource-command")], { env, stdio: ["ignore", "ignore", "inherit"] });
+}
+
+/** `pulumi config set [--secret] KEY` in a program's directory, the value on stdin (never in an argument). */
+export function setConfig(bin: string, env: NodeJS.ProcessEnv, cwd: string, stack: string, key: string, value: string, secret = false): void {
+    execFileSync(path.join(bin, "pulumi"), ["config", "set", ...(secret ? ["--secret"] : []), key, "--stack", stack, "--non-interactive"], { cwd, env, input: value, stdio: ["pipe", "ignore", "inherit"] });
+}
+
+/** Every file under dir, recursively. */
+export function filesUnder(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(path.join(dir, d.name)) : [path.join(dir, d.name)]));
+}
