@@ -7,6 +7,7 @@ import * as fs from "fs";
 import { McpEntry } from "./config-entry";
 import { feed } from "./feed";
 import { RUNNER_FILE } from "./launcher";
+import { DEFAULT_CODEX_VERSION } from "./versions";
 import { redact } from "./redact";
 import { RunnerRequest, RunnerResult, runRequest, setSource } from "./runner";
 
@@ -39,6 +40,8 @@ Usage:
   codex-mcp ensure     [options]   write the entry (and install Codex with --codex-version)
   codex-mcp remove     [options]   remove the entry (and Codex with --uninstall-codex, if we installed it)
   codex-mcp show-drift [options]   compare the file with the desired entry; change nothing
+  codex-mcp install-codex   [--codex-version V] [--user U]   Codex alone, at V (default: the tested version)
+  codex-mcp uninstall-codex [--user U]                       Codex alone, only if this tool installed it
 
 Entry (defaults are CData Connect AI's):
   --name NAME              server name, [mcp_servers.NAME] (default: connectai)
@@ -76,7 +79,7 @@ class UsageError extends Error {}
 
 function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string): { req: RunnerRequest; json: boolean } {
     const [op, ...rest] = argv;
-    const ops: Record<string, RunnerRequest["op"]> = { ensure: "ensure", remove: "remove", "show-drift": "probe" };
+    const ops: Record<string, RunnerRequest["op"]> = { ensure: "ensure", remove: "remove", "show-drift": "probe", "install-codex": "ensure", "uninstall-codex": "remove" };
     if (!ops[op]) throw new UsageError(op ? `unknown command: ${op}` : "a command is required");
     const opts: Record<string, string | boolean | string[]> = {};
     const flags = new Set(["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json", "--take-over"]);
@@ -123,6 +126,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
         entry.http_headers = { Authorization: "Basic " + Buffer.from(`${opts["--basic-email"]}:${pat}`).toString("base64") };
     } else if (opts["--pat-stdin"] || opts["--pat-env"]) throw new UsageError("a PAT needs --basic-email");
 
+    if (op === "install-codex" || op === "uninstall-codex") return { req: codexOnly(op, opts), json: opts["--json"] === true };
     const req: RunnerRequest = { op: ops[op], name: (opts["--name"] as string) ?? "connectai", entry, managedBy: (opts["--managed-by"] as string) ?? "codex-mcp" };
     if (opts["--take-over"]) req.takeOver = true;
     if (op === "remove") delete req.entry;
@@ -133,6 +137,17 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
     }
     if (opts["--no-verify"]) req.verify = false;
     return { req, json: opts["--json"] === true };
+}
+
+/** Codex without an entry (a Dev Container Feature that writes the entry later, at start). */
+function codexOnly(op: string, opts: Record<string, string | boolean | string[]>): RunnerRequest {
+    const allowed = new Set(["--codex-version", "--codex-home", "--user", "--json"]);
+    for (const k of Object.keys(opts)) if (!allowed.has(k)) throw new UsageError(`${op}: ${k} does not apply`);
+    const req: RunnerRequest =
+        op === "install-codex" ? { op: "ensure", codex: { version: (opts["--codex-version"] as string) ?? DEFAULT_CODEX_VERSION } } : { op: "remove", codex: { uninstall: true } };
+    if (opts["--codex-home"]) req.codexHome = opts["--codex-home"] as string;
+    if (opts["--user"]) req.user = opts["--user"] as string;
+    return req;
 }
 
 /** What the components read back; the rest of a result stays out of the state. */

@@ -9,12 +9,13 @@ import { keyedHeader, McpEntry } from "./config-entry";
 import type { RunnerRequest, RunnerResult } from "./runner";
 import { argSecrets, redact } from "./redact";
 import { describeTarget, Target } from "./target";
-import { checkTarget, identity, targetCommand, TargetArgs, ValidTarget, validTarget } from "./target-command";
+import { checkTarget, TargetArgs, ValidTarget, validTarget } from "./target-args";
+import { identity, targetCommand } from "./target-command";
 import { DEFAULT_CODEX_VERSION } from "./versions";
 
 export type { Target, SshHop } from "./target";
-export type { TargetArgs, SshHopArgs } from "./target-command";
-export { TargetKind, ExecPreset } from "./target-command";
+export type { TargetArgs, SshHopArgs } from "./target-args";
+export { TargetKind, ExecPreset } from "./target-args";
 export type { McpEntry } from "./config-entry";
 export { DEFAULT_CODEX_VERSION } from "./versions";
 

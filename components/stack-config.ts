@@ -5,7 +5,7 @@ import { redact } from "./redact";
 import type { ConnectAiAuth } from "./index";
 import * as pulumi from "@pulumi/pulumi";
 import { hostKeyRequired } from "./target";
-import type { SshHopArgs, TargetArgs } from "./target-command";
+import type { SshHopArgs, TargetArgs } from "./target-args";
 
 export interface TargetConfig {
     name: string;

@@ -135,6 +135,9 @@ suite("the Dev Container Feature, installed into a real root filesystem as the d
         expectOk(r);
         expect(b.exec(["codex", "--version"]).stdout).toContain(codexVersion);
         expect(fs.existsSync(b.at(CONFIG))).toBe(false);
+        // Installed through codex-mcp install-codex: marked as this tool's, for vscode.
+        const marker = b.at("/usr/local/lib/node_modules/@openai/codex/.installed-by-codex-connect-pulumi");
+        expect(fs.readFileSync(marker, "utf8")).toBe("vscode\n");
         // The image: everything the container holds on top of the base root filesystem.
         expect(b.overlay).toBe(true);
         expect(filesContaining(b.layer, secrets)).toEqual([]);
@@ -151,5 +154,8 @@ suite("the Dev Container Feature, installed into a real root filesystem as the d
         // A second start changes nothing.
         const again = b.exec(["sh", "-c", 'IFS= read -r CONNECT_AI_PAT && export CONNECT_AI_PAT && exec codex-mcp ensure --basic-email ada@example.com --pat-env CONNECT_AI_PAT'], { input: `${PAT}\n` });
         expect(again.stdout).toContain("already as desired");
+        // And the Codex the feature installed goes with uninstall-codex (root, for vscode).
+        expectOk(b.exec(["codex-mcp", "uninstall-codex", "--user", "vscode"], { user: "root" }));
+        expect(fs.existsSync(b.at("/usr/local/lib/node_modules/@openai/codex"))).toBe(false);
     });
 });

@@ -59,11 +59,12 @@ cleanup() { [ -z "$tmpcache" ] || rm -rf "$tmpcache"; }
 trap cleanup EXIT
 
 if [ "$AUTH" = none ]; then
-  current=$(node -p 'try { require(require("child_process").execSync("npm root -g").toString().trim() + "/@openai/codex/package.json").version } catch { "" }')
-  if [ "$current" != "$VERSION" ]; then
-    npm install -g --no-audit --no-fund "@openai/codex@$VERSION"
-  fi
-  echo "codex-connect feature: Codex $(codex --version 2>/dev/null || echo '?') installed; no MCP entry written (auth none)"
+  # Codex alone, through codex-mcp too: marked as this tool's install (uninstall-codex removes it).
+  set -- install-codex --codex-version "$VERSION"
+  [ "$REMOTE_USER" = root ] || set -- "$@" --user "$REMOTE_USER"
+  cd /
+  /usr/local/bin/codex-mcp "$@"
+  echo "codex-connect feature: no MCP entry written (auth none)"
   exit 0
 fi
 
