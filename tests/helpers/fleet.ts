@@ -32,6 +32,30 @@ export function npmSeed(versions: string[]): string {
     return seed;
 }
 
+/**
+ * npm's cache holds content by hash and never rewrites a content file: each account gets its own
+ * directories and index (its own, so npm can add to them) and hard links to the seed's content
+ * files (read-only to it), which keeps a fleet of 100 hosts from holding 100 copies of Codex's
+ * tarballs. A copy where links cannot be made (another filesystem).
+ */
+function seedNpmCache(seed: string, dest: string, user: { uid: number; gid: number }): void {
+    const content = path.join("_cacache", "content-v2");
+    fs.mkdirSync(path.join(dest, "_cacache"), { recursive: true });
+    for (const entry of fs.readdirSync(path.join(seed, "_cacache"))) {
+        if (entry !== "content-v2") execFileSync("cp", ["-a", path.join(seed, "_cacache", entry), path.join(dest, "_cacache")]);
+    }
+    try {
+        execFileSync("cp", ["-al", path.join(seed, content), path.join(dest, "_cacache")], { stdio: ["ignore", "ignore", "pipe"] });
+    } catch {
+        fs.rmSync(path.join(dest, content), { recursive: true, force: true });
+        execFileSync("cp", ["-a", path.join(seed, content), path.join(dest, "_cacache")]);
+        execFileSync("chown", ["-R", `${user.uid}:${user.gid}`, dest]);
+        return;
+    }
+    // The account's own: every directory, and all but the linked content files (left as they are).
+    execFileSync("sh", ["-c", 'find "$1" -path "$1/_cacache/content-v2" -prune -o -exec chown "$2" {} + && find "$1/_cacache/content-v2" -type d -exec chown "$2" {} +', "sh", dest, `${user.uid}:${user.gid}`]);
+}
+
 export async function startFleet(names: string[], options: { seed?: string; ssh?: (name: string) => SshHostOptions } = {}): Promise<{ hosts: FleetHost[]; keysDir: string; stop(): void }> {
     const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-keys-"));
     const hosts: FleetHost[] = [];
@@ -45,11 +69,7 @@ export async function startFleet(names: string[], options: { seed?: string; ssh?
     try {
         for (const name of names) {
             const user = createUser("cxf");
-            if (options.seed) {
-                // npm's cache holds content by hash: a copy serves every account without a download.
-                execFileSync("cp", ["-a", `${options.seed}/.`, path.join(user.home, ".npm")]);
-                execFileSync("chown", ["-R", `${user.uid}:${user.gid}`, path.join(user.home, ".npm")]);
-            }
+            if (options.seed) seedNpmCache(options.seed, path.join(user.home, ".npm"), user);
             const ssh = await startSshHost(user, options.ssh?.(name));
             const keyFile = path.join(keysDir, `${name}.key`);
             fs.writeFileSync(keyFile, ssh.clientKey, { mode: 0o600 });
