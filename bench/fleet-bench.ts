@@ -6,6 +6,10 @@
 // docs/benchmarks.md (between markers) and docs/benchmarks.png (bench/plot.py).
 //
 //   npm run bench -- [--sizes 1,5,20,50] [--runs 3] [--tools pulumi,ansible] [--no-cold] [--append]
+//                    [--install-parallel K]
+// --install-parallel caps the parallelism of the first run (the one that installs Codex) for both
+// tools: every "host" here is an account on this one machine, and 100 npm installs of Codex at once
+// (about 400 MB of memory each) exhaust its 23 GB; on a real fleet each host has its own memory.
 import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
@@ -31,6 +35,9 @@ interface Sample {
     bytesFromHost: number[];
 }
 
+/** --install-parallel: set in main(); the first run's parallelism cap (see the header). */
+let INSTALL_PARALLEL = Infinity;
+
 const EMAIL = "bench@example.com";
 const PAT = "PAT-bench-0c9e11";
 const URL = "https://mcp.cloud.cdata.com/mcp";
@@ -45,6 +52,7 @@ function args() {
     return {
         sizes: (get("--sizes") ?? "1,5,20,50").split(",").map(Number),
         runs: Number(get("--runs") ?? 3),
+        installParallel: Number(get("--install-parallel") ?? Infinity),
         tools: (get("--tools") ?? "pulumi,ansible").split(",") as Tool[],
         cold: !a.includes("--no-cold"),
         // Keep the samples already in docs/benchmarks.json (another N measured on another day or run).
@@ -191,8 +199,8 @@ async function pulumiDriver(hosts: BenchHost[]): Promise<Driver> {
         envVars: sandbox.env as Record<string, string>,
     });
     let stack: Stack | undefined;
-    const up = async (expect: (changes: Record<string, number>) => boolean) => {
-        const r = await stack!.up({ parallel: n });
+    const up = async (expect: (changes: Record<string, number>) => boolean, parallel = n) => {
+        const r = await stack!.up({ parallel });
         const changes = (r.summary.resourceChanges ?? {}) as Record<string, number>;
         if (!expect(changes)) throw new Error(`pulumi up: unexpected changes ${JSON.stringify(changes)}`);
     };
@@ -207,7 +215,7 @@ async function pulumiDriver(hosts: BenchHost[]): Promise<Driver> {
         async phase(phase) {
             if (phase === "noop-preview") return void (await stack!.preview({ expectNoChanges: true, parallel: n }));
             // A first up creates the stack, and per target two components, the runner's copy and one command.
-            if (phase === "first" || phase === "first-cold") return up((c) => c.create === 4 * n + 1);
+            if (phase === "first" || phase === "first-cold") return up((c) => c.create === 4 * n + 1, Math.min(n, INSTALL_PARALLEL));
             if (phase === "noop-run") return up((c) => !c.update && !c.create && !c.delete);
             return up((c) => c.update === 1);
         },
@@ -272,9 +280,9 @@ function ansibleDriver(hosts: BenchHost[]): Driver {
     const files = ansibleFiles(hosts);
     let controlDir = "";
     const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
-    const play = async (extra: string[], expect: (changed: Record<string, number>) => boolean) => {
+    const play = async (extra: string[], expect: (changed: Record<string, number>) => boolean, forks = n) => {
         controlDir = fs.mkdtempSync(path.join(files.dir, "cp"));
-        const { changed } = await ansiblePlaybook(files, n, controlDir, extra);
+        const { changed } = await ansiblePlaybook(files, forks, controlDir, extra);
         if (!expect(changed)) throw new Error(`ansible ${extra.join(" ") || "run"}: unexpected changes ${JSON.stringify(changed)}`);
     };
     return {
@@ -282,7 +290,7 @@ function ansibleDriver(hosts: BenchHost[]): Driver {
         begin: async () => undefined,
         phase(phase) {
             if (phase === "noop-preview") return play(["--check", "--diff"], (c) => total(c) === 0);
-            if (phase === "first" || phase === "first-cold") return play([], (c) => hosts.every((h) => c[h.name] >= 2));
+            if (phase === "first" || phase === "first-cold") return play([], (c) => hosts.every((h) => c[h.name] >= 2), Math.min(n, INSTALL_PARALLEL));
             if (phase === "noop-run") return play([], (c) => total(c) === 0);
             return play([], (c) => c[hosts[0].name] > 0 && total(c) === c[hosts[0].name]);
         },
@@ -383,6 +391,7 @@ const driverFor = (tool: Tool, hosts: BenchHost[]) => (tool === "pulumi" ? pulum
 
 async function main() {
     const opts = args();
+    INSTALL_PARALLEL = opts.installParallel;
     if (process.getuid?.() !== 0) throw new Error("the benchmark creates local accounts and sshd servers: run it as root");
     toolchainBin();
     const seed = npmSeed([codexVersion]);

@@ -28,11 +28,11 @@ const MARKER = ".installed-by-codex-connect-pulumi";
  * npm and codex are `#!/usr/bin/env node` scripts: the Node running us (found perhaps only through a
  * login shell: nvm, Volta) goes first on their PATH, or they would fail or start another Node.
  */
-export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}, nodeFirst = true): { status: number | null; stdout: string; stderr: string } {
+export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}, nodeFirst = true): { status: number | null; stdout: string; stderr: string; signal?: string } {
     const base = opts.env ?? process.env;
     const env = nodeFirst ? { ...base, PATH: [path.dirname(process.execPath), base.PATH].filter(Boolean).join(":") } : base;
     const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 600_000, maxBuffer: 64 * 1024 * 1024, cwd: "/", ...opts, env });
-    return { status: r.error ? null : r.status, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
+    return { status: r.error ? null : r.status, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), ...(r.signal ? { signal: r.signal } : {}) };
 }
 
 function npmPath(): string {
@@ -157,6 +157,12 @@ export function resolveVersion(version: string): string {
 
 const lastLines = (s: string, n: number) => s.trim().split("\n").slice(-n).join(" | ");
 
+/** Why a command failed: its last words, or the signal that ended it (the kernel's OOM killer sends SIGKILL). */
+function why(r: { stderr: string; signal?: string }): string {
+    if (r.signal) return `npm was killed by ${r.signal}${r.signal === "SIGKILL" ? " (out of memory? npm needs about 400 MB to install Codex)" : ""}`;
+    return lastLines(r.stderr, 3) || "npm printed nothing";
+}
+
 /** The version installed in `prefix`, read from its package.json. */
 export const versionIn = (prefix: string) => packageVersion(binOf(prefix));
 
@@ -172,7 +178,7 @@ export function installInto(prefix: string, want: string, ours: boolean, user: s
         const users = markerUsers(prefix); // npm replaces the directory, marker included
         const args = ["install", "-g", "--no-audit", "--no-fund", ...prefixArgs(prefix), `${CODEX_PACKAGE}@${want}`];
         const r = run(npmPath(), args, { timeout: 1_800_000 });
-        if (r.status !== 0) throw new FileError("npm-failed", `npm install ${CODEX_PACKAGE}@${want} into ${prefix} failed: ${lastLines(r.stderr, 3)}`);
+        if (r.status !== 0) throw new FileError("npm-failed", `npm install ${CODEX_PACKAGE}@${want} into ${prefix} failed: ${why(r)}`);
         if (ours) writeMarker(prefix, [...users, user]);
     });
     const version = versionIn(prefix);
