@@ -10,10 +10,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { McpEntry } from "../../components/config-entry";
-import { LAUNCHER, launcherInput } from "../../components/launcher";
 import type { RunnerRequest, RunnerResult } from "../../components/runner";
-import { caEnv } from "../helpers/ca-env";
 import { codexVersion } from "../helpers/codex";
+import { launch, loginEnv } from "../helpers/launch";
 import { suiteNeeding } from "../helpers/needs";
 import { snapshot } from "../helpers/snapshot";
 import { createUser, TestUser } from "../helpers/users";
@@ -23,13 +22,11 @@ const credential = Buffer.from(`eve@example.com:${PAT}`).toString("base64");
 const header = `Basic ${credential}`;
 const withHeader: McpEntry = { url: "https://mcp.cloud.cdata.com/mcp", startup_timeout_sec: 30, http_headers: { Authorization: header } };
 const noHeader: McpEntry = { url: "https://mcp.example.com/mcp" };
-const nodeDir = path.dirname(process.execPath);
 const CODEX_PACKAGE_PATH = path.join("lib", "node_modules", "@openai", "codex");
 
 type Result = RunnerResult & { error?: { code: string; message: string; line?: number } };
 
 const sha256 = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
-const pick = (keys: string[]) => Object.fromEntries(keys.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
 
 const suite = suiteNeeding({ root: true });
 
@@ -63,28 +60,7 @@ suite("a hostile account cannot make root run, follow or trust what it controls"
 
     /** The runner started as root for the account, as `docker exec` as root would start it. */
     function runAsRoot(u: TestUser, req: RunnerRequest, env: NodeJS.ProcessEnv = {}): Result {
-        const r = spawnSync("/bin/sh", ["-c", LAUNCHER], {
-            input: launcherInput(JSON.stringify({ ...req, user: u.name })),
-            encoding: "utf8",
-            env: {
-                HOME: "/root",
-                USER: "root",
-                SHELL: "/bin/bash",
-                PATH: `${nodeDir}:/usr/local/bin:/usr/bin:/bin`,
-                npm_config_prefix: rootPrefix,
-                // The machine's CA and proxy settings, as a login on it would have them.
-                ...caEnv(),
-                ...pick(["HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"]),
-                ...env,
-            },
-        });
-        outputs.push(r.stdout, r.stderr);
-        const line = r.stdout.trim().split("\n").pop() ?? "";
-        try {
-            return JSON.parse(line);
-        } catch {
-            throw new Error(`runner printed no JSON (exit ${r.status}): ${r.stdout.slice(0, 500)} ${r.stderr.slice(0, 500)}`);
-        }
+        return launch({ ...req, user: u.name }, { env: { ...loginEnv("/root", "root"), npm_config_prefix: rootPrefix, ...env }, printed: outputs });
     }
 
     /**

@@ -442,7 +442,8 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
     });
 
     describe("5. a symlinked config.toml (dotfiles manager)", () => {
-        test("an entry without a secret goes into the linked file; no backup or temp file beside it; the link stays", () => {
+        /** An account whose ~/.codex/config.toml links into ~/dotfiles/codex (all the account's own). */
+        function dotfilesAccount() {
             const u = account();
             const dotdir = path.join(u.home, "dotfiles", "codex");
             const dotfile = path.join(dotdir, "config.toml");
@@ -453,6 +454,11 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
             fs.symlinkSync("../dotfiles/codex/config.toml", link);
             spawnSync("chown", ["-R", `${u.uid}:${u.gid}`, path.join(u.home, "dotfiles"), codexHomeOf(u)]);
             spawnSync("chown", ["-h", `${u.uid}:${u.gid}`, link]);
+            return { u, dotdir, dotfile, link };
+        }
+
+        test("an entry without a secret goes into the linked file; no backup or temp file beside it; the link stays", () => {
+            const { u, dotdir, dotfile, link } = dotfilesAccount();
 
             const r = ensure(u, oauth);
             expect(r.error).toBeUndefined();
@@ -468,16 +474,7 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
         });
 
         test("an entry with a literal header is refused: it would land in the linked (dotfiles) file", () => {
-            const u = account();
-            const dotdir = path.join(u.home, "dotfiles", "codex");
-            const dotfile = path.join(dotdir, "config.toml");
-            const link = configOf(u);
-            fs.mkdirSync(dotdir, { recursive: true });
-            fs.writeFileSync(dotfile, 'model = "o3"\n', { mode: 0o644 });
-            fs.mkdirSync(codexHomeOf(u), { mode: 0o700 });
-            fs.symlinkSync("../dotfiles/codex/config.toml", link);
-            spawnSync("chown", ["-R", `${u.uid}:${u.gid}`, path.join(u.home, "dotfiles"), codexHomeOf(u)]);
-            spawnSync("chown", ["-h", `${u.uid}:${u.gid}`, link]);
+            const { u, dotdir, dotfile, link } = dotfilesAccount();
             // First an OAuth entry (allowed), then the Basic one over it.
             expect(ensure(u, oauth)).toMatchObject({ ok: true });
             const before = fs.readFileSync(dotfile);

@@ -6,8 +6,9 @@ import * as os from "os";
 import * as path from "path";
 import { McpEntry } from "../../components/config-entry";
 import { distFile, LAUNCHER, launcherInput, RUNNER_FILE } from "../../components/launcher";
-import type { RunnerRequest, RunnerResult } from "../../components/runner";
+import type { RunnerRequest } from "../../components/runner";
 import { codexVersion } from "../helpers/codex";
+import { launch, LaunchResult, loginEnv } from "../helpers/launch";
 import { suiteNeeding } from "../helpers/needs";
 import { createUser, TestUser } from "../helpers/users";
 
@@ -16,7 +17,6 @@ const header = "Basic " + Buffer.from(`ada@example.com:${PAT}`).toString("base64
 const basic: McpEntry = { url: "https://mcp.cloud.cdata.com/mcp", startup_timeout_sec: 30, http_headers: { Authorization: header } };
 const nodeDir = path.dirname(process.execPath);
 
-const pick = (env: NodeJS.ProcessEnv, keys: string[]) => Object.fromEntries(keys.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
 
 const suite = suiteNeeding({ root: true });
 
@@ -26,29 +26,13 @@ suite("runner as another user", () => {
     let config: string;
     const outputs: string[] = [];
 
-    function runAs(req: RunnerRequest, env: NodeJS.ProcessEnv = {}, asRoot = false): RunnerResult & { error?: { code: string; message: string; line?: number } } {
-        const r = spawnSync("/bin/sh", ["-c", LAUNCHER], {
-            input: launcherInput(JSON.stringify(req)),
-            encoding: "utf8",
+    function runAs(req: RunnerRequest, env: NodeJS.ProcessEnv = {}, asRoot = false): LaunchResult {
+        const login = asRoot ? loginEnv("/root", "root") : loginEnv(user.home, user.name);
+        return launch(req, {
             ...(asRoot ? {} : { uid: user.uid, gid: user.gid }),
-            env: {
-                HOME: asRoot ? "/root" : user.home,
-                USER: asRoot ? "root" : user.name,
-                SHELL: "/bin/bash",
-                PATH: `${nodeDir}:/usr/local/bin:/usr/bin:/bin`,
-                npm_config_cache: path.join(user.home, ".npm"),
-                // The machine's own CA settings, as a login on it would have them.
-                ...pick(process.env, ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"]),
-                ...env,
-            },
+            env: { ...login, npm_config_cache: path.join(user.home, ".npm"), ...env },
+            printed: outputs,
         });
-        outputs.push(r.stdout, r.stderr);
-        const line = r.stdout.trim().split("\n").pop() ?? "";
-        try {
-            return JSON.parse(line);
-        } catch {
-            throw new Error(`runner printed no JSON (exit ${r.status}): ${r.stdout.slice(0, 500)} ${r.stderr.slice(0, 500)}`);
-        }
     }
     const npmLogs = () => (fs.existsSync(path.join(user.home, ".npm", "_logs")) ? fs.readdirSync(path.join(user.home, ".npm", "_logs")).sort() : []);
     const ensure = (extra: Partial<RunnerRequest> = {}) => runAs({ op: "ensure", name: "connectai", entry: basic, codex: { version: codexVersion }, ...extra });
