@@ -5,7 +5,8 @@
 // one test account): up, Codex reading each entry, a clean preview, drift repaired, destroy. A YAML
 // program that passes a plain, non-secret PAT proves that the components keep it secret anyway. The
 // state files, the stack exports, the engine's output and the process table are scanned for every
-// credential.
+// credential. The package is also added from a git URL at a tag, served over HTTPS as a company's
+// git host would serve it, and run from YAML.
 import { exec, execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -13,6 +14,7 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { filesUnder, installCommandPlugin, packageCheckout, setConfig, toolchainBinWithYaml } from "../helpers/any-language";
 import { caEnvArgs } from "../helpers/ca-env";
+import { serveThisRepo } from "../helpers/git-https";
 import { codexBinDir, codexMcpGet, codexVersion } from "../helpers/codex";
 import { FleetHost, npmSeed, startFleet } from "../helpers/fleet";
 import { suiteNeeding } from "../helpers/needs";
@@ -222,6 +224,37 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         fs.writeFileSync(path.join(program, "Pulumi.yaml"), yaml(`{ kind: local, codexHome: ${codexHome} }`));
         await stack.destroy({ onOutput });
         expect(fs.readFileSync(path.join(codexHome, "config.toml"), "utf8")).toBe("");
+    });
+
+    test("a git URL at a tag: pulumi package add over HTTPS, the schema, up and destroy from YAML", async () => {
+        const git = await serveThisRepo(path.join(dir, "git"));
+        try {
+            const gitEnv = { ...env, SSL_CERT_FILE: git.caBundle };
+            const pulumi = (cwd: string, ...args: string[]) => execFileSync(path.join(bin, "pulumi"), args, { cwd, env: gitEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+            const program = path.join(dir, "from-git");
+            fs.mkdirSync(program);
+            fs.writeFileSync(path.join(program, "Pulumi.yaml"), "name: anylang-git\nruntime: yaml\n");
+            pulumi(program, "package", "add", `${git.url}@${git.tag}`);
+            const source = `${git.url.replace("https://", "")}@${git.tag}`;
+            expect(fs.readFileSync(path.join(program, "Pulumi.yaml"), "utf8")).toContain(`packages:\n  codex-connect-pulumi: ${source}\n`);
+            const schema = JSON.parse(pulumi(program, "package", "get-schema", `${git.url}@${git.tag}`));
+            expect(schema.pluginDownloadURL).toBe(git.url.replace("https://", "git://"));
+            expect(Object.keys(schema.resources).sort()).toEqual(["codex-connect-pulumi:index:CodexCli", "codex-connect-pulumi:index:CodexMcpServer", "codex-connect-pulumi:index:ConnectAiCodex"]);
+            expect(schema.resources["codex-connect-pulumi:index:ConnectAiCodex"].inputProperties.pat.description).toMatch(/secret whatever the caller passes/);
+
+            const codexHome = path.join(dir, "git-codex");
+            fs.appendFileSync(path.join(program, "Pulumi.yaml"), ["resources:", "  fromgit:", "    type: codex-connect-pulumi:ConnectAiCodex", "    properties:", `      target: { kind: local, codexHome: ${codexHome} }`, "      verify: false", "outputs:", "  configPath: ${fromgit.configPath}", ""].join("\n"));
+            const ws = await LocalWorkspace.create({ workDir: program, pulumiCommand: await PulumiCommand.get({ root: path.dirname(bin) }), pulumiHome: env.PULUMI_HOME, envVars: gitEnv as Record<string, string> });
+            const stack = await Stack.create(stackName, ws);
+            const up = await stack.up({ onOutput });
+            expect(up.outputs.configPath.value).toBe(path.join(codexHome, "config.toml"));
+            expect(codexMcpGet(codexHome, "connectai")).toMatchObject({ transport: { type: "streamable_http", url: CONNECT_AI_URL }, startup_timeout_sec: 30 });
+            await stack.preview({ expectNoChanges: true, onOutput });
+            await stack.destroy({ onOutput });
+            expect(fs.readFileSync(path.join(codexHome, "config.toml"), "utf8")).toBe("");
+        } finally {
+            git.stop();
+        }
     });
 
     test("no credential in plain text: state files, stack exports, engine output, process table", () => {
