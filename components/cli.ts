@@ -6,10 +6,11 @@
 import * as fs from "fs";
 import { McpEntry } from "./config-entry";
 import { feed } from "./feed";
-import { RUNNER_FILE } from "./launcher";
+import { REMOTE_SCRIPT, RUNNER_FILE } from "./launcher";
 import { DEFAULT_CODEX_VERSION } from "./versions";
 import { redact } from "./redact";
 import { RunnerRequest, RunnerResult, runRequest, setSource } from "./runner";
+import { stageTargetScript } from "./runner-stage";
 
 /**
  * Called by the launcher with the request text, and the operation when the caller gives it apart
@@ -27,11 +28,23 @@ export function main(requestText: string, op?: string, source?: string): void {
         process.exitCode = 2;
         return;
     }
-    const result = runRequest(req);
+    const staged = stage(req, source);
+    const result = staged ?? runRequest(req);
     process.stdout.write(JSON.stringify(req.compact && result.ok ? compact(result as RunnerResult) : result) + "\n");
     // The same failure for people: the engine shows a failed command's output, so it names the target.
     if (!result.ok) process.stderr.write(`${req.label ? `${req.label}: ` : ""}${result.error!.message}\n`);
     process.exitCode = result.ok ? 0 : 2;
+}
+
+/** The login's own step before anything else (and before root becomes an account): the SSH script. */
+function stage(req: RunnerRequest, source: string | undefined): RunnerResult | undefined {
+    if (!req.stage || !source) return undefined;
+    try {
+        stageTargetScript(source);
+        return undefined;
+    } catch (e) {
+        return { ok: false, error: { code: "stage-failed", message: `could not leave the runner at ~/${REMOTE_SCRIPT}: ${(e as Error).message}` } } as RunnerResult;
+    }
 }
 
 export const USAGE = `codex-mcp: keep one MCP server entry in Codex's config.toml exact, and Codex installed.

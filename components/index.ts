@@ -93,7 +93,9 @@ function probe(target: pulumi.Output<Target>, desired: pulumi.Output<Desired>, p
     const result = pulumi.all([target, desired]).apply(async ([t, d]): Promise<Probe> => {
         const label = describeTarget(t);
         try {
-            const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, headerKey: PROBE_KEY });
+            // At `up` (not at preview) the probe of an SSH target also leaves the runner there for the command.
+            const stage = t.kind === "ssh" && !pulumi.runtime.isDryRun();
+            const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, headerKey: PROBE_KEY, stage });
             if (r.drift.length === 0 && r.token) return { label: r.token, drift: [] };
             const what = describeDrift(r);
             if (r.drift.length) await pulumi.log.warn(`${label}: drifted: ${what.join(", ")}; pulumi up repairs it`, parent);

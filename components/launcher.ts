@@ -2,8 +2,9 @@
 // scripts/build.ts) and a short launcher that finds Node.js there and checks its version first.
 //   - probes and local/exec targets: the launcher reads "<bytes>\n<gzipped runner><request>" from
 //     stdin (LAUNCHER, launcherInput);
-//   - SSH targets: the runner is copied once per version as a self-contained shell script
-//     (targetScript), whose command line carries only the operation; the request is its stdin.
+//   - SSH targets: the probe of a `pulumi up` leaves the runner on the host as a self-contained
+//     shell script (targetScript, runner-stage.ts), whose command line carries only the operation;
+//     the request is its stdin.
 // This file knows nothing of TOML or of how bytes travel.
 import * as fs from "fs";
 import * as path from "path";
@@ -12,6 +13,8 @@ import { MIN_NODE_MAJOR } from "./versions";
 
 export const RUNNER_FILE = "codex-mcp-runner.js";
 export const TARGET_SCRIPT = "codex-mcp-target.sh";
+/** Where the runner script lives on SSH targets, relative to the login's home (runner-stage.ts). */
+export const REMOTE_SCRIPT = `.cache/codex-connect-pulumi/target/${TARGET_SCRIPT}`;
 
 /** dist/<sub>/<file>, from the compiled package (dist/components) or from the sources (components/). */
 export function distFile(sub: string, file: string): string {
@@ -74,7 +77,7 @@ export function launcherInput(requestJson: string): Buffer {
 export function targetScript(runner: string): string {
     return [
         "#!/bin/sh",
-        "# codex-connect-pulumi: the runner on an SSH target (copied once per version by the components).",
+        "# codex-connect-pulumi: the runner on an SSH target (left here by the components' probe at pulumi up).",
         "# Usage: sh codex-mcp-target.sh ensure|remove|probe < request.json",
         ...FIND_NODE,
         `CODEX_MCP_NODE="$N" exec "$N" -e ${shq(FILE_BOOTSTRAP)} "$0" "$@"`,

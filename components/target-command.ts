@@ -1,24 +1,19 @@
 // One target's desired state as @pulumi/command resources: create/update run the runner's ensure,
 // delete its remove. local and exec targets: a local.Command whose controller-side feeder streams
-// the runner to the target (feed.ts); SSH targets: the runner script copied once per version
-// (remote.CopyToRemote, whose state holds a hash, not the code) and a remote.Command that runs it.
+// the runner to the target (feed.ts); SSH targets: a remote.Command that runs the runner script the
+// probe of this `pulumi up` left on the host (runner-stage.ts): the code never enters the state.
 // The request (the header included) is the command's stdin, a secret; stdout/stderr are secret
 // outputs; nothing is logged; the previous output never goes into the environment.
 import { local, remote, types } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as os from "os";
 import * as path from "path";
-import { distFile, RUNNER_FILE, shq, TARGET_SCRIPT } from "./launcher";
+import { distFile, REMOTE_SCRIPT, RUNNER_FILE, shq } from "./launcher";
 import { execArgv } from "./process-run";
 import { redactArgs } from "./redact";
 import type { RunnerRequest } from "./runner";
 import { agentSocketOf } from "./target";
 import type { SshHopArgs, ValidTarget } from "./target-args";
-
-
-/** Where the runner script lands on SSH targets, relative to the login's home. */
-const REMOTE_DIR = ".cache/codex-connect-pulumi";
-const REMOTE_SCRIPT = `${REMOTE_DIR}/target/${TARGET_SCRIPT}`;
 
 
 const normalDir = (d: string | undefined) => (d === undefined ? undefined : path.posix.normalize(d).replace(/(.)\/+$/, "$1"));
@@ -80,8 +75,8 @@ export function targetCommand(name: string, args: TargetCommandArgs, parent: pul
         return cmd.stdout;
     }
     const conn = { ...connection(t), ...(t.proxy ? { proxy: connection(t.proxy) } : {}) };
-    const copy = new remote.CopyToRemote(`${name}-runner`, { connection: conn, source: new pulumi.asset.FileArchive(path.dirname(distFile("target", TARGET_SCRIPT))), remotePath: REMOTE_DIR }, { parent });
     const run = (op: string) => `sh ${REMOTE_SCRIPT} ${op}`;
-    const cmd = new remote.Command(name, { ...common, connection: conn, create: pulumi.interpolate`${run("ensure")} # ${args.label}`, delete: run("remove") }, { ...opts, dependsOn: [copy] });
+    // The label comes from the probe, so the command runs after the probe has staged the runner.
+    const cmd = new remote.Command(name, { ...common, connection: conn, create: pulumi.interpolate`${run("ensure")} # ${args.label}`, delete: run("remove") }, opts);
     return cmd.stdout;
 }

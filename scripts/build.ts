@@ -1,12 +1,11 @@
 // npm run build: everything the package ships, ahead of time (nothing is built at run time):
 //   dist/runner/codex-mcp-runner.js  the runner bundle (Node 18+), also the `codex-mcp` command
-//   dist/target/codex-mcp-target.sh  the same runner as one script for SSH targets (launcher.ts)
 //   dist/components/                 the components, compiled JavaScript with .d.ts
 import { execFileSync } from "child_process";
 import { buildSync } from "esbuild";
 import * as fs from "fs";
 import * as path from "path";
-import { RUNNER_FILE, TARGET_SCRIPT, targetScript } from "../components/launcher";
+import { RUNNER_FILE } from "../components/launcher";
 import { MIN_NODE_MAJOR } from "../components/versions";
 
 const root = path.join(__dirname, "..");
@@ -35,7 +34,7 @@ const runner = buildSync({
     logLevel: "silent",
 }).outputFiles[0].text;
 write(path.join(dist, "runner", RUNNER_FILE), runner, 0o755);
-write(path.join(dist, "target", TARGET_SCRIPT), targetScript(runner));
+fs.rmSync(path.join(dist, "target"), { recursive: true, force: true }); // an older build's SSH script (now staged by the probe)
 
 const components = path.join(dist, "components");
 const fresh = `${components}.${process.pid}.tmp`;

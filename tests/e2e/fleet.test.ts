@@ -204,6 +204,19 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
         expect(asUser(h1, [codexOf(h1), "--version"]).stdout).toContain(codexVersion);
     });
 
+    test("4i. the runner script gone from a host: a preview leaves it gone, the next up puts it back and repairs", async () => {
+        const script = path.join(h2.user.home, ".cache", "codex-connect-pulumi", "target", "codex-mcp-target.sh");
+        const staged = fs.statSync(script);
+        expect([staged.uid, staged.mode & 0o777]).toEqual([h2.user.uid, 0o700]);
+        fs.rmSync(script);
+        fs.rmSync(configOf(h2));
+        await stack.preview({ onOutput });
+        expect(fs.existsSync(script)).toBe(false);
+        await expectDriftRepaired(h2, /file-missing/);
+        expect(fs.statSync(script).uid).toBe(h2.user.uid);
+        expect(codexGet(h2, headerOf(PAT1))).toMatchObject({ transport: { url: mcp.url, http_headers: { Authorization: "<as expected>" } } });
+    });
+
     test("4h. the user adding a server and comments is not drift", async () => {
         fs.appendFileSync(configOf(h3), h3Added);
         await stack.preview({ expectNoChanges: true, onOutput });

@@ -112,7 +112,7 @@ suite("the packed package in a fresh TypeScript program, running the README's ex
     test("what is installed: compiled JavaScript with types and the prebuilt runner, no sources; the program type-checks", () => {
         const pkg = path.join(program, "node_modules", "codex-connect-pulumi");
         const files = (fs.readdirSync(pkg, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(pkg, f)).isFile());
-        expect(files).toEqual(expect.arrayContaining(["package.json", "dist/components/index.js", "dist/components/index.d.ts", "dist/runner/codex-mcp-runner.js", "dist/target/codex-mcp-target.sh"]));
+        expect(files).toEqual(expect.arrayContaining(["package.json", "dist/components/index.js", "dist/components/index.d.ts", "dist/runner/codex-mcp-runner.js"]));
         expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
         const tsc = spawnSync(process.execPath, [path.join(program, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", program], { encoding: "utf8" });
         expect(tsc.stdout + tsc.stderr).toBe("");

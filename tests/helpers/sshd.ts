@@ -81,8 +81,7 @@ export async function startSshHost(user: TestUser, options: SshHostOptions = {})
         "StrictModes no",
         "PermitRootLogin no",
         "LogLevel VERBOSE",
-        // How remote.CopyToRemote puts the runner on the host, as on most real servers.
-        "Subsystem sftp internal-sftp",
+        // No sftp subsystem: the components need none (the probe leaves the runner on the host).
         ...Object.entries(options.env ?? {}).map(([k, v]) => `SetEnv ${k}=${v}`),
     ].join("\n");
     fs.writeFileSync(path.join(dir, "sshd_config"), config + "\n");
