@@ -12,6 +12,7 @@ import { distFile, REMOTE_SCRIPT, RUNNER_FILE, shq } from "./launcher";
 import { execArgv } from "./process-run";
 import { redactArgs } from "./redact";
 import type { RunnerRequest } from "./runner";
+import { compactPrivateKey } from "./ssh-key";
 import { agentSocketOf } from "./target";
 import type { SshHopArgs, ValidTarget } from "./target-args";
 
@@ -37,7 +38,7 @@ function connection(hop: SshHopArgs): types.input.remote.ConnectionArgs {
         host: hop.host,
         port: hop.port ?? 22,
         user: hop.user,
-        privateKey: hop.privateKey === undefined ? undefined : pulumi.secret(hop.privateKey),
+        privateKey: hop.privateKey === undefined ? undefined : pulumi.secret(pulumi.all([hop.privateKey, hop.privateKeyPassphrase]).apply(([k, p]) => compactPrivateKey(k, p))),
         privateKeyPassword: hop.privateKeyPassphrase === undefined ? undefined : pulumi.secret(hop.privateKeyPassphrase),
         agentSocketPath: agent,
         hostKey: hop.hostKey,
