@@ -124,11 +124,21 @@ export function codexState(account: Account, known: string[], legacyOurs: boolea
     };
 }
 
+let npmSettings: { prefix?: string; globalconfig?: string } | undefined;
+
+/** npm's global prefix and global config file, from one npm run (each run of npm costs ~0.15 s). */
+function npmGlobals(): { prefix?: string; globalconfig?: string } {
+    if (npmSettings) return npmSettings;
+    const r = run(npmPath(), ["config", "get", "prefix", "globalconfig"], { timeout: 60_000 });
+    const got = Object.fromEntries(r.stdout.split("\n").map((l) => /^(prefix|globalconfig)=(.+)$/.exec(l.trim())).filter((m): m is RegExpExecArray => !!m).map((m) => [m[1], m[2]]));
+    npmSettings = r.status === 0 ? got : {};
+    return npmSettings;
+}
+
 /** npm's global prefix when this process may write it (root: /usr/local; nvm: the user's own). */
 export function globalPrefixWritable(): string | undefined {
-    const r = run(npmPath(), ["prefix", "-g"], { timeout: 60_000 });
-    const prefix = r.stdout.trim();
-    if (r.status !== 0 || !prefix) return undefined;
+    const prefix = npmGlobals().prefix;
+    if (!prefix) return undefined;
     try {
         fs.accessSync(fs.existsSync(path.join(prefix, "lib")) ? path.join(prefix, "lib") : prefix, fs.constants.W_OK);
         return prefix;
@@ -142,9 +152,8 @@ export function globalPrefixWritable(): string | undefined {
  * the machine's registry, proxy and CA settings: name the machine's global config explicitly.
  */
 function prefixArgs(prefix: string): string[] {
-    const r = run(npmPath(), ["config", "get", "globalconfig"], { timeout: 60_000 });
-    const globalconfig = r.stdout.trim();
-    return ["--prefix", prefix, ...(r.status === 0 && globalconfig ? ["--globalconfig", globalconfig] : [])];
+    const globalconfig = npmGlobals().globalconfig;
+    return ["--prefix", prefix, ...(globalconfig ? ["--globalconfig", globalconfig] : [])];
 }
 
 export function resolveVersion(version: string): string {
