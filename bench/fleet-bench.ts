@@ -238,8 +238,8 @@ async function pulumiDriver(hosts: BenchHost[]): Promise<Driver> {
         },
         async phase(phase) {
             if (phase === "noop-preview") return void (await cli("preview", "--expect-no-changes", "--parallel", String(n)));
-            // A first up creates the stack, and per target two components and one command.
-            if (phase === "first" || phase === "first-cold") return up((c) => c.create === 3 * n + 1, Math.min(n, INSTALL_PARALLEL));
+            // A first up creates the stack, and per target one component and one command.
+            if (phase === "first" || phase === "first-cold") return up((c) => c.create === 2 * n + 1, Math.min(n, INSTALL_PARALLEL));
             if (phase === "noop-run") return up((c) => !c.update && !c.create && !c.delete);
             return up((c) => c.update === 1);
         },

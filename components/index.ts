@@ -113,7 +113,7 @@ function probe(target: pulumi.Output<Target>, desired: pulumi.Output<Desired>, p
     return pulumi.unsecret(result);
 }
 
-function targetState(parent: pulumi.ComponentResource, name: string, target: ValidTarget, desired: pulumi.Output<Desired>): TargetOutputs {
+function targetState(parent: pulumi.ComponentResource, name: string, target: ValidTarget, desired: pulumi.Output<Desired>, aliases?: pulumi.Input<pulumi.Alias>[]): TargetOutputs {
     checkTarget(target);
     if (target.kind === "ssh" && target.insecureSkipHostKeyCheck) pulumi.log.warn(`${describeTarget(target as Target)}: insecureSkipHostKeyCheck: the host is not verified`, parent);
     const resolved = pulumi.output(target) as pulumi.Output<Target>;
@@ -137,7 +137,7 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
         label: describeTarget(target as Target),
         compact: true,
     }));
-    const stdout = targetCommand(name, { target, request, label: p.label, identity: id }, parent);
+    const stdout = targetCommand(name, { target, request, label: p.label, identity: id }, parent, aliases);
     // The result line names paths, versions and field names: never a header value (runner.ts).
     const report = pulumi.unsecret(stdout.apply((s) => JSON.parse(s.trim().split("\n").pop() || "{}") as RunnerResult));
     report.apply((r) => r.adopted && pulumi.log.info(`${describeTarget(target as Target)}: the entry that was already in ${r.configPath} is saved on the target; destroy puts it back`, parent));
@@ -228,6 +228,35 @@ export interface CodexMcpServerArgs {
     takeOver?: pulumi.Input<boolean>;
 }
 
+/** What one entry on a target should be, from a CodexMcpServer's (or ConnectAiCodex's) arguments. */
+function serverDesired(args: Omit<CodexMcpServerArgs, "target">): pulumi.Output<Desired> {
+    return pulumi
+        .output({
+            serverName: args.name,
+            url: args.url,
+            startup: args.startupTimeoutSec,
+            tool: args.toolTimeoutSec,
+            enabled: args.enabled,
+            // Header values are credentials: secret whatever the caller passed.
+            headers: args.httpHeaders === undefined || args.httpHeaders === null ? undefined : pulumi.secret(args.httpHeaders),
+            bearer: args.bearerTokenEnvVar,
+            envHeaders: args.envHttpHeaders,
+            verify: args.verify,
+            takeOver: args.takeOver,
+            codex: args.codex ? codexDesired(args.codex) : undefined,
+        })
+        .apply(({ serverName, url, startup, tool, enabled, headers, bearer, envHeaders, verify, takeOver, codex }): Desired => {
+            const entry: McpEntry = { url };
+            if (startup !== undefined) entry.startup_timeout_sec = startup;
+            if (tool !== undefined) entry.tool_timeout_sec = tool;
+            if (enabled !== undefined) entry.enabled = enabled;
+            if (bearer) entry.bearer_token_env_var = bearer;
+            if (headers && Object.keys(headers).length) entry.http_headers = headers as Record<string, string>;
+            if (envHeaders && Object.keys(envHeaders).length) entry.env_http_headers = envHeaders as Record<string, string>;
+            return { name: serverName, entry, codex, verify, ...(takeOver ? { takeOver } : {}) };
+        });
+}
+
 /** One [mcp_servers.NAME] entry on a target, for any streamable HTTP MCP server. */
 export class CodexMcpServer extends pulumi.ComponentResource {
     /** config.toml on the target. */
@@ -247,32 +276,7 @@ export class CodexMcpServer extends pulumi.ComponentResource {
         const target = validTarget(me, args?.target);
         need(args.name, me, "name", "the server name, [mcp_servers.NAME]");
         need(args.url, me, "url", "the server's URL");
-        const desired = pulumi
-            .output({
-                serverName: args.name,
-                url: args.url,
-                startup: args.startupTimeoutSec,
-                tool: args.toolTimeoutSec,
-                enabled: args.enabled,
-                // Header values are credentials: secret whatever the caller passed.
-                headers: args.httpHeaders === undefined || args.httpHeaders === null ? undefined : pulumi.secret(args.httpHeaders),
-                bearer: args.bearerTokenEnvVar,
-                envHeaders: args.envHttpHeaders,
-                verify: args.verify,
-                takeOver: args.takeOver,
-                codex: args.codex ? codexDesired(args.codex) : undefined,
-            })
-            .apply(({ serverName, url, startup, tool, enabled, headers, bearer, envHeaders, verify, takeOver, codex }): Desired => {
-                const entry: McpEntry = { url };
-                if (startup !== undefined) entry.startup_timeout_sec = startup;
-                if (tool !== undefined) entry.tool_timeout_sec = tool;
-                if (enabled !== undefined) entry.enabled = enabled;
-                if (bearer) entry.bearer_token_env_var = bearer;
-                if (headers && Object.keys(headers).length) entry.http_headers = headers as Record<string, string>;
-                if (envHeaders && Object.keys(envHeaders).length) entry.env_http_headers = envHeaders as Record<string, string>;
-                return { name: serverName, entry, codex, verify, ...(takeOver ? { takeOver } : {}) };
-            });
-        adopt(this, targetState(this, name, target, desired));
+        adopt(this, targetState(this, name, target, serverDesired(args)));
     }
 }
 
@@ -348,25 +352,23 @@ export class ConnectAiCodex extends pulumi.ComponentResource {
         }
         if (auth === "bearer-env" && !args.bearerTokenEnvVar) throw new Error(`${me}: auth "bearer-env" needs bearerTokenEnvVar`);
         if (auth === "env-headers" && !args.envHttpHeaders) throw new Error(`${me}: auth "env-headers" needs envHttpHeaders`);
-        const server = new CodexMcpServer(
-            name,
-            {
-                target,
-                name: serverName,
-                url: args.url ?? CONNECT_AI_URL,
-                startupTimeoutSec: args.startupTimeoutSec ?? 30,
-                toolTimeoutSec: args.toolTimeoutSec,
-                httpHeaders,
-                bearerTokenEnvVar: auth === "bearer-env" ? args.bearerTokenEnvVar : undefined,
-                envHttpHeaders: auth === "env-headers" ? args.envHttpHeaders : undefined,
-                codex: args.codex ?? {},
-                verify: args.verify,
-                takeOver: args.takeOver,
-            },
-            { parent: this },
-        );
-        const { configPath, codexVersion, codexPath, repaired, drift } = server;
+        const desired = serverDesired({
+            name: serverName,
+            url: args.url ?? CONNECT_AI_URL,
+            startupTimeoutSec: args.startupTimeoutSec ?? 30,
+            toolTimeoutSec: args.toolTimeoutSec,
+            httpHeaders,
+            bearerTokenEnvVar: auth === "bearer-env" ? args.bearerTokenEnvVar : undefined,
+            envHttpHeaders: auth === "env-headers" ? args.envHttpHeaders : undefined,
+            codex: args.codex ?? {},
+            verify: args.verify,
+            takeOver: args.takeOver,
+        });
+        // The command is this component's own child: a nested CodexMcpServer cost every target one
+        // more resource, 1 KB of state and one more outputs write per run. The alias keeps the
+        // command of a stack made before that (its parent was the nested CodexMcpServer): no replace.
+        const before = pulumi.createUrn(name, "codex-connect:index:CodexMcpServer", this);
         const loginCommand = auth === "oauth" ? pulumi.interpolate`codex mcp login ${serverName}` : pulumi.output(undefined);
-        adopt(this, { configPath, codexVersion, codexPath, repaired, drift }, { loginCommand });
+        adopt(this, targetState(this, name, target, desired, [{ parent: before }]), { loginCommand });
     }
 }

@@ -59,7 +59,7 @@ export interface TargetCommandArgs {
 }
 
 /** The resources for one target; returns the runner's result line (a secret output). */
-export function targetCommand(name: string, args: TargetCommandArgs, parent: pulumi.Resource): pulumi.Output<string> {
+export function targetCommand(name: string, args: TargetCommandArgs, parent: pulumi.Resource, aliases?: pulumi.Input<pulumi.Alias>[]): pulumi.Output<string> {
     const t = args.target;
     // An exec target's prefix rides in the secret stdin too (it may carry a credential: a kubectl
     // --token, a docker -H URL), never in the command line that the state keeps in plain text.
@@ -67,7 +67,7 @@ export function targetCommand(name: string, args: TargetCommandArgs, parent: pul
     const stdin = pulumi.secret(args.request.apply((r) => JSON.stringify({ ...r, ...via })));
     const triggers = [args.identity];
     const common = { stdin, logging: "none" as const, addPreviousOutputInEnv: false, triggers };
-    const opts = { parent, additionalSecretOutputs: ["stdout", "stderr"] };
+    const opts = { parent, aliases, additionalSecretOutputs: ["stdout", "stderr"] };
     if (t.kind !== "ssh") {
         // Relative to the program's directory, where the engine runs local commands: another checkout works too.
         const runner = path.relative(process.cwd(), distFile("runner", RUNNER_FILE));

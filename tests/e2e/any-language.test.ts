@@ -213,7 +213,7 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         await stack.preview({ expectNoChanges: true, onOutput });
         // What the engine keeps for the components: no inputs at all; the header only inside the command's secret stdin.
         const deployment = JSON.parse(exportOf(stack)).deployment as { resources: Array<{ type: string; inputs?: Record<string, unknown> }> };
-        expect(deployment.resources.filter((r) => r.type.startsWith("codex-connect:")).map((r) => r.type).sort()).toEqual(["codex-connect:index:CodexMcpServer", "codex-connect:index:ConnectAiCodex"]);
+        expect(deployment.resources.filter((r) => r.type.startsWith("codex-connect:")).map((r) => r.type).sort()).toEqual(["codex-connect:index:ConnectAiCodex"]);
         for (const r of deployment.resources.filter((r) => r.type.startsWith("codex-connect:"))) expect(r.inputs ?? {}).toEqual({});
         await keepExport(stack);
         // A target that is not one: the error names the component and each field.
