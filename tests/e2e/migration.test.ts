@@ -47,7 +47,7 @@ suite("a stack from before the flat layout moves without a replace", () => {
         expect(moved.summary.resourceChanges).toEqual({ same: 2, update: 1, delete: 1 });
         const resources = (await stack.exportStack()).deployment.resources as Array<{ type: string; parent?: string }>;
         expect(resources.map((r) => r.type).sort()).toEqual(["codex-connect:index:ConnectAiCodex", "command:local:Command", "pulumi:providers:command", "pulumi:pulumi:Stack"]);
-        expect(resources.find((r) => r.type === "command:local:Command")!.parent).toMatch(/\$codex-connect:index:ConnectAiCodex::dev$/);
+        expect(resources.find((r) => r.type === "command:local:Command")!.parent).toMatch(/::codex-connect:index:ConnectAiCodex::dev$/);
         expect(fs.readFileSync(path.join(codexHome, "config.toml"), "utf8")).toContain("[mcp_servers.connectai]");
 
         await stack.preview({ expectNoChanges: true });
