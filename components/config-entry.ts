@@ -10,7 +10,7 @@
 import { createHmac, randomBytes } from "crypto";
 import { parse as parseToml, stringify as stringifyToml, TomlError } from "smol-toml";
 import { parseTOML } from "toml-eslint-parser";
-import { redact as maskCredentials } from "./redact";
+import { urlProblem } from "./inputs";
 import type { AST } from "toml-eslint-parser";
 
 /** One streamable-HTTP MCP server entry, with the key names Codex reads. */
@@ -55,19 +55,11 @@ export function validateEntry(name: string, entry: McpEntry): string[] {
         problems.push(`name: ${JSON.stringify(name)} must be letters, digits, '-' or '_'`);
     }
     if (typeof entry !== "object" || entry === null) return [...problems, "entry: must be an object"];
-    let url: URL | undefined;
-    try {
-        url = new URL(entry.url);
-    } catch {
-        problems.push(`url: ${maskCredentials(JSON.stringify(entry.url))} is not a URL`);
-    }
-    if (url && url.protocol !== "https:" && url.protocol !== "http:") {
-        problems.push(`url: must be http(s), got ${url.protocol}`);
-    }
-    // The URL is not secret (it is stored and shown in plain text): a credential has no place in it.
-    if (url && (url.username || url.password)) {
-        problems.push("url: must not carry a user name or password (it is stored and shown in plain text); use an Authorization header or bearer_token_env_var");
-    }
+    // The same rules as where the URL entered (inputs.ts): the last check, on the target, for
+    // requests from older controllers. Control characters and quotes included: a parser that drops
+    // newlines would otherwise "verify" a URL other than the one written.
+    const url = urlProblem(entry.url);
+    if (url) problems.push(`url: ${url}`);
     for (const key of ["startup_timeout_sec", "tool_timeout_sec"] as const) {
         const v = entry[key];
         if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v > MAX_TIMEOUT_SEC)) {

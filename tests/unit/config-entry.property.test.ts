@@ -24,7 +24,8 @@ const table = fc
 
 const entry: fc.Arbitrary<McpEntry> = fc.record(
     {
-        url: fc.webUrl({ validSchemes: ["https"] }),
+        // A quote is refused in a URL (validateEntry): percent-encoded, as a user is told to.
+        url: fc.webUrl({ validSchemes: ["https"] }).map((u) => u.replace(/'/g, "%27")),
         startup_timeout_sec: fc.integer({ min: 1, max: 600 }),
         tool_timeout_sec: fc.integer({ min: 1, max: 600 }),
         enabled: fc.boolean(),

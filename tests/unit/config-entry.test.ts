@@ -33,21 +33,24 @@ describe("renderEntry", () => {
                 `http_headers = { "Authorization" = "${header}" }\n`,
         );
     });
+    // (A URL with a quote or a backslash is refused: a header value is the string that needs escaping.)
     test("every field, and strings that need escaping", () => {
         const text = renderEntry("x", {
-            url: 'https://h/p?q="1"',
+            url: "https://h:8443/p?q=%221%22&r=2",
             startup_timeout_sec: 2.5,
             tool_timeout_sec: 120,
             enabled: false,
             bearer_token_env_var: "TOKEN",
+            http_headers: { "X-Note": 'say "hi" \\ there' },
             env_http_headers: { "X-Api-Key": "API_KEY" },
         });
         expect(servers(text).x).toEqual({
-            url: 'https://h/p?q="1"',
+            url: "https://h:8443/p?q=%221%22&r=2",
             startup_timeout_sec: 2.5,
             tool_timeout_sec: 120,
             enabled: false,
             bearer_token_env_var: "TOKEN",
+            http_headers: { "X-Note": 'say "hi" \\ there' },
             env_http_headers: { "X-Api-Key": "API_KEY" },
         });
     });
@@ -59,6 +62,11 @@ describe("validateEntry names every bad field", () => {
         ["dotted name", "a.b", oauth, "name:"],
         ["not a url", "x", { url: "nope" }, "url:"],
         ["ftp url", "x", { url: "ftp://h/" }, "url:"],
+        // What an older controller may still send: one string that a TOML reader sees as one value,
+        // and that a URL parser (which drops newlines) would "verify" as another URL.
+        ["url with a quote, a newline and a table", "x", { url: 'https://h/"\n[mcp_servers.evil]' }, "url:"],
+        ["url with a NUL", "x", { url: "https://h/\0" }, "url:"],
+        ["url with a backslash", "x", { url: "https://h\\evil/" }, "url:"],
         ["zero timeout", "x", { url: "https://h/", startup_timeout_sec: 0 }, "startup_timeout_sec:"],
         ["string timeout", "x", { url: "https://h/", tool_timeout_sec: "30" as unknown as number }, "tool_timeout_sec:"],
         ["bad env var", "x", { url: "https://h/", bearer_token_env_var: "1X" }, "bearer_token_env_var:"],
