@@ -9,6 +9,7 @@ import { feed } from "./feed";
 import { REMOTE_SCRIPT, RUNNER_FILE } from "./launcher";
 import { DEFAULT_CODEX_VERSION } from "./versions";
 import { redact } from "./redact";
+import { emailProblem, patProblem, urlProblem, withoutLineEnd } from "./inputs";
 import { RunnerRequest, RunnerResult, runRequest, setSource } from "./runner";
 import { stageTargetScript } from "./runner-stage";
 
@@ -65,7 +66,7 @@ Entry (defaults are CData Connect AI's):
 
 Authentication (default: none in the file, i.e. OAuth: run 'codex mcp login NAME' once):
   --basic-email EMAIL      Basic auth: Authorization = "Basic base64(EMAIL:PAT)"; the PAT is read
-  --pat-stdin                from standard input (first line), or
+  --pat-stdin                from standard input (one line; its final newline is dropped), or
   --pat-env VAR              from the environment variable VAR. Never pass it as an argument.
   --bearer-token-env VAR   bearer_token_env_var: Codex reads the token from VAR at run time
   --env-header NAME=VAR    env_http_headers: header NAME from variable VAR at run time (repeatable)
@@ -130,12 +131,12 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
             entry.env_http_headers[pair.slice(0, eq)] = pair.slice(eq + 1);
         }
     }
+    const urlBad = urlProblem(entry.url);
+    if (urlBad) throw new UsageError(`--url: ${urlBad}`);
     if (opts["--basic-email"]) {
-        let pat: string | undefined;
-        if (opts["--pat-stdin"]) pat = stdin().split(/\r?\n/)[0];
-        else if (opts["--pat-env"]) pat = env[opts["--pat-env"] as string];
-        else throw new UsageError("--basic-email needs --pat-stdin or --pat-env VAR");
-        if (!pat) throw new UsageError("the PAT is empty");
+        const emailBad = emailProblem(opts["--basic-email"]);
+        if (emailBad) throw new UsageError(`--basic-email: ${emailBad}`);
+        const pat = readPat(opts, env, stdin);
         entry.http_headers = { Authorization: "Basic " + Buffer.from(`${opts["--basic-email"]}:${pat}`).toString("base64") };
     } else if (opts["--pat-stdin"] || opts["--pat-env"]) throw new UsageError("a PAT needs --basic-email");
 
@@ -150,6 +151,22 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
     }
     if (opts["--no-verify"]) req.verify = false;
     return { req, json: opts["--json"] === true };
+}
+
+/**
+ * The PAT from standard input or a variable, refused (never cut or cleaned) when it is not one line
+ * of printable characters. From stdin, one final LF or CRLF (echo, a file) is the end of the input.
+ */
+function readPat(opts: Record<string, string | boolean | string[]>, env: NodeJS.ProcessEnv, stdin: () => string): string {
+    let pat: string | undefined;
+    let from: string;
+    if (opts["--pat-stdin"]) [pat, from] = [withoutLineEnd(stdin()), "--pat-stdin"];
+    else if (opts["--pat-env"]) [pat, from] = [env[opts["--pat-env"] as string], `--pat-env ${opts["--pat-env"]}`];
+    else throw new UsageError("--basic-email needs --pat-stdin or --pat-env VAR");
+    if (!pat) throw new UsageError("the PAT is empty");
+    const bad = patProblem(pat);
+    if (bad) throw new UsageError(`${from}: the PAT ${bad}${from === "--pat-stdin" ? " (only one final newline is taken as the end of the input)" : ""}`);
+    return pat;
 }
 
 /** Codex without an entry (a Dev Container Feature that writes the entry later, at start). */
