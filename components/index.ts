@@ -8,6 +8,7 @@ import { callRunner } from "./call-runner";
 import { keyedHeader, McpEntry } from "./config-entry";
 import type { RunnerRequest, RunnerResult } from "./runner";
 import { argSecrets, redact } from "./redact";
+import { emailProblem, patProblem, urlProblem } from "./inputs";
 import { describeTarget, Target } from "./target";
 import { checkTarget, TargetArgs, ValidTarget, validTarget } from "./target-args";
 import { identity, targetCommand } from "./target-command";
@@ -173,6 +174,19 @@ function need(ok: unknown, who: string, field: string, what: string): void {
     if (ok === undefined || ok === null || ok === "") throw new Error(`${who}: ${field}: required (${what})`);
 }
 
+/**
+ * A typed-in value checked by the rules every entry point shares (inputs.ts): at once when the
+ * program passed it plainly, else inside its Output, where a secret's value is first known. The
+ * error names the component and the field, never the value.
+ */
+function checked(value: pulumi.Input<string>, who: string, field: string, problem: (v: string) => string | undefined, parent: pulumi.Resource): pulumi.Output<string> {
+    if (typeof value === "string" && problem(value)) throw new Error(`${who}: ${field}: ${problem(value)}`);
+    return pulumi.output(value).apply((v) => {
+        if (problem(v)) throw new pulumi.ResourceError(`${who}: ${field}: ${problem(v)}`, parent, true);
+        return v;
+    });
+}
+
 export interface CodexCliArgs extends CodexArgs {
     /** Where Codex is installed. */
     target: TargetArgs;
@@ -276,7 +290,8 @@ export class CodexMcpServer extends pulumi.ComponentResource {
         const target = validTarget(me, args?.target);
         need(args.name, me, "name", "the server name, [mcp_servers.NAME]");
         need(args.url, me, "url", "the server's URL");
-        adopt(this, targetState(this, name, target, serverDesired(args)));
+        const url = checked(args.url, me, "url", urlProblem, this);
+        adopt(this, targetState(this, name, target, serverDesired({ ...args, url })));
     }
 }
 
@@ -347,14 +362,16 @@ export class ConnectAiCodex extends pulumi.ComponentResource {
         let httpHeaders: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined;
         if (auth === "basic") {
             if (!args.email || !args.pat) throw new Error(`${me}: auth "basic" needs email and pat`);
+            const email = checked(args.email, me, "email", emailProblem, this);
+            const pat = checked(args.pat, me, "pat", patProblem, this);
             // Computed inside the secret: the header never exists as a plain Output.
-            httpHeaders = pulumi.secret(pulumi.all([args.email, args.pat]).apply(([email, pat]) => ({ Authorization: "Basic " + Buffer.from(`${email}:${pat}`).toString("base64") })));
+            httpHeaders = pulumi.secret(pulumi.all([email, pat]).apply(([email, pat]) => ({ Authorization: "Basic " + Buffer.from(`${email}:${pat}`).toString("base64") })));
         }
         if (auth === "bearer-env" && !args.bearerTokenEnvVar) throw new Error(`${me}: auth "bearer-env" needs bearerTokenEnvVar`);
         if (auth === "env-headers" && !args.envHttpHeaders) throw new Error(`${me}: auth "env-headers" needs envHttpHeaders`);
         const desired = serverDesired({
             name: serverName,
-            url: args.url ?? CONNECT_AI_URL,
+            url: checked(args.url ?? CONNECT_AI_URL, me, "url", urlProblem, this),
             startupTimeoutSec: args.startupTimeoutSec ?? 30,
             toolTimeoutSec: args.toolTimeoutSec,
             httpHeaders,

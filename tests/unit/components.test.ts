@@ -83,6 +83,31 @@ describe("ConnectAiCodex", () => {
         expect(() => new ConnectAiCodex("dev4", { target: { kind: "local" }, auth: "bearer-env" })).toThrow(/dev4: .*bearerTokenEnvVar/);
     });
 
+    test("typed-in values are refused by the shared rules (inputs.ts), naming the component and field, never the PAT", () => {
+        const local = { kind: "local" as const, codexHome: home };
+        const basic = { target: local, auth: "basic" as const, email: "ada@example.com" };
+        for (const [pat, where] of [
+            [`${PAT}\nsecond-line`, "(U+000A, LF, a line feed) at position 19"],
+            [`${PAT}\r\n`, "(U+000D, CR, a carriage return) at position 19"],
+            [`${PAT}\0`, "(U+0000, NUL) at position 19"],
+        ]) {
+            let message = "";
+            expect(() => {
+                try {
+                    new ConnectAiCodex("dev5", { ...basic, pat });
+                } catch (e) {
+                    message = (e as Error).message;
+                    throw e;
+                }
+            }).toThrow(`ConnectAiCodex dev5: pat: contains a control character ${where}`);
+            expect(message).not.toContain(PAT);
+            expect(message).not.toContain("second-line");
+        }
+        expect(() => new ConnectAiCodex("dev6", { ...basic, email: "a:b@x.example", pat: PAT })).toThrow(/^ConnectAiCodex dev6: email: contains a colon \(U\+003A\) at position 2/);
+        expect(() => new ConnectAiCodex("dev7", { target: local, url: 'https://h.example/"\n[mcp_servers.evil]' })).toThrow(/^ConnectAiCodex dev7: url: .*control character \(U\+000A/);
+        expect(() => new CodexMcpServer("bad1", { target: local, name: "docs", url: "https://h.example/<x>" })).toThrow(/^CodexMcpServer bad1: url: .*angle bracket/);
+    });
+
     test("SSH fails closed: no hostKey, no resource, and the error says how to get the key", () => {
         registered.length = 0;
         const target = { kind: "ssh" as const, host: "10.0.0.5", port: 2222, user: "dev", privateKey: "k" };
