@@ -4,12 +4,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 // The components as any program gets them: the package (npm run build compiles it into dist/).
 import { ConnectAiAuth, ConnectAiCodex, DEFAULT_CODEX_VERSION, CONNECT_AI_NAME, CONNECT_AI_URL } from "codex-connect-pulumi";
-import { StackConfig, TargetConfig, toTarget, validateStackConfig } from "codex-connect-pulumi/stack-config";
+import { checkedPat, StackConfig, TargetConfig, toTarget, validateStackConfig } from "codex-connect-pulumi/stack-config";
 
 const config = new pulumi.Config();
 // Pulumi.yaml gives every optional key an empty default: read "" (and 0, {}) as "not set".
 const str = (key: string) => config.get(key) || undefined;
-const pat = config.getSecret("pat");
+const storedPat = config.getSecret("pat");
 const sshKey = config.getSecret("sshPrivateKey");
 // No targets configured (the default, []) means this machine, as the account running Pulumi.
 const configured = config.getObject<TargetConfig[]>("targets") ?? [];
@@ -17,7 +17,7 @@ const settings: StackConfig = {
     targets: configured.length ? configured : [{ name: "local", kind: "local" }],
     auth: (config.get("auth") as ConnectAiAuth) ?? "oauth",
     email: str("email"),
-    hasPat: pat !== undefined,
+    hasPat: storedPat !== undefined,
     bearerTokenEnvVar: str("bearerTokenEnvVar"),
     envHttpHeaders: Object.keys(config.getObject<object>("envHttpHeaders") ?? {}).length ? config.getObject<Record<string, string>>("envHttpHeaders") : undefined,
     serverName: str("serverName") ?? CONNECT_AI_NAME,
@@ -33,6 +33,10 @@ const problems = validateStackConfig(settings, sshKey !== undefined);
 if (problems.length) {
     throw new pulumi.RunError(`the stack configuration has ${problems.length} problem(s); nothing was changed:\n  - ${problems.join("\n  - ")}`);
 }
+
+// The secret's value is known only inside an Output: checked there, and the run fails naming the
+// field (never the value) before any target gets it. Unused (and unchecked) outside auth basic.
+const pat = settings.auth === "basic" ? checkedPat(storedPat) : storedPat;
 
 const readKey = (file: string | undefined) => (file ? pulumi.secret(fs.readFileSync(file, "utf8")) : undefined);
 

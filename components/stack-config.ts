@@ -1,6 +1,7 @@
 // The fleet program's configuration, validated before anything runs: every problem is listed,
 // named by target and field. Pure: the program (index.ts) reads the values and reports the errors.
 import { validateEntry } from "./config-entry";
+import { emailProblem, patProblem, urlProblem } from "./inputs";
 import { redact } from "./redact";
 import type { ConnectAiAuth } from "./index";
 import * as pulumi from "@pulumi/pulumi";
@@ -49,20 +50,22 @@ export interface StackConfig {
 
 const KINDS = ["local", "ssh", "docker", "podman", "exec"];
 const AUTHS = ["oauth", "basic", "bearer-env", "env-headers"];
-const EMAIL_RE = /^[^\s@:]+@[^\s@:]+\.[^\s@:]+$/;
 
 /** Every problem in the configuration, each as "where: what". Empty when it is valid. */
 export function validateStackConfig(c: StackConfig, hasSshKey: boolean): string[] {
     const problems: string[] = [];
     if (!AUTHS.includes(c.auth)) problems.push(`auth: must be one of ${AUTHS.join(", ")}, got ${JSON.stringify(c.auth)}`);
     if (c.auth === "basic") {
-        if (!c.email || !EMAIL_RE.test(c.email)) problems.push(`email: ${c.email ? JSON.stringify(c.email) + " is not an email address" : "required with auth basic"}`);
+        if (!c.email) problems.push("email: required with auth basic");
+        else if (emailProblem(c.email)) problems.push(`email: ${emailProblem(c.email)}`);
         if (!c.hasPat) problems.push("pat: required with auth basic (pulumi config set --secret pat)");
     }
     if (c.auth === "bearer-env" && !c.bearerTokenEnvVar) problems.push("bearerTokenEnvVar: required with auth bearer-env");
     if (c.auth === "env-headers" && !c.envHttpHeaders) problems.push("envHttpHeaders: required with auth env-headers");
-    // https, or plain http to this machine's loopback (a local MCP server, a test double).
-    if (!/^https:\/\//.test(c.url) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(c.url)) {
+    // The rules every entry point shares (inputs.ts), then the fleet's own: https, or plain http to
+    // this machine's loopback (a local MCP server, a test double).
+    if (urlProblem(c.url)) problems.push(`url: ${urlProblem(c.url)}`);
+    else if (!/^https:\/\//.test(c.url) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(c.url)) {
         problems.push(`url: must be an https URL (or http to 127.0.0.1/localhost), got ${redact(JSON.stringify(c.url))}`);
     }
     // The entry's own rules (name, URL, timeouts, env var names), with field names as the user wrote them.
@@ -130,4 +133,30 @@ export function toTarget(t: TargetConfig, keys: { key?: pulumi.Input<string>; pr
             return { kind: "ssh", host: t.host!, port: t.port, user: t.user!, privateKey: keys.key, agent: t.agent, hostKey: t.hostKey, insecureSkipHostKeyCheck: t.insecureSkipHostKeyCheck, proxy, ...base };
         }
     }
+}
+
+/**
+ * The stack secret `pat`, checked once its value is known: refused, never trimmed, when it holds a
+ * control character. A final line end is what `pulumi config set --secret pat` keeps from a piped
+ * file (`printf 'x\r\n' | ...`): the message says how to set it again without one.
+ */
+export function stackPatProblem(pat: string): string | undefined {
+    const problem = patProblem(pat);
+    if (!problem) return undefined;
+    // pulumi keeps what it was given (a CRLF file's CR, at least): a line end, and nothing else wrong.
+    const end = /[\r\n]+$/.exec(pat)?.[0];
+    if (end && !patProblem(pat.slice(0, -end.length))) {
+        const shown = Array.from(end, (c) => (c === "\r" ? "CR" : "LF")).join(" ");
+        return `pat: the stack secret ends with a line end (${shown}), kept from the file or terminal it was piped from; nothing was trimmed. Set it again without it: tr -d '\\r\\n' < FILE | pulumi config set --secret pat`;
+    }
+    return `pat: the stack secret ${problem}; set it again: pulumi config set --secret pat (it reads the PAT from standard input)`;
+}
+
+/** The PAT as the program passes it on: the same secret, failing the run (by field, not value) when invalid. */
+export function checkedPat(pat: pulumi.Output<string> | undefined): pulumi.Output<string> | undefined {
+    return pat?.apply((p) => {
+        const problem = stackPatProblem(p);
+        if (problem) throw new pulumi.RunError(`the stack configuration has a problem; nothing was changed on the targets:\n  - ${problem}`);
+        return p;
+    });
 }

@@ -26,9 +26,11 @@ if [ -n "${CONNECT_AI_PAT_FILE:-}" ]; then
   [ "$CONNECT_AI_PAT_FILE" = - ] || [ -r "$CONNECT_AI_PAT_FILE" ] || { say "CONNECT_AI_PAT_FILE: cannot read $CONNECT_AI_PAT_FILE"; exit 2; }
   pulumi config set auth basic >&2
   pulumi config set email "$CONNECT_AI_EMAIL" >&2
-  # Straight from the file to pulumi's stdin (no trailing newline): never an argument or a variable.
+  # Straight from the file to pulumi's stdin: never an argument or a variable. Only the file's one
+  # final line end (LF or CRLF) goes, byte for byte; any other CR or line is kept, and the program
+  # refuses it by position rather than store a PAT other than the one in the file.
   src=$CONNECT_AI_PAT_FILE; [ "$src" != - ] || src=/dev/stdin
-  tr -d '\r\n' < "$src" | pulumi config set --secret pat >&2
+  node -e 'let b = require("fs").readFileSync(0); if (b.at(-1) === 10) b = b.subarray(0, b.at(-2) === 13 ? -2 : -1); process.stdout.write(b)' < "$src" | pulumi config set --secret pat >&2
 fi
 
 say "pulumi up on stack $stack"

@@ -1,5 +1,6 @@
 // The fleet program's configuration check: every problem at once, each named by target and field.
-import { StackConfig, toTarget, validateStackConfig } from "../../components/stack-config";
+import * as pulumi from "@pulumi/pulumi";
+import { checkedPat, StackConfig, stackPatProblem, toTarget, validateStackConfig } from "../../components/stack-config";
 
 const ok: StackConfig = {
     targets: [{ name: "local", kind: "local" }],
@@ -65,4 +66,77 @@ test("ssh targets become transport targets with the keys filled in, nothing else
     const t = toTarget({ name: "h", kind: "ssh", host: "h", user: "u", hostKey: "ssh-ed25519 AAAA", proxy: { host: "b", user: "j", privateKeyPath: "/k" } }, { key: "KEY", proxyKey: "PKEY" });
     expect(t).toEqual({ kind: "ssh", host: "h", port: undefined, user: "u", privateKey: "KEY", agent: undefined, hostKey: "ssh-ed25519 AAAA", proxy: { host: "b", port: undefined, user: "j", agent: undefined, hostKey: undefined, privateKey: "PKEY" }, codexHome: undefined, owner: undefined });
     expect(toTarget({ name: "d", kind: "docker", container: "dev", user: "vscode" }, {})).toMatchObject({ kind: "exec", preset: "docker", container: "dev", user: "vscode" });
+});
+
+describe("typed-in values: the rules the CLI and the components share (inputs.ts)", () => {
+    const basic: StackConfig = { ...ok, auth: "basic", email: "ada@example.com", hasPat: true };
+
+    test("a valid basic configuration, with a port, a path and a query in the URL", () => {
+        expect(validateStackConfig({ ...basic, url: "https://mcp.example.com:8443/a/mcp?tenant=1" }, false)).toEqual([]);
+    });
+
+    test("an email with ':' (it would split EMAIL:PAT), whitespace or a control character", () => {
+        expect(validateStackConfig({ ...basic, email: "a:b@x.example" }, false)).toEqual([expect.stringMatching(/^email: contains a colon \(U\+003A\) at position 2/)]);
+        expect(validateStackConfig({ ...basic, email: "ada@example.com\n" }, false)).toEqual([expect.stringMatching(/^email: contains a control character/)]);
+        expect(validateStackConfig({ ...basic, email: "ada @example.com" }, false)).toEqual([expect.stringMatching(/^email: contains whitespace/)]);
+        expect(validateStackConfig({ ...basic, email: undefined }, false)).toEqual(["email: required with auth basic"]);
+    });
+
+    test("a URL with a quote, a newline and a table; with a control character; with a user name", () => {
+        expect(validateStackConfig({ ...ok, url: 'https://h.example/mcp"\n[mcp_servers.evil]' }, false)).toEqual([expect.stringMatching(/^url: .* contains a control character \(U\+000A, LF, a line feed\) at position 23$/)]);
+        expect(validateStackConfig({ ...ok, url: "https://h.example/\0" }, false)).toEqual([expect.stringMatching(/^url: .*U\+0000, NUL/)]);
+        expect(validateStackConfig({ ...ok, url: "https://h.example/'x'" }, false)).toEqual([expect.stringMatching(/^url: .*single quote/)]);
+        // (Before, the fleet's own https check passed it and the runner refused it on the target.)
+        expect(validateStackConfig({ ...ok, url: "https://ada:pw@h.example/" }, false)).toEqual([expect.stringMatching(/^url: must not carry a user name or password/)]);
+    });
+});
+
+describe("the stack secret pat", () => {
+    const PAT = "tok-71c3b2a9e8d4";
+
+    test("a PAT that is one line of printable characters passes", () => {
+        expect(stackPatProblem(PAT)).toBeUndefined();
+    });
+
+    test.each([
+        ["CRLF (printf 'x\\r\\n' | pulumi config set --secret pat)", `${PAT}\r\n`, "CR LF"],
+        ["a lone CR (what is left when only the LF goes)", `${PAT}\r`, "CR"],
+        ["LF", `${PAT}\n`, "LF"],
+    ])("a final line end, %s: refused, never trimmed, and the message says how to set it again", (_what, pat, shown) => {
+        const message = stackPatProblem(pat)!;
+        expect(message).toBe(`pat: the stack secret ends with a line end (${shown}), kept from the file or terminal it was piped from; nothing was trimmed. Set it again without it: tr -d '\\r\\n' < FILE | pulumi config set --secret pat`);
+        expect(message).not.toContain("71c3");
+    });
+
+    test.each([
+        ["a second line", `${PAT}\nsecond`, /^pat: the stack secret contains a control character \(U\+000A, LF, a line feed\) at position 17; .*pulumi config set --secret pat/],
+        ["a CR inside", `tok\r${PAT}`, /^pat: the stack secret contains a control character \(U\+000D, CR, a carriage return\) at position 4;/],
+        ["a NUL", `${PAT}\0`, /U\+0000, NUL\) at position 17/],
+        ["a NUL before the line end", `${PAT}\0\n`, /U\+0000, NUL\) at position 17/],
+    ])("%s: refused by position", (_what, pat, message) => {
+        expect(stackPatProblem(pat)).toMatch(message);
+        expect(stackPatProblem(pat)).not.toContain("71c3");
+        expect(stackPatProblem(pat)).not.toContain("second");
+    });
+
+    // Output's own promise (internal, as isSecret): the only way to see an apply's error without the engine.
+    const promise = (o: pulumi.Output<string>) => (o as unknown as { promise(): Promise<string> }).promise();
+    test("checkedPat: the same secret when valid; a RunError naming the field, without the value, when not", async () => {
+        const good = checkedPat(pulumi.secret(PAT))!;
+        expect(await (good as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(true);
+        expect(await promise(good)).toBe(PAT);
+        const bad = checkedPat(pulumi.secret(`${PAT}\r\n`))!;
+        // Its other promises reject too: the engine's language host reports such an error once and
+        // fails the run; here they are only caught.
+        const internals = bad as unknown as { isKnown: Promise<boolean>; isSecret: Promise<boolean>; allResources(): Promise<unknown> };
+        for (const p of [internals.isKnown, internals.isSecret, internals.allResources()]) p.catch(() => undefined);
+        const error = await promise(bad).then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(pulumi.RunError.isInstance(error)).toBe(true);
+        expect(error!.message).toMatch(/^the stack configuration has a problem; nothing was changed on the targets:\n  - pat: the stack secret ends with a line end \(CR LF\)/);
+        expect(error!.message).not.toContain("71c3");
+        expect(checkedPat(undefined)).toBeUndefined();
+    });
 });
