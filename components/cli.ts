@@ -6,12 +6,12 @@
 import * as fs from "fs";
 import { McpEntry } from "./config-entry";
 import { feed } from "./feed";
-import { REMOTE_SCRIPT, RUNNER_FILE } from "./launcher";
+import { RUNNER_FILE } from "./launcher";
 import { DEFAULT_CODEX_VERSION } from "./versions";
 import { redact } from "./redact";
 import { emailProblem, patProblem, urlProblem, withoutLineEnd } from "./inputs";
+import { framed } from "./untrusted";
 import { RunnerRequest, RunnerResult, runRequest, setSource } from "./runner";
-import { stageTargetScript } from "./runner-stage";
 
 /**
  * Called by the launcher with the request text, and the operation when the caller gives it apart
@@ -29,23 +29,13 @@ export function main(requestText: string, op?: string, source?: string): void {
         process.exitCode = 2;
         return;
     }
-    const staged = stage(req, source);
-    const result = staged ?? runRequest(req);
-    process.stdout.write(JSON.stringify(req.compact && result.ok ? compact(result as RunnerResult) : result) + "\n");
+    const result = runRequest(req);
+    const answer = JSON.stringify(req.compact && result.ok ? compact(result as RunnerResult) : result);
+    // Framed when the caller asks: what a login shell prints around it is then told apart from it.
+    process.stdout.write(req.frame ? framed(req.frame, answer) : answer + "\n");
     // The same failure for people: the engine shows a failed command's output, so it names the target.
     if (!result.ok) process.stderr.write(`${req.label ? `${req.label}: ` : ""}${result.error!.message}\n`);
     process.exitCode = result.ok ? 0 : 2;
-}
-
-/** The login's own step before anything else (and before root becomes an account): the SSH script. */
-function stage(req: RunnerRequest, source: string | undefined): RunnerResult | undefined {
-    if (!req.stage || !source) return undefined;
-    try {
-        stageTargetScript(source);
-        return undefined;
-    } catch (e) {
-        return { ok: false, error: { code: "stage-failed", message: `could not leave the runner at ~/${REMOTE_SCRIPT}: ${(e as Error).message}` } } as RunnerResult;
-    }
 }
 
 export const USAGE = `codex-mcp: keep one MCP server entry in Codex's config.toml exact, and Codex installed.

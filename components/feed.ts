@@ -1,29 +1,74 @@
-// The controller side of a local or exec target's local.Command: the engine runs
+// The controller side of a target's local.Command: the engine runs
 //   node <package>/dist/runner/codex-mcp-runner.js __feed OP
-// with the request (and an exec target's prefix, `via`) on stdin; this sends the launcher, this very runner and the request to the target
-// (directly, or behind the exec prefix, e.g. docker exec -i -u vscode devbox) with an allow-listed
-// environment: the engine's own variables (PULUMI_CONFIG_PASSPHRASE...) never reach the target.
+// with the request on stdin, and with it where the target is: an exec target's prefix (`via`) or an
+// SSH target's connection (`ssh`), which stay here. This sends the launcher, this very runner and the
+// request to the target, reads the answer with bounded memory (untrusted.ts), and prints only that
+// answer, re-serialised and escaped: the engine keeps what this prints in the state, so nothing a
+// target prints (a login banner, a flood) reaches the state or the operator's terminal. When the
+// engine is gone (the CLI killed), the run on the target is stopped (engine-watch.ts).
 import * as fs from "fs";
+import { answerOf, newFrame } from "./answer";
+import { engineGone } from "./engine-watch";
 import { launcherInput } from "./launcher";
+import type { Output, RunOptions } from "./process-run";
 import { runLocalLauncher } from "./process-run";
-import { redact } from "./redact";
+import type { RunnerRequest } from "./runner";
 import { describeTarget, Target } from "./target";
+import { printable } from "./untrusted";
 
-/** stdin: the request, whose `via` (an exec target's prefix) stays here; older states give the prefix as arguments. */
-export async function feed(op: string, args: string[]): Promise<number> {
-    const text = fs.readFileSync(0, "utf8");
-    let parsed: { via?: string[] } = {};
+type Stdin = RunnerRequest & { via?: string[]; ssh?: Extract<Target, { kind: "ssh" }> };
+
+function readStdin(): { request: RunnerRequest; target: Target } | undefined {
+    let parsed: Stdin;
     try {
-        parsed = JSON.parse(text);
+        parsed = JSON.parse(fs.readFileSync(0, "utf8"));
     } catch {
-        // not JSON: the runner itself says so (bad-request)
+        return undefined;
     }
-    const { via, ...request } = parsed;
-    const prefix = via ?? args;
-    const target: Extract<Target, { kind: "local" | "exec" }> = prefix.length ? { kind: "exec", prefix } : { kind: "local" };
-    const out = await runLocalLauncher(target, launcherInput(via ? JSON.stringify(request) : text), op);
-    process.stdout.write(out.stdout);
-    process.stderr.write(redact(out.stderr)); // what the target printed may hold a credential
-    if (out.code !== 0 && !out.stderr.trim()) process.stderr.write(`${describeTarget(target)}: the runner exited with ${out.code}\n`);
-    return out.code ?? 1;
+    const { via, ssh, ...request } = parsed;
+    const target: Target = ssh ? { ...ssh, kind: "ssh" } : via?.length ? { kind: "exec", prefix: via } : { kind: "local" };
+    return { request, target };
+}
+
+function run(target: Target, input: Buffer, opts: RunOptions, op: string): Promise<Output> {
+    if (target.kind !== "ssh") return runLocalLauncher(target, input, opts, op);
+    // Loaded only here: ssh2 is resolved from the package's node_modules on the controller, and the
+    // copy of this bundle that runs on targets never reaches this line.
+    const { runLauncher } = require("./transports") as typeof import("./transports");
+    return runLauncher(target, input, opts, op);
+}
+
+/** stdin: the request (older states give an exec prefix as arguments instead of `via`). Returns the exit code. */
+export async function feed(op: string, args: string[]): Promise<number> {
+    const read = readStdin();
+    if (!read) {
+        process.stderr.write("codex-mcp feed: the request on stdin is not JSON\n");
+        return 2;
+    }
+    const { request } = read;
+    const target: Target = read.target.kind === "local" && args.length ? { kind: "exec", prefix: args } : read.target;
+    const label = printable(request.label ?? describeTarget(target));
+    const frame = newFrame();
+    const watch = engineGone();
+    try {
+        const out = await run(target, launcherInput(JSON.stringify({ ...request, op, frame })), { frame, signal: watch.signal }, op);
+        if (watch.signal.aborted) {
+            process.stderr.write(`${label}: stopped: the Pulumi engine that started this run is gone\n`);
+            return 3;
+        }
+        const r = answerOf(out);
+        if (!r.ok) {
+            process.stderr.write(`${label}: ${r.error!.message}\n`);
+            return 2;
+        }
+        process.stdout.write(JSON.stringify(r) + "\n");
+        return 0;
+    } catch (e) {
+        // Transport errors name the target already; anything else (a key ssh2 cannot read) gets its name.
+        const message = printable((e as Error).message);
+        process.stderr.write(`${message.startsWith(`${label}: `) ? "" : `${label}: `}${message}\n`);
+        return 2;
+    } finally {
+        watch.stop();
+    }
 }

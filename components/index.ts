@@ -13,6 +13,7 @@ import { describeTarget, Target } from "./target";
 import { checkTarget, TargetArgs, ValidTarget, validTarget } from "./target-args";
 import { identity, targetCommand } from "./target-command";
 import { DEFAULT_CODEX_VERSION } from "./versions";
+import { printable, printableDeep } from "./untrusted";
 
 export type { Target, SshHop } from "./target";
 export type { TargetArgs, SshHopArgs } from "./target-args";
@@ -94,9 +95,7 @@ function probe(target: pulumi.Output<Target>, desired: pulumi.Output<Desired>, p
     const result = pulumi.all([target, desired]).apply(async ([t, d]): Promise<Probe> => {
         const label = describeTarget(t);
         try {
-            // At `up` (not at preview) the probe of an SSH target also leaves the runner there for the command.
-            const stage = t.kind === "ssh" && !pulumi.runtime.isDryRun();
-            const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, headerKey: PROBE_KEY, stage });
+            const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, headerKey: PROBE_KEY });
             if (r.drift.length === 0 && r.token) return { label: r.token, drift: [] };
             const what = describeDrift(r);
             if (r.drift.length) await pulumi.log.warn(`${label}: drifted: ${what.join(", ")}; pulumi up repairs it`, parent);
@@ -105,7 +104,7 @@ function probe(target: pulumi.Output<Target>, desired: pulumi.Output<Desired>, p
             // Leave the other targets alone: this one gets an update that fails, naming it. The
             // message (what the target printed) goes to the output, masked, and never into the label
             // (the state keeps the label in plain text).
-            const message = redact((e as Error).message, t.kind === "exec" ? argSecrets(t.prefix ?? []) : []);
+            const message = printable(redact((e as Error).message, t.kind === "exec" ? argSecrets(t.prefix ?? []) : []));
             await pulumi.log.warn(`${label}: could not be probed: ${message}`, parent);
             return { label: driftLabel("unreachable", ["unreachable"]), drift: ["unreachable"] };
         }
@@ -114,7 +113,7 @@ function probe(target: pulumi.Output<Target>, desired: pulumi.Output<Desired>, p
     return pulumi.unsecret(result);
 }
 
-function targetState(parent: pulumi.ComponentResource, name: string, target: ValidTarget, desired: pulumi.Output<Desired>, aliases?: pulumi.Input<pulumi.Alias>[]): TargetOutputs {
+function targetState(parent: pulumi.ComponentResource, name: string, target: ValidTarget, desired: pulumi.Output<Desired>, aliases?: pulumi.Alias[]): TargetOutputs {
     checkTarget(target);
     if (target.kind === "ssh" && target.insecureSkipHostKeyCheck) pulumi.log.warn(`${describeTarget(target as Target)}: insecureSkipHostKeyCheck: the host is not verified`, parent);
     const resolved = pulumi.output(target) as pulumi.Output<Target>;
@@ -140,7 +139,7 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
     }));
     const stdout = targetCommand(name, { target, request, label: p.label, identity: id }, parent, aliases);
     // The result line names paths, versions and field names: never a header value (runner.ts).
-    const report = pulumi.unsecret(stdout.apply((s) => JSON.parse(s.trim().split("\n").pop() || "{}") as RunnerResult));
+    const report = pulumi.unsecret(stdout.apply(lastAnswer));
     report.apply((r) => r.adopted && pulumi.log.info(`${describeTarget(target as Target)}: the entry that was already in ${r.configPath} is saved on the target; destroy puts it back`, parent));
     return {
         configPath: report.apply((r) => r.configPath),
@@ -149,6 +148,25 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
         repaired: report.apply((r) => r.repaired ?? []),
         drift: p.drift,
     };
+}
+
+/**
+ * The answer the command printed, as the state keeps it. Never throws: a state written by an older
+ * version may hold whatever a target printed (a login banner glued to the line), and one target's
+ * unreadable output must not stop the program for all the others; its outputs are then unknown
+ * until its next update.
+ */
+function lastAnswer(stdout: string | undefined): RunnerResult {
+    const lines = (stdout ?? "").trim().split("\n");
+    for (let i = lines.length - 1; i >= Math.max(0, lines.length - 3); i--) {
+        try {
+            const r = JSON.parse(lines[i]);
+            if (r && typeof r === "object" && !Array.isArray(r)) return printableDeep(r) as RunnerResult;
+        } catch {
+            // not this line
+        }
+    }
+    return {} as RunnerResult;
 }
 
 function codexDesired(codex: CodexArgs | undefined): pulumi.Output<Desired["codex"]> {

@@ -4,14 +4,39 @@
 import { spawn } from "child_process";
 import { LAUNCHER } from "./launcher";
 import { describeTarget, Target, TransportError } from "./target";
+import { AnswerReader, Sample } from "./untrusted";
 
+/** What a target gave back: the runner's framed answer and bounded samples of the rest. */
 export interface Output {
-    stdout: string;
+    /** The runner's answer (a JSON text), when it printed one whole. */
+    answer?: string;
+    /** The answer was larger than the runner ever prints: refused unread. */
+    oversized: boolean;
+    /** What else came on stdout (a login shell's banner...), sampled. */
+    noise: string;
+    /** stderr, sampled. */
     stderr: string;
     code: number | null;
 }
 
 export const DEFAULT_TIMEOUT_MS = 20 * 60_000; // a first Codex install downloads ~100 MB
+/** Once the answer is in, how long the target may take to close the stream before it is closed for it. */
+export const AFTER_ANSWER_MS = 5_000;
+
+/** Streams of one run, read with bounded memory (untrusted.ts), and what they come to. */
+export class Collector {
+    readonly reader: AnswerReader;
+    readonly err = new Sample();
+
+    constructor(frame: string) {
+        this.reader = new AnswerReader(frame);
+    }
+
+    output(code: number | null): Output {
+        this.reader.finish();
+        return { answer: this.reader.answer(), oversized: this.reader.oversized, noise: this.reader.noise.text(), stderr: this.err.text(), code };
+    }
+}
 
 /**
  * Variables a local run may inherit: what finds programs and reaches the registry, nothing of
@@ -35,32 +60,56 @@ export function execArgv(t: Extract<Target, { kind: "exec" }>): string[] {
     return t.prefix;
 }
 
-function runProcess(label: string, cmd: string, args: string[], input: Buffer, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Output> {
+/** How a run is started and stopped from outside: its frame, its time limit, and a stop signal. */
+export interface RunOptions {
+    frame: string;
+    timeoutMs?: number;
+    /** Aborted when the run must end now (the engine that asked for it is gone): the whole process group goes. */
+    signal?: AbortSignal;
+}
+
+function runProcess(label: string, cmd: string, args: string[], input: Buffer, env: NodeJS.ProcessEnv, opts: RunOptions): Promise<Output> {
     return new Promise((resolve, reject) => {
-        const p = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "pipe"] });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        const timer = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
-        p.stdout.on("data", (d) => out.push(d));
-        p.stderr.on("data", (d) => err.push(d));
-        p.on("error", (e) => {
+        // Its own process group, so that a stop takes the runner and what it started (npm) with it.
+        const p = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "pipe"], detached: true });
+        const c = new Collector(opts.frame);
+        const stop = () => {
+            try {
+                process.kill(-p.pid!, "SIGKILL");
+            } catch {
+                p.kill("SIGKILL");
+            }
+        };
+        const timer = setTimeout(stop, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+        let grace: NodeJS.Timeout | undefined;
+        opts.signal?.addEventListener("abort", stop, { once: true });
+        p.stdout.on("data", (d: Buffer) => {
+            c.reader.push(d);
+            if (c.reader.done && !grace) grace = setTimeout(stop, AFTER_ANSWER_MS);
+        });
+        p.stderr.on("data", (d: Buffer) => c.err.push(d));
+        const done = () => {
             clearTimeout(timer);
+            clearTimeout(grace);
+            opts.signal?.removeEventListener("abort", stop);
+        };
+        p.on("error", (e) => {
+            done();
             reject(new TransportError(label, `could not start ${cmd}: ${e.message}`));
         });
         p.on("close", (code) => {
-            clearTimeout(timer);
-            resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), code });
+            done();
+            resolve(c.output(code));
         });
         p.stdin.on("error", () => undefined); // the process may exit before reading everything
         p.stdin.end(input);
     });
 }
 
-
 /** The launcher on a local or exec target; `op` overrides the request's operation (see launcher.ts). */
-export function runLocalLauncher(t: Extract<Target, { kind: "local" | "exec" }>, input: Buffer, op?: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Output> {
+export function runLocalLauncher(t: Extract<Target, { kind: "local" | "exec" }>, input: Buffer, opts: RunOptions, op?: string): Promise<Output> {
     const tail = ["/bin/sh", "-c", LAUNCHER, "codex-mcp-launcher", ...(op ? [op] : [])];
-    if (t.kind === "local") return runProcess(describeTarget(t), tail[0], tail.slice(1), input, pick(LOCAL_ENV), timeoutMs);
+    if (t.kind === "local") return runProcess(describeTarget(t), tail[0], tail.slice(1), input, pick(LOCAL_ENV), opts);
     const [cmd, ...args] = execArgv(t);
-    return runProcess(describeTarget(t), cmd, [...args, ...tail], input, pick(EXEC_ENV), timeoutMs);
+    return runProcess(describeTarget(t), cmd, [...args, ...tail], input, pick(EXEC_ENV), opts);
 }

@@ -108,8 +108,11 @@ function findCodex(account: Account, known: string[], quick: boolean): { path: s
 /** The PATH a login shell of the account gives (it runs as the account: runner.ts never calls this as root for another). */
 function loginPath(account: Account): string[] {
     const shell = fs.existsSync(account.shell) ? account.shell : "/bin/sh";
-    const r = run(shell, ["-lc", 'printf %s "$PATH"'], { env: { HOME: account.home, USER: account.name, PATH: "/usr/local/bin:/usr/bin:/bin" }, timeout: 15_000 }, false);
-    return r.stdout.split(":").filter(Boolean);
+    // Marked, and bounded: the account's profile may print a banner (without a newline) or a flood.
+    const mark = "\n@codex-mcp-login-path@";
+    const r = run(shell, ["-lc", `printf '\\n@codex-mcp-login-path@%s\\n' "$PATH"`], { env: { HOME: account.home, USER: account.name, PATH: "/usr/local/bin:/usr/bin:/bin" }, timeout: 15_000, maxBuffer: 1 << 20 }, false);
+    const at = r.stdout.lastIndexOf(mark);
+    return at < 0 ? [] : r.stdout.slice(at + mark.length).split("\n")[0].split(":").filter(Boolean);
 }
 
 /** Where Codex is and at which version; a probe (quick) skips the login shell that tells onLoginPath. */

@@ -54,8 +54,8 @@ export interface RunnerRequest {
     compact?: boolean;
     /** Where else codex may be (root tells the account's runner where it installed it). */
     codexDirs?: string[];
-    /** probe at `pulumi up` on an SSH target: leave this runner on the host as its script (runner-stage.ts). */
-    stage?: boolean;
+    /** Print the answer between markers carrying this nonce (untrusted.ts), so a login shell's output around it is told apart. */
+    frame?: string;
 }
 
 export interface RunnerResult {

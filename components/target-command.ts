@@ -1,21 +1,21 @@
-// One target's desired state as @pulumi/command resources: create/update run the runner's ensure,
-// delete its remove. local and exec targets: a local.Command whose controller-side feeder streams
-// the runner to the target (feed.ts); SSH targets: a remote.Command that runs the runner script the
-// probe of this `pulumi up` left on the host (runner-stage.ts): the code never enters the state.
-// The request (the header included) is the command's stdin, a secret; stdout/stderr are secret
-// outputs; nothing is logged; the previous output never goes into the environment.
-import { local, remote, types } from "@pulumi/command";
+// One target's desired state as a @pulumi/command resource: create/update run the runner's ensure,
+// delete its remove. Every kind is a local.Command whose controller-side feeder (feed.ts) reaches
+// the target (directly, behind an exec prefix, or over SSH), streams the runner to it and prints
+// only the runner's answer: the engine keeps a command's stdout and stderr in the state, so nothing
+// the target prints goes there (a remote.Command would keep all a login shell prints, unbounded).
+// The request (the header included) and where the target is (an exec prefix, an SSH connection with
+// its key) are the command's stdin, a secret; stdout/stderr are secret outputs; nothing is logged;
+// the previous output never goes into the environment.
+import { local } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as os from "os";
 import * as path from "path";
-import { distFile, REMOTE_SCRIPT, RUNNER_FILE, shq } from "./launcher";
+import { distFile, RUNNER_FILE, shq } from "./launcher";
 import { execArgv } from "./process-run";
 import { redactArgs } from "./redact";
 import type { RunnerRequest } from "./runner";
-import { compactPrivateKey } from "./ssh-key";
-import { agentSocketOf } from "./target";
+import type { SshHop } from "./target";
 import type { SshHopArgs, ValidTarget } from "./target-args";
-
 
 const normalDir = (d: string | undefined) => (d === undefined ? undefined : path.posix.normalize(d).replace(/(.)\/+$/, "$1"));
 
@@ -32,20 +32,28 @@ export function identity(t: ValidTarget, name: string | undefined): string {
     return `${where} ${t.owner ? `as ${t.owner} ` : ""}${home ?? "~/.codex"} [mcp_servers.${name ?? "(codex only)"}]`;
 }
 
-function connection(hop: SshHopArgs): types.input.remote.ConnectionArgs {
-    const agent = agentSocketOf(hop);
-    return {
-        host: hop.host,
-        port: hop.port ?? 22,
-        user: hop.user,
-        privateKey: hop.privateKey === undefined ? undefined : pulumi.secret(pulumi.all([hop.privateKey, hop.privateKeyPassphrase]).apply(([k, p]) => compactPrivateKey(k, p))),
-        privateKeyPassword: hop.privateKeyPassphrase === undefined ? undefined : pulumi.secret(hop.privateKeyPassphrase),
-        agentSocketPath: agent,
-        hostKey: hop.hostKey,
-        // A wrong host key or a refused login is not retried for seconds: one dial, and the error.
-        dialErrorLimit: 1,
-        perDialTimeout: 15,
-    };
+/** An SSH hop as the feeder connects to it (ssh2, as the probe does), resolved. */
+function hop(h: SshHopArgs): pulumi.Output<SshHop> {
+    return pulumi.all([h.privateKey, h.privateKeyPassphrase]).apply(([key, passphrase]) => ({
+        host: h.host,
+        port: h.port,
+        user: h.user,
+        privateKey: key,
+        privateKeyPassphrase: passphrase,
+        agent: h.agent,
+        agentSocket: h.agentSocket,
+        hostKey: h.hostKey,
+        insecureSkipHostKeyCheck: h.insecureSkipHostKeyCheck,
+    }));
+}
+
+/** Where the feeder finds the target: an exec prefix (it may carry a credential), an SSH connection, or nothing (local). */
+type Where = { via?: string[]; ssh?: SshHop & { proxy?: SshHop } };
+
+function whereOf(t: ValidTarget): pulumi.Output<Where> {
+    if (t.kind === "exec") return pulumi.output<Where>({ via: execArgv(t) });
+    if (t.kind !== "ssh") return pulumi.output<Where>({});
+    return pulumi.all([hop(t), t.proxy ? hop(t.proxy) : undefined]).apply(([h, proxy]): Where => ({ ssh: { ...h, ...(proxy ? { proxy } : {}) } }));
 }
 
 export interface TargetCommandArgs {
@@ -58,26 +66,19 @@ export interface TargetCommandArgs {
     identity: pulumi.Output<string>;
 }
 
-/** The resources for one target; returns the runner's result line (a secret output). */
-export function targetCommand(name: string, args: TargetCommandArgs, parent: pulumi.Resource, aliases?: pulumi.Input<pulumi.Alias>[]): pulumi.Output<string> {
+/** The resource for one target; returns the runner's answer line (a secret output). */
+export function targetCommand(name: string, args: TargetCommandArgs, parent: pulumi.Resource, aliases: pulumi.Alias[] = []): pulumi.Output<string> {
     const t = args.target;
-    // An exec target's prefix rides in the secret stdin too (it may carry a credential: a kubectl
-    // --token, a docker -H URL), never in the command line that the state keeps in plain text.
-    const via = t.kind === "exec" ? { via: execArgv(t) } : {};
-    const stdin = pulumi.secret(args.request.apply((r) => JSON.stringify({ ...r, ...via })));
-    const triggers = [args.identity];
-    const common = { stdin, logging: "none" as const, addPreviousOutputInEnv: false, triggers };
-    const opts = { parent, aliases, additionalSecretOutputs: ["stdout", "stderr"] };
-    if (t.kind !== "ssh") {
-        // Relative to the program's directory, where the engine runs local commands: another checkout works too.
-        const runner = path.relative(process.cwd(), distFile("runner", RUNNER_FILE));
-        const feed = (op: string) => ["node", runner, "__feed", op].map(shq).join(" ");
-        const cmd = new local.Command(name, { ...common, create: pulumi.interpolate`${feed("ensure")} # ${args.label}`, delete: feed("remove") }, opts);
-        return cmd.stdout;
-    }
-    const conn = { ...connection(t), ...(t.proxy ? { proxy: connection(t.proxy) } : {}) };
-    const run = (op: string) => `sh ${REMOTE_SCRIPT} ${op}`;
-    // The label comes from the probe, so the command runs after the probe has staged the runner.
-    const cmd = new remote.Command(name, { ...common, connection: conn, create: pulumi.interpolate`${run("ensure")} # ${args.label}`, delete: run("remove") }, opts);
-    return cmd.stdout;
+    const stdin = pulumi.secret(pulumi.all([args.request, whereOf(t)]).apply(([r, where]) => JSON.stringify({ ...r, ...where })));
+    // Relative to the program's directory, where the engine runs local commands: another checkout works too.
+    const runner = path.relative(process.cwd(), distFile("runner", RUNNER_FILE));
+    const feed = (op: string) => ["node", runner, "__feed", op].map(shq).join(" ");
+    // SSH targets were remote.Commands: the alias makes the engine update that resource in place
+    // (no delete, which would run a remove on the host) into this one.
+    const was = t.kind === "ssh" ? [{}, ...aliases].map((a) => ({ ...a, type: "command:remote:Command" })) : [];
+    return new local.Command(
+        name,
+        { stdin, logging: "none", addPreviousOutputInEnv: false, triggers: [args.identity], create: pulumi.interpolate`${feed("ensure")} # ${args.label}`, delete: feed("remove") },
+        { parent, aliases: [...aliases, ...was], additionalSecretOutputs: ["stdout", "stderr"] },
+    ).stdout;
 }

@@ -1,11 +1,13 @@
-// How the launcher reaches a target from the program (read-only probes): a local child process, a
-// container exec prefix (process-run.ts), or one SSH session. Each runs the launcher with the given
-// bytes on standard input and returns what it printed; nothing here knows of TOML or of Pulumi.
+// How the launcher reaches a target: a local child process, a container exec prefix
+// (process-run.ts), or one SSH session. Each runs the launcher with the given bytes on standard
+// input and returns the runner's framed answer and samples of the rest, read with bounded memory
+// (untrusted.ts). Used by the program's probes and by the engine's commands (feed.ts); nothing here
+// knows of TOML or of Pulumi.
 // Requests carry secrets, so no transport puts any part of its input in an argument, an
 // environment variable or an error message.
 import { Client, ConnectConfig } from "ssh2";
 import { LAUNCHER, shq } from "./launcher";
-import { DEFAULT_TIMEOUT_MS, Output, runLocalLauncher } from "./process-run";
+import { AFTER_ANSWER_MS, Collector, DEFAULT_TIMEOUT_MS, Output, RunOptions, runLocalLauncher } from "./process-run";
 import { agentSocketOf, describeTarget, hostKeyRequired, SshHop, Target, TransportError } from "./target";
 
 export { describeTarget, TransportError } from "./target";
@@ -13,9 +15,9 @@ export { describeTarget, TransportError } from "./target";
 export type { SshHop, Target } from "./target";
 export type { Output } from "./process-run";
 
-/** Runs the launcher on the target with `input` on standard input. */
-export function runLauncher(t: Target, input: Buffer, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Output> {
-    return t.kind === "ssh" ? runSsh(t, input, timeoutMs) : runLocalLauncher(t, input, undefined, timeoutMs);
+/** Runs the launcher on the target with `input` on standard input; `op` overrides the request's operation. */
+export function runLauncher(t: Target, input: Buffer, opts: RunOptions, op?: string): Promise<Output> {
+    return t.kind === "ssh" ? runSsh(t, input, opts, op) : runLocalLauncher(t, input, opts, op);
 }
 
 function hostVerifier(hop: SshHop): ConnectConfig["hostVerifier"] {
@@ -56,8 +58,9 @@ function connect(label: string, config: ConnectConfig): Promise<Client> {
 }
 
 /** One SSH session (through an optional bastion) that runs the launcher once. */
-async function runSsh(t: Extract<Target, { kind: "ssh" }>, input: Buffer, timeoutMs: number): Promise<Output> {
+async function runSsh(t: Extract<Target, { kind: "ssh" }>, input: Buffer, opts: RunOptions, op?: string): Promise<Output> {
     const label = describeTarget(t);
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let bastion: Client | undefined;
     const config = connectConfig(label, t, timeoutMs);
     if (t.proxy) {
@@ -71,26 +74,38 @@ async function runSsh(t: Extract<Target, { kind: "ssh" }>, input: Buffer, timeou
         throw e;
     });
     try {
-        return await new Promise<Output>((resolve, reject) => {
-            conn.exec(`/bin/sh -c ${shq(LAUNCHER)}`, (e, stream) => {
-                if (e) return reject(new TransportError(label, `ssh exec: ${e.message}`));
-                const out: Buffer[] = [];
-                const err: Buffer[] = [];
-                const timer = setTimeout(() => {
-                    stream.close();
-                    reject(new TransportError(label, `no answer within ${Math.round(timeoutMs / 1000)} s`));
-                }, timeoutMs);
-                stream.on("data", (d: Buffer) => out.push(d));
-                stream.stderr.on("data", (d: Buffer) => err.push(d));
-                stream.on("close", (code: number | null) => {
-                    clearTimeout(timer);
-                    resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), code });
-                });
-                stream.end(input);
-            });
-        });
+        return await session(conn, label, `/bin/sh -c ${shq(LAUNCHER)} codex-mcp-launcher${op ? ` ${shq(op)}` : ""}`, input, opts, timeoutMs);
     } finally {
         conn.end();
         bastion?.end();
     }
+}
+
+/** One command on an open connection: the answer read as it comes, the session closed once it is in (or on a stop). */
+function session(conn: Client, label: string, command: string, input: Buffer, opts: RunOptions, timeoutMs: number): Promise<Output> {
+    return new Promise<Output>((resolve, reject) => {
+        conn.exec(command, (e, stream) => {
+            if (e) return reject(new TransportError(label, `ssh exec: ${e.message}`));
+            const c = new Collector(opts.frame);
+            let grace: NodeJS.Timeout | undefined;
+            const stop = () => stream.close();
+            const timer = setTimeout(() => {
+                stop();
+                reject(new TransportError(label, `no answer within ${Math.round(timeoutMs / 1000)} s`));
+            }, timeoutMs);
+            opts.signal?.addEventListener("abort", stop, { once: true });
+            stream.on("data", (d: Buffer) => {
+                c.reader.push(d);
+                if (c.reader.done && !grace) grace = setTimeout(stop, AFTER_ANSWER_MS);
+            });
+            stream.stderr.on("data", (d: Buffer) => c.err.push(d));
+            stream.on("close", (code: number | null) => {
+                clearTimeout(timer);
+                clearTimeout(grace);
+                opts.signal?.removeEventListener("abort", stop);
+                resolve(c.output(code ?? null));
+            });
+            stream.end(input);
+        });
+    });
 }

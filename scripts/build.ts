@@ -30,11 +30,14 @@ const runner = buildSync({
     minify: true,
     legalComments: "eof",
     banner: { js: "#!/usr/bin/env node" },
+    // The SSH transport is used only by the controller-side feeder (feed.ts), which resolves ssh2 from
+    // the package's node_modules; the copy of the runner that runs on targets never loads it.
+    external: ["ssh2"],
     write: false,
     logLevel: "silent",
 }).outputFiles[0].text;
 write(path.join(dist, "runner", RUNNER_FILE), runner, 0o755);
-fs.rmSync(path.join(dist, "target"), { recursive: true, force: true }); // an older build's SSH script (now staged by the probe)
+fs.rmSync(path.join(dist, "target"), { recursive: true, force: true }); // an older build's SSH script
 
 const components = path.join(dist, "components");
 const fresh = `${components}.${process.pid}.tmp`;
