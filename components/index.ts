@@ -128,7 +128,10 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
         codex: d.codex,
         verify: d.verify,
         token: label,
-        claim,
+        // SSH targets' commands were remote.Commands before 0.3: the engine replaces such a command by
+        // a local.Command (create the new, then delete the old), and the old one's remove must see
+        // another claim than the new one's, or it would delete the entry the new one has just written.
+        claim: target.kind === "ssh" ? `${claim} (local.Command)` : claim,
         // The target's record names its manager: another stack (or codex-mcp) is refused unless it takes over.
         managedBy: `pulumi:${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
         takeOver: d.takeOver,

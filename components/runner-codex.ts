@@ -100,7 +100,11 @@ function findCodex(account: Account, known: string[], quick: boolean): { path: s
         if (fromPackage && quick) return { path: p, version: fromPackage };
         const r = run(p, ["--version"], { timeout: 30_000 });
         const m = /(\d+\.\d+\.\d+[^\s]*)/.exec(r.stdout);
-        return { path: p, version: m?.[1] ?? fromPackage };
+        const ran = m?.[1];
+        // A package.json that disagrees with its binary is a damaged install: said so, which is never
+        // the wanted version, so an ensure reinstalls (else the probe's drift would never clear).
+        const version = ran !== undefined && fromPackage !== undefined && ran !== fromPackage ? `${fromPackage} (the binary says ${ran})` : (ran ?? fromPackage);
+        return { path: p, version };
     }
     return undefined;
 }

@@ -73,12 +73,9 @@ export function targetCommand(name: string, args: TargetCommandArgs, parent: pul
     // Relative to the program's directory, where the engine runs local commands: another checkout works too.
     const runner = path.relative(process.cwd(), distFile("runner", RUNNER_FILE));
     const feed = (op: string) => ["node", runner, "__feed", op].map(shq).join(" ");
-    // SSH targets were remote.Commands: the alias makes the engine update that resource in place
-    // (no delete, which would run a remove on the host) into this one.
-    const was = t.kind === "ssh" ? [{}, ...aliases].map((a) => ({ ...a, type: "command:remote:Command" })) : [];
     return new local.Command(
         name,
         { stdin, logging: "none", addPreviousOutputInEnv: false, triggers: [args.identity], create: pulumi.interpolate`${feed("ensure")} # ${args.label}`, delete: feed("remove") },
-        { parent, aliases: [...aliases, ...was], additionalSecretOutputs: ["stdout", "stderr"] },
+        { parent, aliases, additionalSecretOutputs: ["stdout", "stderr"] },
     ).stdout;
 }

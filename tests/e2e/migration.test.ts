@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { codexBinDir } from "../helpers/codex";
+import { codexBinDir, codexVersion } from "../helpers/codex";
+import { npmSeed, startFleet } from "../helpers/fleet";
 import { suiteNeeding } from "../helpers/needs";
 import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
 
@@ -53,5 +54,66 @@ suite("a stack from before the flat layout moves without a replace", () => {
         await stack.preview({ expectNoChanges: true });
         await stack.destroy();
         expect(fs.readFileSync(path.join(codexHome, "config.toml"), "utf8")).not.toContain("[mcp_servers.connectai]");
+    });
+});
+
+const sshSuite = suiteNeeding({ root: true, sshd: true });
+
+sshSuite("an SSH target's remote.Command (before 0.3) becomes today's local.Command in place", () => {
+    let sandbox: ReturnType<typeof pulumiSandbox>;
+    let stack: Stack;
+    let fleet: Awaited<ReturnType<typeof startFleet>>;
+
+    beforeAll(async () => {
+        fleet = await startFleet(["web"], { seed: npmSeed([codexVersion]) });
+        const h = fleet.hosts[0];
+        sandbox = pulumiSandbox("migration-ssh-e2e-");
+        const ws = await LocalWorkspace.create({
+            workDir: path.join(projectRoot, "tests", "programs", "migration"),
+            pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
+            pulumiHome: sandbox.env.PULUMI_HOME,
+            envVars: { ...(sandbox.env as Record<string, string>), PATH: `${toolchainBin()}:${process.env.PATH}` },
+        });
+        stack = await Stack.create(`migrationssh${process.pid}`, ws);
+        await stack.setAllConfig({
+            port: { value: String(h.ssh.port) },
+            user: { value: h.user.name },
+            keyFile: { value: h.keyFile },
+            hostKey: { value: h.ssh.hostKey },
+            codexVersion: { value: codexVersion },
+            runner: { value: path.join(projectRoot, "dist", "runner", "codex-mcp-runner.js") },
+        });
+    });
+
+    afterAll(async () => {
+        await stack?.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
+        fs.rmSync(path.join(projectRoot, "tests", "programs", "migration", `Pulumi.${stack?.name}.yaml`), { force: true });
+        if (sandbox) fs.rmSync(sandbox.dir, { recursive: true, force: true });
+        fleet?.stop();
+    });
+
+    test("a state holding a banner glued to the answer: replaced, and the old command's remove leaves the new entry", async () => {
+        const h = fleet.hosts[0];
+        const config = path.join(h.user.home, ".codex", "config.toml");
+        await stack.setConfig("phase", { value: "old-ssh" });
+        expect((await stack.up()).summary.resourceChanges).toEqual({ create: 3 });
+        const old = (await stack.exportStack()).deployment.resources as Array<{ type: string }>;
+        expect(old.map((r) => r.type)).toContain("command:remote:Command");
+
+        await stack.setConfig("phase", { value: "new-ssh" });
+        // The preview reads the old state's output (not JSON: "Welcome{...}") and still plans.
+        expect((await stack.preview()).changeSummary).toEqual({ same: 2, create: 1, delete: 1 });
+        const moved = await stack.up();
+        expect(moved.summary.resourceChanges).toEqual({ same: 2, create: 1, delete: 1 });
+        const resources = (await stack.exportStack()).deployment.resources as Array<{ type: string }>;
+        expect(resources.map((r) => r.type).sort()).toEqual(["codex-connect:index:ConnectAiCodex", "command:local:Command", "pulumi:providers:command", "pulumi:pulumi:Stack"]);
+        // The old command's delete ran its remove, which saw another claim and kept the entry.
+        const oldRemove = JSON.parse(fs.readFileSync(path.join(h.user.home, "old-remove.json"), "utf8"));
+        expect(oldRemove).toMatchObject({ ok: true, op: "remove", changed: false });
+        expect(fs.readFileSync(config, "utf8")).toContain("[mcp_servers.connectai]");
+
+        await stack.preview({ expectNoChanges: true });
+        await stack.destroy();
+        expect(fs.readFileSync(path.join(h.user.home, ".codex", "config.toml"), "utf8")).not.toContain("[mcp_servers.connectai]");
     });
 });
