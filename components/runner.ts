@@ -15,7 +15,7 @@ import { applyEntry, captureEntry, ConfigEntryError, McpEntry, Observation, obse
 import { redact, secretsOf } from "./redact";
 import { Account, AccountError, resolveAccount, runAsAccount } from "./runner-account";
 import { codexState, CodexState, globalPrefixWritable, installCodex, installInto, resolveVersion, uninstallFrom, userPrefix, verifyWithCodex, versionIn, hasMarker, markerAdd } from "./runner-codex";
-import { FileError, FileState, readText, replaceIfUnchanged, withLock, writeAtomic } from "./runner-files";
+import { Changes, FileError, FileState, ioError, isWriteError, readText, removeStaleSides, Undone, withLock } from "./runner-files";
 import { MIN_NODE_MAJOR } from "./versions";
 
 export type { CodexState } from "./runner-codex";
@@ -172,6 +172,8 @@ interface ServerRecord {
     managedBy?: string;
     /** The entry found before the first ensure is saved in savedFile(): remove puts it back. */
     saved?: boolean;
+    /** config.toml's mode before an ensure set it to 0600 ("0644"): the last remove puts it back. */
+    fileMode?: string;
 }
 
 interface OwnerRecord {
@@ -188,11 +190,21 @@ function readOwner(codexHome: string): OwnerRecord {
     }
 }
 
-function writeOwner(codexHome: string, record: OwnerRecord): void {
+/** The record as a run changes it: removed when empty, not written when it already says this. */
+function writeOwner(codexHome: string, record: OwnerRecord, changes: Changes): void {
     const file = path.join(codexHome, OWNER_FILE);
     const empty = !Object.keys(record.servers).length && !record.codex?.installedByUs;
-    if (empty) fs.rmSync(file, { force: true });
-    else writeAtomic(file, JSON.stringify(record, null, 2) + "\n");
+    const text = JSON.stringify(record, null, 2) + "\n";
+    if (empty) changes.remove(file);
+    else if (readQuiet(file) !== text) changes.replace(file, text, CONFIG_MODE);
+}
+
+function readQuiet(file: string): string | undefined {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch {
+        return undefined;
+    }
 }
 
 /** The ownership record keeps one drift token per server, and one for Codex managed alone. */
@@ -228,7 +240,7 @@ export function handle(req: RunnerRequest): RunnerResult {
     return account.impersonated ? forAccount(req, account) : asSelf(req, account, node);
 }
 
-const modeOf = (st?: fs.Stats) => (st ? (st.mode & 0o777).toString(8).padStart(4, "0") : undefined);
+const modeOf = (st?: fs.Stats | number) => (st === undefined ? undefined : ((typeof st === "number" ? st : st.mode) & 0o777).toString(8).padStart(4, "0"));
 
 /** The runner as the account itself (or root for root): every file it touches is the account's. */
 function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]): RunnerResult {
@@ -262,11 +274,19 @@ function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]
     if (req.op === "probe") return result;
 
     if (!lstatQuiet(codexHome)) fs.mkdirSync(codexHome, { recursive: true, mode: HOME_MODE });
-    if (req.op === "ensure" && result.drift.includes("codex-home-mode")) fs.chmodSync(codexHome, HOME_MODE);
+    if (req.op === "ensure" && result.drift.includes("codex-home-mode")) chmodHome(codexHome);
     // Codex first, without the config lock: an install takes minutes, and the file is read after it.
     let installed: (CodexState & { prefix?: string }) | undefined;
     if (req.op === "ensure" && wantCodex) installed = result.codex = installCodex(resolveVersion(wantCodex), account, known, owner.codex?.installedByUs === true);
     return withLock(path.join(codexHome, ".config.toml.lock"), 120_000, () => underLock(req, account, place, result, known, installed));
+}
+
+function chmodHome(codexHome: string): void {
+    try {
+        fs.chmodSync(codexHome, HOME_MODE);
+    } catch (e) {
+        throw ioError(e, `changing the mode of ${codexHome}; nothing was changed`);
+    }
 }
 
 /** Drift before acting: the file, its mode and owner, CODEX_HOME's mode, the entry's fields. */
@@ -308,19 +328,57 @@ function underLock(req: RunnerRequest, account: Account, place: Place, result: R
     if (req.op === "ensure" && name !== undefined && req.verify === true && !codexPath) {
         throw new RunnerError("codex-missing", "verify was requested but codex is not installed on the target; nothing was written");
     }
-    const swap = name === undefined ? undefined : editFile(req, account, place, owner, result);
-    if (req.op === "ensure" && name !== undefined && codexPath && req.verify !== false) verify(codexPath, req, place, swap, result);
+    sweep(place);
+    const changes = new Changes();
+    try {
+        change(req, account, place, owner, result, codexPath, changes);
+        changes.commit();
+    } catch (e) {
+        throw undone(e, changes.rollback(configPath), place, result);
+    }
+    result.token = owner.servers[key]?.token;
+    return result;
+}
+
+/** Everything one ensure or remove changes, each change journaled in `changes` (undone as a whole on failure). */
+function change(req: RunnerRequest, account: Account, place: Place, owner: OwnerRecord, result: RunnerResult, codexPath: string | undefined, changes: Changes): void {
+    const key = tokenKey(req.name);
+    const rec = owner.servers[key];
+    const modeWas = req.name === undefined ? undefined : editFile(req, account, place, owner, result, changes);
+    if (req.op === "ensure" && req.name !== undefined && codexPath && req.verify !== false) verify(codexPath, req, place, result);
     if (req.op === "ensure") {
         const had = owner.servers[key];
         result.repaired = had?.token !== undefined ? result.drift : [];
-        owner.servers[key] = { ...had, token: req.token ?? had?.token, ...(req.claim ? { claim: req.claim } : {}), ...(req.managedBy ? { managedBy: req.managedBy } : {}) };
+        const fileMode = had?.fileMode ?? modeOf(modeWas);
+        owner.servers[key] = { ...had, token: req.token ?? had?.token, ...(req.claim ? { claim: req.claim } : {}), ...(req.managedBy ? { managedBy: req.managedBy } : {}), ...(fileMode ? { fileMode } : {}) };
     } else {
         delete owner.servers[key];
         if (req.codex?.uninstall) result.codex = uninstallOwn(account, owner);
     }
-    writeOwner(codexHome, owner);
-    result.token = owner.servers[key]?.token;
-    return result;
+    const last = req.op === "remove" && handOverMode(owner, rec);
+    writeOwner(place.codexHome, owner, changes);
+    if (req.op === "remove" && req.name !== undefined) giveBack(req.name, place, rec, last, result, changes);
+}
+
+/** Temporary and kept files of ours that a killed earlier run left (we hold the lock: no live run is writing). */
+function sweep(place: Place): void {
+    const ours = (n: string) => ["config.toml", "config.toml.bak", OWNER_FILE, path.basename(place.configPath)].includes(n) || /^\.codex-mcp-saved\..+\.toml$/.test(n);
+    for (const dir of new Set([place.codexHome, path.dirname(place.configPath), path.dirname(place.backupPath)])) removeStaleSides(dir, ours);
+}
+
+/**
+ * The message of a failed run says what became of the files: put back (each read back), or left
+ * as they are, and why. config.toml is put back first; when another program changed it meanwhile,
+ * it is not touched, and neither is the record of the entry it still holds.
+ */
+function undone(e: unknown, back: Undone, place: Place, result: RunnerResult): RunnerError {
+    const err = asRunnerError(e, place.configPath);
+    const wrote = back.restored.length > 0 || back.problems.length > 0;
+    if (!wrote && !isWriteError(e) && err.code !== "verify-failed") return err;
+    const configKept = back.problems.some((p) => p.startsWith(place.configPath + " "));
+    const bak = configKept && result.backup ? [`the previous file, without this entry, is ${result.backup}`] : [];
+    const said = [...(back.restored.includes(place.configPath) ? ["the previous file was restored"] : []), ...back.problems, ...bak];
+    return new RunnerError(err.code, `${err.message}; ${said.length ? said.join("; ") : "nothing was changed"}`, err.line, err.column);
 }
 
 /** Who else holds the entry, when a remove must leave it alone (another claim or manager). */
@@ -330,16 +388,12 @@ function otherManager(req: RunnerRequest, rec?: ServerRecord): string | undefine
     return undefined;
 }
 
-interface Swap {
-    prev?: string;
-    next?: string;
-}
-
 /**
  * Read, edit and replace config.toml with a compare-and-swap: when the file changed between the
  * read and the rename (Codex saves it without our lock), the edit is made again on the new text.
+ * Returns the mode config.toml had when an ensure changed it to 0600.
  */
-function editFile(req: RunnerRequest, account: Account, place: Place, owner: OwnerRecord, result: RunnerResult): Swap {
+function editFile(req: RunnerRequest, account: Account, place: Place, owner: OwnerRecord, result: RunnerResult, changes: Changes): number | undefined {
     const name = req.name!;
     const key = tokenKey(name);
     for (let attempt = 0; attempt < 20; attempt++) {
@@ -347,19 +401,22 @@ function editFile(req: RunnerRequest, account: Account, place: Place, owner: Own
         const prev = cur.text;
         const saved = req.op === "remove" && owner.servers[key]?.saved ? readSaved(place.codexHome, name) : undefined;
         const next = tryEntry(() => edited(req, prev, saved), place.configPath);
-        if (req.op === "ensure" && !owner.servers[key]) adopt(place, owner, req, prev, result);
+        if (req.op === "ensure" && !owner.servers[key]) adopt(place, owner, req, prev, result, changes);
+        const mode = cur.exists ? cur.stat!.mode & 0o777 : undefined;
+        const loose = req.op === "ensure" && mode !== undefined && mode !== CONFIG_MODE ? mode : undefined;
         const wrongOwner = req.op === "ensure" && cur.exists && cur.stat!.uid !== account.uid;
         if (next === undefined || (next === prev && !wrongOwner)) {
-            if (req.op === "ensure" && cur.exists && (cur.stat!.mode & 0o777) !== CONFIG_MODE) {
-                fs.chmodSync(place.configPath, CONFIG_MODE);
+            if (loose !== undefined) {
+                changes.chmod(place.configPath, CONFIG_MODE);
                 result.changed = true;
             }
-            return finishRemove(req, place, result, saved, { prev, next });
+            return loose;
         }
-        if (prev !== undefined && next !== prev) result.backup = writeBackup(place.backupPath, prev, name);
-        if (replaceIfUnchanged(place.configPath, prev, next, CONFIG_MODE)) {
+        if (prev !== undefined && next !== prev) result.backup = writeBackup(place.backupPath, prev, name, changes);
+        // A remove keeps the file's mode; an ensure makes it 0600 (it may hold a credential).
+        if (changes.replaceIfUnchanged(place.configPath, prev, next, req.op === "ensure" ? CONFIG_MODE : (mode ?? CONFIG_MODE))) {
             result.changed = true;
-            return finishRemove(req, place, result, saved, { prev, next });
+            return loose;
         }
     }
     throw new RunnerError("busy", `${place.configPath} kept changing while it was being edited; try again`);
@@ -377,11 +434,11 @@ function edited(req: RunnerRequest, prev: string | undefined, saved: string | un
  * must not mistake our entry for the user's), and saves the user's own entry, when there is one,
  * 0600 in CODEX_HOME: remove puts it back.
  */
-function adopt(place: Place, owner: OwnerRecord, req: RunnerRequest, prev: string | undefined, result: RunnerResult): void {
+function adopt(place: Place, owner: OwnerRecord, req: RunnerRequest, prev: string | undefined, result: RunnerResult, changes: Changes): void {
     const captured = prev === undefined ? undefined : captureEntry(prev, req.name!);
-    if (captured !== undefined) writeAtomic(savedFile(place.codexHome, req.name!), captured);
+    if (captured !== undefined) changes.replace(savedFile(place.codexHome, req.name!), captured, CONFIG_MODE);
     owner.servers[tokenKey(req.name)] = { ...(captured !== undefined ? { saved: true } : {}), claim: req.claim, managedBy: req.managedBy };
-    writeOwner(place.codexHome, owner);
+    writeOwner(place.codexHome, owner, changes);
     result.adopted = captured !== undefined || undefined;
 }
 
@@ -393,23 +450,34 @@ function readSaved(codexHome: string, name: string): string | undefined {
     }
 }
 
-function finishRemove(req: RunnerRequest, place: Place, result: RunnerResult, saved: string | undefined, swap: Swap): Swap {
-    if (req.op === "remove" && saved !== undefined) {
-        fs.rmSync(savedFile(place.codexHome, req.name!), { force: true });
-        result.restored = true;
-    }
-    return swap;
+/**
+ * A removed server's record of config.toml's old mode goes to the servers of ours still in the
+ * file, so that the last remove puts it back. True when this was the last one.
+ */
+function handOverMode(owner: OwnerRecord, rec: ServerRecord | undefined): boolean {
+    const others = Object.keys(owner.servers).filter((k) => k !== tokenKey(undefined));
+    if (rec?.fileMode) for (const k of others) owner.servers[k].fileMode ??= rec.fileMode;
+    return others.length === 0;
 }
 
-/** Ask Codex; when it read something else, put the previous file back (a config Codex cannot read breaks every codex command). */
-function verify(codexPath: string, req: RunnerRequest, place: Place, swap: Swap | undefined, result: RunnerResult): void {
-    result.verified = verifyWithCodex(codexPath, place.codexHome, req.name!, req.entry!);
-    if (result.verified.ok) return;
-    if (swap && swap.next !== swap.prev && swap.next !== undefined) {
-        if (swap.prev === undefined) fs.rmSync(place.configPath, { force: true });
-        else replaceIfUnchanged(place.configPath, swap.next, swap.prev, CONFIG_MODE);
+/**
+ * After a remove: the saved entry (now back in the file) goes, and the last server of ours gives
+ * config.toml back the mode it had before an ensure made it 0600 (unless someone changed it since).
+ */
+function giveBack(name: string, place: Place, rec: ServerRecord | undefined, last: boolean, result: RunnerResult, changes: Changes): void {
+    if (rec?.saved && readSaved(place.codexHome, name) !== undefined) {
+        changes.remove(savedFile(place.codexHome, name));
+        result.restored = true;
     }
-    throw new RunnerError("verify-failed", `Codex did not read the entry as written (${result.verified.problems.join("; ")}); the previous file was restored`);
+    if (!rec?.fileMode || !last) return;
+    const st = fs.statSync(place.configPath, { throwIfNoEntry: false });
+    if (st && (st.mode & 0o777) === CONFIG_MODE) changes.chmod(place.configPath, parseInt(rec.fileMode, 8));
+}
+
+/** Ask Codex; when it read something else the run fails, and its changes are undone (a config Codex cannot read breaks every codex command). */
+function verify(codexPath: string, req: RunnerRequest, place: Place, result: RunnerResult): void {
+    result.verified = verifyWithCodex(codexPath, place.codexHome, req.name!, req.entry!);
+    if (!result.verified.ok) throw new RunnerError("verify-failed", `Codex did not read the entry as written (${result.verified.problems.join("; ")})`);
 }
 
 function uninstallOwn(account: Account, owner: OwnerRecord): CodexState {
@@ -424,14 +492,14 @@ function uninstallOwn(account: Account, owner: OwnerRecord): CodexState {
  * The previous file, kept when its content changes. Our own entry is left out of it: its desired
  * value lives in the stack, and its header (a credential) must not linger.
  */
-function writeBackup(file: string, prev: string, name: string): string {
+function writeBackup(file: string, prev: string, name: string, changes: Changes): string {
     let content: string;
     try {
         content = removeEntry(prev, name);
     } catch {
         return ""; // the previous file could not be parsed, so nothing was edited either
     }
-    writeAtomic(file, content, CONFIG_MODE);
+    if (readQuiet(file) !== content) changes.replace(file, content, CONFIG_MODE);
     return file;
 }
 
@@ -446,7 +514,7 @@ function forAccount(req: RunnerRequest, account: Account): RunnerResult {
     const envPrefix = process.env.npm_config_prefix;
     const dirs = [...(envPrefix ? [path.join(envPrefix, "bin")] : []), path.dirname(process.execPath)];
     const child = (over: Partial<RunnerRequest>): RunnerResult => {
-        const r = runAsAccount<RunnerResult | RunnerFailure>(SOURCE!, account, { ...req, user: undefined, codexHome, compact: false, codexDirs: dirs, ...over });
+        const r = runAsAccount<RunnerResult | RunnerFailure>(SOURCE!, account, { ...req, user: undefined, frame: undefined, codexHome, compact: false, codexDirs: dirs, ...over });
         const e = (r as RunnerFailure).error;
         if (!r.ok) throw new RunnerError(e.code, e.message, e.line, e.column);
         return r as RunnerResult;

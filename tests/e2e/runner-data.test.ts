@@ -669,4 +669,80 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
             expect(fs.readFileSync(path.join(home, ".codex", "config.toml"), "utf8")).toContain("[mcp_servers.connectai]");
         });
     });
+
+    describe("10. what a run leaves when it ends", () => {
+        const OWNER = ".codex-mcp-owner.json";
+        const docs: McpEntry = { url: "https://docs.example/mcp" };
+        const modeOf = (f: string) => (fs.statSync(f).mode & 0o777).toString(8);
+        const record = (u: TestUser) => JSON.parse(fs.readFileSync(path.join(codexHomeOf(u), OWNER), "utf8")) as { servers: Record<string, { fileMode?: string }> };
+
+        test("a user's 0644 config.toml: ensure makes it 0600, and the last remove (not an earlier one) gives 0644 back", () => {
+            const u = account();
+            const config = configOf(u);
+            const original = '# mine\nmodel = "o3"\n';
+            writeAsUser(u, config, original, 0o644);
+            expect(ensure(u, oauth)).toMatchObject({ ok: true, changed: true });
+            expect(modeOf(config)).toBe("600");
+            expect(record(u).servers.connectai.fileMode).toBe("0644");
+            expect(ensure(u, docs, { name: "docs" })).toMatchObject({ ok: true, changed: true });
+            expect(ensure(u, docs, { name: "docs" })).toMatchObject({ ok: true, changed: false });
+
+            const first = remove(u);
+            expect(first.error).toBeUndefined();
+            expect({ mode: modeOf(config), docsRecord: record(u).servers.docs?.fileMode }).toEqual({ mode: "600", docsRecord: "0644" });
+            const last = remove(u, { name: "docs" });
+            expect(last.error).toBeUndefined();
+            expect({ mode: modeOf(config), text: fs.readFileSync(config, "utf8"), record: fs.existsSync(path.join(codexHomeOf(u), OWNER)) }).toEqual({ mode: "644", text: original, record: false });
+        });
+
+        test("a mode the user set after the ensure is theirs: the remove leaves it", () => {
+            const u = account();
+            const config = configOf(u);
+            writeAsUser(u, config, 'model = "o3"\n', 0o644);
+            expect(ensure(u, oauth)).toMatchObject({ ok: true, changed: true });
+            fs.chmodSync(config, 0o640);
+            expect(remove(u)).toMatchObject({ ok: true, changed: true });
+            expect(modeOf(config)).toBe("640");
+        });
+
+        /** config.toml linked to a file in ~/dotfiles, which the account then cannot write in (0500): every write of config.toml fails. */
+        function unwritableLinkedConfig(u: TestUser, text: string): string {
+            const dot = path.join(u.home, "dotfiles");
+            const real = path.join(dot, "codex.toml");
+            writeAsUser(u, real, text);
+            fs.mkdirSync(codexHomeOf(u), { recursive: true, mode: 0o700 });
+            fs.chownSync(codexHomeOf(u), u.uid, u.gid);
+            fs.symlinkSync(real, configOf(u));
+            fs.lchownSync(configOf(u), u.uid, u.gid);
+            return real;
+        }
+
+        /** CODEX_HOME's entries: each file's text, a link as "link". */
+        const listing = (u: TestUser) =>
+            Object.fromEntries(fs.readdirSync(codexHomeOf(u)).map((n) => [n, fs.lstatSync(path.join(codexHomeOf(u), n)).isSymbolicLink() ? "link" : fs.readFileSync(path.join(codexHomeOf(u), n), "utf8")]));
+
+        test("a failed first ensure takes its record back: no .codex-mcp-owner.json left, another server's record kept byte for byte", () => {
+            const text = '# mine\nmodel = "o3"\n\n[mcp_servers.connectai]\nurl = "https://mine.example/mcp"\n';
+            for (const withOther of [false, true]) {
+                const u = account();
+                const real = unwritableLinkedConfig(u, text);
+                if (withOther) expect(ensure(u, docs, { name: "docs" })).toMatchObject({ ok: true, changed: true });
+                const realBefore = fs.readFileSync(real, "utf8");
+                const home = listing(u);
+                fs.chmodSync(path.dirname(real), 0o500);
+                const r = ensure(u, oauth);
+                const dot = path.dirname(real).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+                expect({ withOther, ok: r.ok, code: r.error?.code, message: r.error?.message }).toEqual({
+                    withOther,
+                    ok: false,
+                    code: "write-failed",
+                    message: expect.stringMatching(new RegExp(`^permission denied \\(EACCES\\) writing ${dot}/\\.codex\\.toml\\.\\d+\\.[0-9a-f]{8}\\.tmp for ${dot}/codex\\.toml; nothing was changed$`)),
+                });
+                const after = listing(u);
+                expect({ withOther, after, real: fs.readFileSync(real, "utf8") }).toEqual({ withOther, after: home, real: realBefore });
+                expect({ withOther, names: Object.keys(after).sort() }).toEqual({ withOther, names: withOther ? [OWNER, "config.toml", "config.toml.bak"] : ["config.toml"] });
+                fs.chmodSync(path.dirname(real), 0o700);
+            }
+        });
+    });
 });
