@@ -10,6 +10,7 @@ import { RUNNER_FILE } from "./launcher";
 import { DEFAULT_CODEX_VERSION } from "./versions";
 import { redact } from "./redact";
 import { emailProblem, patProblem, urlProblem, withoutLineEnd } from "./inputs";
+import { recordCaller } from "./lifeline";
 import { framed } from "./untrusted";
 import { RunnerRequest, RunnerResult, runRequest, setSource } from "./runner";
 
@@ -19,6 +20,7 @@ import { RunnerRequest, RunnerResult, runRequest, setSource } from "./runner";
  * `source`: this runner's code, which root needs to start it again as another account.
  */
 export function main(requestText: string, op?: string, source?: string): void {
+    recordCaller();
     setSource(source);
     let req: RunnerRequest;
     try {

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Account } from "./runner-account";
 import { FileError, withLock } from "./runner-files";
+import { checkpoint, guarded } from "./lifeline";
 import type { McpEntry } from "./config-entry";
 
 export interface CodexState {
@@ -193,7 +194,8 @@ export function installInto(prefix: string, want: string, ours: boolean, user: s
         if (versionIn(prefix) === want) return markerAdd(prefix, user); // another run installed it meanwhile
         const users = markerUsers(prefix); // npm replaces the directory, marker included
         const args = ["install", "-g", "--no-audit", "--no-fund", ...prefixArgs(prefix), `${CODEX_PACKAGE}@${want}`];
-        const r = run(npmPath(), args, { timeout: 1_800_000 });
+        const r = run(...guarded(npmPath(), args), { timeout: 1_800_000 });
+        checkpoint(`finishing the install of ${CODEX_PACKAGE}@${want}`);
         if (r.status !== 0) throw new FileError("npm-failed", `npm install ${CODEX_PACKAGE}@${want} into ${prefix} failed: ${why(r)}`);
         if (ours) writeMarker(prefix, [...users, user]);
     });

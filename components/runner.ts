@@ -16,6 +16,7 @@ import { redact, secretsOf } from "./redact";
 import { Account, AccountError, resolveAccount, runAsAccount } from "./runner-account";
 import { codexState, CodexState, globalPrefixWritable, installCodex, installInto, resolveVersion, uninstallFrom, userPrefix, verifyWithCodex, versionIn, hasMarker, markerAdd } from "./runner-codex";
 import { Changes, FileError, FileState, ioError, isWriteError, readText, removeStaleSides, Undone, withLock } from "./runner-files";
+import { CallerGone, checkpoint } from "./lifeline";
 import { MIN_NODE_MAJOR } from "./versions";
 
 export type { CodexState } from "./runner-codex";
@@ -278,6 +279,7 @@ function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]
     // Codex first, without the config lock: an install takes minutes, and the file is read after it.
     let installed: (CodexState & { prefix?: string }) | undefined;
     if (req.op === "ensure" && wantCodex) installed = result.codex = installCodex(resolveVersion(wantCodex), account, known, owner.codex?.installedByUs === true);
+    checkpoint(`writing ${place.configPath}`);
     return withLock(path.join(codexHome, ".config.toml.lock"), 120_000, () => underLock(req, account, place, result, known, installed));
 }
 
@@ -559,7 +561,7 @@ function tryEntry<T>(fn: () => T, configPath: string): T {
 function asRunnerError(e: unknown, configPath: string): RunnerError {
     if (e instanceof ConfigEntryError) return new RunnerError(e.code, `${configPath}: ${e.message}`, e.line, e.column);
     if (e instanceof FileError) return new RunnerError(e.code, e.message, e.line, e.column);
-    if (e instanceof AccountError) return new RunnerError(e.code, e.message);
+    if (e instanceof AccountError || e instanceof CallerGone) return new RunnerError(e.code, e.message);
     return e instanceof RunnerError ? e : new RunnerError("internal", (e as Error).message);
 }
 

@@ -93,7 +93,13 @@ function session(conn: Client, label: string, command: string, input: Buffer, op
                 stop();
                 reject(new TransportError(label, `no answer within ${Math.round(timeoutMs / 1000)} s`));
             }, timeoutMs);
-            opts.signal?.addEventListener("abort", stop, { once: true });
+            // Closing the channel is not enough: sshd keeps the session (and so the runner's parent)
+            // until the command ends. Dropping the connection ends the session, which the runner sees.
+            const abort = () => {
+                stop();
+                conn.end();
+            };
+            opts.signal?.addEventListener("abort", abort, { once: true });
             stream.on("data", (d: Buffer) => {
                 c.reader.push(d);
                 if (c.reader.done && !grace) grace = setTimeout(stop, AFTER_ANSWER_MS);
@@ -102,7 +108,7 @@ function session(conn: Client, label: string, command: string, input: Buffer, op
             stream.on("close", (code: number | null) => {
                 clearTimeout(timer);
                 clearTimeout(grace);
-                opts.signal?.removeEventListener("abort", stop);
+                opts.signal?.removeEventListener("abort", abort);
                 resolve(c.output(code ?? null));
             });
             stream.end(input);

@@ -17,7 +17,8 @@ const FLOOD_BYTES = 1100 * 1024 * 1024;
 // Only the SSH session's own shell prints: the shells the runner starts inside it inherit the mark.
 const once = (body: string) => `if [ -n "$SSH_CONNECTION" ] && [ -z "$CXM_PRINTED" ]; then export CXM_PRINTED=1; ${body}; fi\n`;
 const BASHRC: Record<string, string> = {
-    flood: once(`yes 'flooding the session with a login banner' | head -c ${FLOOD_BYTES}`),
+    // While ~/flooding exists: the first up and preview (each SSH session costs seconds).
+    flood: once(`[ -e ~/flooding ] && yes 'flooding the session with a login banner' | head -c ${FLOOD_BYTES}`),
     banner: once("printf 'Welcome to banner'"),
     // Binary noise after the answer, from a process that holds the session open for a minute.
     tail: once("(sleep 2; head -c 3000000 /dev/urandom; sleep 60) &"),
@@ -48,6 +49,7 @@ suite("hostile and broken hosts, through the real engine", () => {
             fs.writeFileSync(path.join(h.user.home, ".bashrc"), BASHRC[h.name]);
             fs.chownSync(path.join(h.user.home, ".bashrc"), h.user.uid, h.user.gid);
         }
+        fs.writeFileSync(path.join(hosts.flood.user.home, "flooding"), "");
         // The flood is real: one SSH session to the host prints more than 1 GB before any command runs.
         const seen = spawnSync("sh", ["-c", `ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i ${hosts.flood.keyFile} -p ${hosts.flood.ssh.port} ${hosts.flood.user.name}@127.0.0.1 true | wc -c`], { encoding: "utf8" });
         expect(Number(seen.stdout.trim())).toBeGreaterThanOrEqual(FLOOD_BYTES);
@@ -88,6 +90,7 @@ suite("hostile and broken hosts, through the real engine", () => {
 
     test("a preview after that expects no changes: nothing a host printed is drift", async () => {
         await stack.preview({ expectNoChanges: true, onOutput, color: "never" });
+        fs.rmSync(path.join(hosts.flood.user.home, "flooding"));
     });
 
     test("terminal escapes in a Codex version and in a link's name are shown escaped, never raw; the broken host fails alone and recovers", async () => {

@@ -116,16 +116,20 @@ describe("ConnectAiCodex", () => {
         expect(() => new ConnectAiCodex("web2", { target: { ...target, hostKey: "ssh-ed25519 AAAA", proxy: { host: "bastion", user: "j" } } })).toThrow("(bastion bastion): hostKey: required");
     });
 
-    test("an SSH target: one remote.Command that runs the runner the probe left on the host (no copy resource, no code in the state)", async () => {
+    test("an SSH target: one local.Command whose feeder connects; the key and the request only in its secret stdin", async () => {
         registered.length = 0;
         const c = new ConnectAiCodex("web3", { target: { kind: "ssh", host: "10.0.0.5", user: "dev", privateKey: "KEY-TEXT-55", hostKey: "ssh-ed25519 AAAA" } });
         await value(c.configPath);
         // (By name: an earlier test's resources may still be registering.)
-        expect(registered.filter((r) => r.type.startsWith("command:") && r.name.startsWith("web3")).map((r) => r.type)).toEqual(["command:remote:Command"]);
-        const cmd = registered.find((r) => r.type === "command:remote:Command")!;
-        expect(cmd.inputs.create).toMatch(/^sh \.cache\/codex-connect-pulumi\/target\/codex-mcp-target\.sh ensure # /);
-        expect(cmd.inputs.delete).toBe("sh .cache/codex-connect-pulumi/target/codex-mcp-target.sh remove");
-        expect((cmd.inputs.connection as { value: unknown }).value).toMatchObject({ host: "10.0.0.5", port: 22, user: "dev", hostKey: "ssh-ed25519 AAAA", dialErrorLimit: 1 });
+        const mine = registered.filter((r) => r.type.startsWith("command:") && r.name.startsWith("web3"));
+        expect(mine.map((r) => r.type)).toEqual(["command:local:Command"]);
+        const cmd = mine[0];
+        expect(cmd.inputs.create).toMatch(/^node \S*dist\/runner\/codex-mcp-runner\.js __feed ensure # /);
+        expect(cmd.inputs.delete).toMatch(/^node \S*dist\/runner\/codex-mcp-runner\.js __feed remove$/);
+        expect(cmd.inputs.connection).toBeUndefined();
+        const stdin = cmd.inputs.stdin as { [k: string]: unknown; value: string };
+        expect(stdin[SECRET_SIG]).toBe(SECRET_VALUE);
+        expect(JSON.parse(stdin.value)).toMatchObject({ op: "ensure", ssh: { host: "10.0.0.5", user: "dev", privateKey: "KEY-TEXT-55", hostKey: "ssh-ed25519 AAAA" } });
         const outsideSecrets = JSON.stringify(registered, (_k, v) => (v && v[SECRET_SIG] === SECRET_VALUE ? "[secret]" : v));
         expect(outsideSecrets).not.toContain("KEY-TEXT-55");
     });
