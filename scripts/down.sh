@@ -12,5 +12,6 @@ if ! pulumi stack ls --json | node -e 'process.exit(JSON.parse(require("fs").rea
   exit 0
 fi
 pulumi stack select "$stack" --non-interactive >&2
+node scripts/clear-stale-lock.js "$stack"   # a killed earlier run's lock
 say "pulumi destroy on stack $stack"
 pulumi destroy --yes --non-interactive --skip-preview

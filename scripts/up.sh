@@ -33,6 +33,7 @@ if [ -n "${CONNECT_AI_PAT_FILE:-}" ]; then
   node -e 'let b = require("fs").readFileSync(0); if (b.at(-1) === 10) b = b.subarray(0, b.at(-2) === 13 ? -2 : -1); process.stdout.write(b)' < "$src" | pulumi config set --secret pat >&2
 fi
 
+node scripts/clear-stale-lock.js "$stack"   # a killed earlier run's lock
 say "pulumi up on stack $stack"
 pulumi up --yes --non-interactive --skip-preview
 echo

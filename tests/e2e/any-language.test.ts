@@ -272,7 +272,7 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         }
         // The scan sees what it should: the components, the SSH command, and the sampler ran.
         expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("codex-connect:index:ConnectAiCodex"))).toBe(true);
-        expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("command:remote:Command"))).toBe(true);
+        expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("command:local:Command"))).toBe(true);
         expect(processTable.length).toBeGreaterThan(50);
         // The SSH key: its base64 body lines.
         const keyLines = web1.ssh.clientKey.split("\n").filter((l) => l.length > 40 && !l.startsWith("-----"));
