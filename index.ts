@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 // The components as any program gets them: the package (npm run build compiles it into dist/).
 import { ConnectAiAuth, ConnectAiCodex, DEFAULT_CODEX_VERSION, CONNECT_AI_NAME, CONNECT_AI_URL } from "codex-connect-pulumi";
-import { checkedPat, StackConfig, TargetConfig, toTarget, validateStackConfig } from "codex-connect-pulumi/stack-config";
+import { checkedPat, StackConfig, TargetConfig, toTarget, unknownKeyProblems, validateStackConfig } from "codex-connect-pulumi/stack-config";
 
 const config = new pulumi.Config();
 // Pulumi.yaml gives every optional key an empty default: read "" (and 0, {}) as "not set".
@@ -29,7 +29,8 @@ const settings: StackConfig = {
     takeOver: config.getBoolean("takeOver") ?? false,
 };
 
-const problems = validateStackConfig(settings, sshKey !== undefined);
+// pulumi.Config reads only the keys asked for; the whole map shows the misspelled ones.
+const problems = [...unknownKeyProblems(Object.keys(pulumi.runtime.allConfig()), pulumi.getProject()), ...validateStackConfig(settings, sshKey !== undefined)];
 if (problems.length) {
     throw new pulumi.RunError(`the stack configuration has ${problems.length} problem(s); nothing was changed:\n  - ${problems.join("\n  - ")}`);
 }

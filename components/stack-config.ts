@@ -1,5 +1,6 @@
 // The fleet program's configuration, validated before anything runs: every problem is listed,
 // named by target and field. Pure: the program (index.ts) reads the values and reports the errors.
+import { unknownName } from "./closest";
 import { validateEntry } from "./config-entry";
 import { emailProblem, patProblem, urlProblem } from "./inputs";
 import { redact } from "./redact";
@@ -50,6 +51,30 @@ export interface StackConfig {
 
 const KINDS = ["local", "ssh", "docker", "podman", "exec"];
 const AUTHS = ["oauth", "basic", "bearer-env", "env-headers"];
+// The fields a target and its proxy may have, kept equal to the types by the compiler (satisfies):
+// anything else in the stack config is a mistake, and nothing else would refuse it.
+const TARGET_FIELDS = Object.keys({ name: 1, kind: 1, host: 1, port: 1, user: 1, privateKeyPath: 1, agent: 1, hostKey: 1, insecureSkipHostKeyCheck: 1, proxy: 1, container: 1, prefix: 1, codexHome: 1, owner: 1, uninstallCodexOnDestroy: 1, takeOver: 1 } satisfies Record<keyof TargetConfig, 1>);
+const PROXY_FIELDS = Object.keys({ host: 1, port: 1, user: 1, privateKeyPath: 1, agent: 1, hostKey: 1, insecureSkipHostKeyCheck: 1 } satisfies Record<keyof NonNullable<TargetConfig["proxy"]>, 1>);
+/** The project's stack config keys: Pulumi.yaml's config schema, and the two secrets it cannot declare. */
+export const STACK_KEYS = ["targets", "auth", "email", "envHttpHeaders", "bearerTokenEnvVar", "serverName", "url", "startupTimeoutSec", "toolTimeoutSec", "codexVersion", "uninstallCodexOnDestroy", "takeOver", "pat", "sshPrivateKey"];
+
+/**
+ * Keys of this project's namespace (`project:key`) that it does not know: Pulumi passes them to the
+ * program without a word. Other namespaces (providers' settings) are not ours to judge.
+ */
+export function unknownKeyProblems(keys: string[], project: string): string[] {
+    return keys
+        .filter((k) => k.startsWith(`${project}:`))
+        .map((k) => k.slice(project.length + 1))
+        .filter((k) => !STACK_KEYS.includes(k))
+        .map((k) => `${k}: ${unknownName("key", k, STACK_KEYS)}`);
+}
+
+function unknownFields(o: object, at: string, known: readonly string[]): string[] {
+    return Object.keys(o)
+        .filter((k) => !known.includes(k))
+        .map((k) => `${at}.${k}: ${unknownName("field", k, known)}`);
+}
 
 /** Every problem in the configuration, each as "where: what". Empty when it is valid. */
 export function validateStackConfig(c: StackConfig, hasSshKey: boolean): string[] {
@@ -88,6 +113,8 @@ export function validateStackConfig(c: StackConfig, hasSshKey: boolean): string[
     c.targets.forEach((t, i) => {
         const where = `targets[${i}]${t && t.name ? ` (${t.name})` : ""}`;
         if (!t || typeof t !== "object") return problems.push(`${where}: must be an object`);
+        problems.push(...unknownFields(t, where, TARGET_FIELDS));
+        if (t.proxy && typeof t.proxy === "object") problems.push(...unknownFields(t.proxy, `${where}.proxy`, PROXY_FIELDS));
         if (!t.name || !/^[A-Za-z0-9_.-]+$/.test(t.name)) problems.push(`${where}.name: required, letters, digits, '.', '-' or '_'`);
         else if (seen.has(t.name)) problems.push(`${where}.name: ${t.name} is also the name of ${seen.get(t.name)}`);
         if (!KINDS.includes(t.kind)) return problems.push(`${where}.kind: must be one of ${KINDS.join(", ")}, got ${JSON.stringify(t.kind)}`);

@@ -2,6 +2,7 @@
 // type check): one TargetArgs with a kind, whose schema Pulumi infers, checked at run time with
 // every problem named by component and field. Knows nothing of commands or TOML.
 import * as pulumi from "@pulumi/pulumi";
+import { unknownName } from "./closest";
 import { describeTarget, hostKeyRequired, SshHop, Target } from "./target";
 /** What a target is: this machine, an SSH host, or a command prefix that reaches a container or pod. */
 export const TargetKind = {
@@ -91,6 +92,8 @@ const FIELDS: Record<TargetKind, readonly string[]> = {
     exec: ["kind", "codexHome", "owner", "preset", "container", "user", "prefix"],
 };
 const SECRET_FIELDS = new Set(["privateKey", "privateKeyPassphrase"]);
+// A field of some kind on another is a mix-up, said so; any other name is likely a typo.
+const ANY_FIELD = new Set(Object.values(FIELDS).flat());
 
 /**
  * Checks a target as any language passes it (a Pulumi YAML or Python program gets no type check)
@@ -115,7 +118,7 @@ export function validTarget(who: string, input: TargetArgs | undefined): ValidTa
     const check = (o: Record<string, unknown>, at: string, allowed: readonly string[], kindName: string) => {
         for (const [k, v] of Object.entries(o)) {
             if (v === undefined || v === null) continue;
-            if (!allowed.includes(k)) problems.push(`${at}.${k}: not a field of ${kindName}`);
+            if (!allowed.includes(k)) problems.push(`${at}.${k}: ${ANY_FIELD.has(k) ? `not a field of ${kindName}` : unknownName("field", k, allowed)}`);
             else if (SECRET_FIELDS.has(k)) {
                 if (typeof v !== "string" && !pulumi.Output.isInstance(v) && !(v instanceof Promise)) problems.push(`${at}.${k}: must be a string`);
             } else if (pulumi.Output.isInstance(v) || v instanceof Promise) problems.push(`${at}.${k}: must be known when the program runs (not an output or a secret)`);

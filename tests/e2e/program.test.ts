@@ -1,7 +1,7 @@
 // The fleet program (index.ts) with the real engine, through the Automation API: a local target
 // and an exec target (another account via runuser), basic auth with a recognisable PAT.
 // Up, a clean preview, drift on one target found and repaired, the secret scanned for everywhere,
-// bad config refused before anything runs, destroy.
+// bad config (and misspelled names) refused before anything runs, destroy.
 import { exec } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -151,6 +151,17 @@ suite("the fleet program with the real engine", () => {
         await expect(stack.preview({ onOutput })).rejects.toThrow(/2 problem\(s\)[\s\S]*url: must be an https URL[\s\S]*startupTimeoutSec/);
         await stack.setConfig("startupTimeoutSec", { value: "30" });
         await stack.setConfig("url", { value: "https://mcp.cloud.cdata.com/mcp" });
+    });
+
+    test("a misspelled target field and stack key are refused with the closest known name, before anything runs", async () => {
+        // As a user would type them: pulumi config set --path 'targets[0].prot' 2222; pulumi config set autth basic.
+        await stack.setConfig("targets[0].prot", { value: "2222" }, true);
+        await stack.setConfig("autth", { value: "basic" });
+        const before = printed.length;
+        await expect(stack.preview({ onOutput })).rejects.toThrow(/the stack configuration has 2 problem\(s\); nothing was changed:\n\s*- autth: unknown key; did you mean auth\?\n\s*- targets\[0\] \(local\)\.prot: unknown field; did you mean port\?\n/);
+        expect(printed.slice(before).join("")).not.toMatch(/command:local:Command/);
+        await stack.removeConfig("targets[0].prot", true);
+        await stack.removeConfig("autth");
     });
 
     test("destroy removes the entries and keeps the rest of each file", async () => {

@@ -28,6 +28,7 @@ pulumi.runtime.setMocks(
 );
 
 import { CodexCli, CodexMcpServer, ConnectAiCodex } from "../../components";
+import { validTarget } from "../../components/target-args";
 
 const PAT = "PAT-mock-test-91c2";
 const b64 = Buffer.from(`ada@example.com:${PAT}`).toString("base64");
@@ -106,6 +107,31 @@ describe("ConnectAiCodex", () => {
         expect(() => new ConnectAiCodex("dev6", { ...basic, email: "a:b@x.example", pat: PAT })).toThrow(/^ConnectAiCodex dev6: email: contains a colon \(U\+003A\) at position 2/);
         expect(() => new ConnectAiCodex("dev7", { target: local, url: 'https://h.example/"\n[mcp_servers.evil]' })).toThrow(/^ConnectAiCodex dev7: url: .*control character \(U\+000A/);
         expect(() => new CodexMcpServer("bad1", { target: local, name: "docs", url: "https://h.example/<x>" })).toThrow(/^CodexMcpServer bad1: url: .*angle bracket/);
+    });
+
+    test("target: unknown fields refused with the closest known name; another kind's fields keep their message; all at once", () => {
+        const message = (f: () => unknown) => {
+            try {
+                f();
+            } catch (e) {
+                return (e as Error).message;
+            }
+            return "no error";
+        };
+        const ssh = { kind: "ssh" as const, host: "10.0.0.5", user: "dev", privateKey: "k", hostKey: "ssh-ed25519 AAAA" };
+        const typos = { prot: 2222, privateKeyPth: "/k", container: "c", proxy: { host: "b", user: "j", hostKey: "ssh-ed25519 BBBB", usr: "x", codexHome: "/c", zzz: 1 } };
+        expect(message(() => new ConnectAiCodex("web1", { target: { ...ssh, ...typos } as never }))).toBe(
+            'ConnectAiCodex web1: invalid target: target.prot: unknown field; did you mean port?; target.privateKeyPth: unknown field; did you mean privateKey?; target.container: not a field of kind "ssh"; ' +
+                'target.proxy.usr: unknown field; did you mean user?; target.proxy.codexHome: not a field of an SSH hop; ' +
+                "target.proxy.zzz: unknown field; the known fields are host, port, user, privateKey, privateKeyPassphrase, agent, agentSocket, hostKey, insecureSkipHostKeyCheck",
+        );
+        expect(message(() => new ConnectAiCodex("box1", { target: { kind: "local", codexHom: "/c" } as never }))).toBe("ConnectAiCodex box1: invalid target: target.codexHom: unknown field; did you mean codexHome?");
+        expect(message(() => new CodexCli("cli1", { target: { kind: "exec", preset: "docker", contianer: "dev" } as never }))).toBe(
+            "CodexCli cli1: invalid target: target.contianer: unknown field; did you mean container?; target.container: required with a preset",
+        );
+        // Every field, correctly spelled: no problem.
+        const full = { ...ssh, port: 22, privateKeyPassphrase: "p", agent: false, agentSocket: "/s", insecureSkipHostKeyCheck: false, codexHome: "/c", owner: "o", proxy: { host: "b", port: 22, user: "j", privateKey: "k", privateKeyPassphrase: "p", agent: false, agentSocket: "/s", hostKey: "ssh-ed25519 BBBB", insecureSkipHostKeyCheck: false } };
+        expect(message(() => validTarget("ConnectAiCodex web4", full))).toBe("no error");
     });
 
     test("SSH fails closed: no hostKey, no resource, and the error says how to get the key", () => {

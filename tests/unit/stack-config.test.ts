@@ -1,6 +1,8 @@
 // The fleet program's configuration check: every problem at once, each named by target and field.
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { checkedPat, StackConfig, stackPatProblem, toTarget, validateStackConfig } from "../../components/stack-config";
+import { checkedPat, STACK_KEYS, StackConfig, stackPatProblem, TargetConfig, toTarget, unknownKeyProblems, validateStackConfig } from "../../components/stack-config";
 
 const ok: StackConfig = {
     targets: [{ name: "local", kind: "local" }],
@@ -60,6 +62,50 @@ test("every problem is listed, each named by target and field", () => {
     // The local target twice under two names is one machine: a duplicate.
     const dup = validateStackConfig({ ...ok, targets: [{ name: "x", kind: "local" }, { name: "y", kind: "local" }] }, false);
     expect(dup).toEqual([expect.stringMatching(/^targets\[1\] \(y\): the same target as x/)]);
+});
+
+describe("misspelled and unknown names are refused, with the closest known one", () => {
+    const web1 = { name: "web1", kind: "ssh", host: "h", user: "u", agent: true, hostKey: "ssh-ed25519 AAAA" } as TargetConfig;
+    const withFields = (extra: object, proxy?: object) => ({ ...ok, targets: [{ ...web1, ...extra, ...(proxy ? { proxy: { host: "b", user: "j", hostKey: "ssh-ed25519 BBBB", ...proxy } } : {}) } as TargetConfig] });
+
+    test("every field of a target and its proxy, correctly spelled: no problem", () => {
+        const all = { port: 2222, privateKeyPath: "/k", insecureSkipHostKeyCheck: false, codexHome: "/c", owner: "o", uninstallCodexOnDestroy: true, takeOver: true };
+        expect(validateStackConfig(withFields(all, { port: 22, privateKeyPath: "/p", agent: false, insecureSkipHostKeyCheck: false }), false)).toEqual([]);
+        expect(validateStackConfig({ ...ok, targets: [{ name: "d", kind: "docker", container: "dev", user: "vscode" }, { name: "e", kind: "exec", prefix: ["sh", "-c"] }] }, false)).toEqual([]);
+    });
+
+    test("a target's and its proxy's, all at once, by target and field", () => {
+        expect(validateStackConfig(withFields({ prot: 2222, privateKeyPth: "/k" }, { hots: "b2", zzz: 1 }), false)).toEqual([
+            "targets[0] (web1).prot: unknown field; did you mean port?",
+            "targets[0] (web1).privateKeyPth: unknown field; did you mean privateKeyPath?",
+            "targets[0] (web1).proxy.hots: unknown field; did you mean host?",
+            "targets[0] (web1).proxy.zzz: unknown field; the known fields are host, port, user, privateKeyPath, agent, hostKey, insecureSkipHostKeyCheck",
+        ]);
+    });
+
+    test("listed with the target's other problems, even when its kind is wrong", () => {
+        expect(validateStackConfig({ ...ok, targets: [{ name: "c", kind: "vm", contaner: "x" } as unknown as TargetConfig] }, false)).toEqual([
+            "targets[0] (c).contaner: unknown field; did you mean container?",
+            'targets[0] (c).kind: must be one of local, ssh, docker, podman, exec, got "vm"',
+        ]);
+    });
+
+    test("stack keys: this project's unknown ones, not the providers'", () => {
+        const keys = ["codex-connect:auth", "codex-connect:autth", "codex-connect:targets", "codex-connect:sshPrivateKy", "codex-connect:colour", "aws:region", "command:autth"];
+        expect(unknownKeyProblems(keys, "codex-connect")).toEqual([
+            "autth: unknown key; did you mean auth?",
+            "sshPrivateKy: unknown key; did you mean sshPrivateKey?",
+            `colour: unknown key; the known keys are ${STACK_KEYS.join(", ")}`,
+        ]);
+        expect(unknownKeyProblems(STACK_KEYS.map((k) => `codex-connect:${k}`), "codex-connect")).toEqual([]);
+    });
+
+    test("the known keys are Pulumi.yaml's config schema and the two secrets it cannot declare", () => {
+        const yaml = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8");
+        const schema = [...yaml.slice(yaml.indexOf("\nconfig:\n")).matchAll(/^  (\w+):/gm)].map((m) => m[1]);
+        expect(schema.length).toBeGreaterThan(10);
+        expect([...STACK_KEYS].sort()).toEqual([...schema, "pat", "sshPrivateKey"].sort());
+    });
 });
 
 test("ssh targets become transport targets with the keys filled in, nothing else", () => {
