@@ -4,6 +4,8 @@
 #   CONNECT_AI_EMAIL=ada@example.com CONNECT_AI_PAT_FILE=~/.connect-ai-pat npm run up   (or =- for stdin)
 # The PAT is read from a file or stdin, never from the environment, where every process this starts
 # (npm, pulumi, the language host) would carry it in /proc/PID/environ.
+# The mode stays in the stack: a later plain `npm run up` keeps Basic. Back to OAuth (the email and
+# the PAT removed from the stack):  CONNECT_AI_AUTH=oauth npm run up
 # Other settings: STACK (default: local), CODEX_HOME (default: ~/.codex), and any pulumi config
 # set on the stack beforehand (see Pulumi.yaml).
 set -euo pipefail
@@ -21,6 +23,15 @@ if [ -n "${CONNECT_AI_PAT+x}" ]; then
   say "CONNECT_AI_PAT: a PAT in the environment is seen by every process started from it; use CONNECT_AI_PAT_FILE=FILE (or - for stdin)"
   exit 2
 fi
+case "${CONNECT_AI_AUTH:-}" in
+  "" | basic) ;;
+  oauth)
+    [ -z "${CONNECT_AI_PAT_FILE:-}" ] || { say "CONNECT_AI_AUTH=oauth and CONNECT_AI_PAT_FILE: choose one"; exit 2; }
+    pulumi config set auth oauth >&2
+    pulumi config rm email >&2 2>/dev/null || true
+    pulumi config rm pat >&2 2>/dev/null || true ;;
+  *) say "CONNECT_AI_AUTH: oauth or basic, not ${CONNECT_AI_AUTH}"; exit 2 ;;
+esac
 if [ -n "${CONNECT_AI_PAT_FILE:-}" ]; then
   [ -n "${CONNECT_AI_EMAIL:-}" ] || { say "CONNECT_AI_PAT_FILE is set but CONNECT_AI_EMAIL is not"; exit 2; }
   [ "$CONNECT_AI_PAT_FILE" = - ] || [ -r "$CONNECT_AI_PAT_FILE" ] || { say "CONNECT_AI_PAT_FILE: cannot read $CONNECT_AI_PAT_FILE"; exit 2; }
@@ -34,7 +45,11 @@ if [ -n "${CONNECT_AI_PAT_FILE:-}" ]; then
 fi
 
 node scripts/clear-stale-lock.js "$stack"   # a killed earlier run's lock
-say "pulumi up on stack $stack"
+auth=$(pulumi config get auth 2>/dev/null || echo oauth)
+case "$auth" in
+  basic) say "pulumi up on stack $stack (auth basic, kept in the stack; CONNECT_AI_AUTH=oauth npm run up goes back to OAuth)" ;;
+  *) say "pulumi up on stack $stack (auth $auth)" ;;
+esac
 pulumi up --yes --non-interactive --skip-preview
 echo
 say "what it did (pulumi stack output targets):"

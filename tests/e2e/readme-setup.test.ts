@@ -111,7 +111,7 @@ suite("the README's two set-up commands, as a newcomer", () => {
         expect(JSON.parse(list.stdout).map((s: { name: string }) => s.name)).toEqual(["docs"]);
     });
 
-    test("the README's variants: Basic auth with the PAT from a file, another CODEX_HOME; the PAT never shown", () => {
+    test("the README's variants: Basic auth with the PAT from a file, another CODEX_HOME, back to OAuth; the PAT never shown", () => {
         const PAT = "PAT-readme-setup-7c1e55";
         const b64 = Buffer.from(`ada@example.com:${PAT}`).toString("base64");
         fs.writeFileSync(path.join(user.home, ".connect-ai-pat"), `${PAT}\n`, { mode: 0o600 });
@@ -134,6 +134,21 @@ suite("the README's two set-up commands, as a newcomer", () => {
             expect(state.includes(secret)).toBe(false);
             expect(fs.readFileSync(path.join(cloneA, "Pulumi.local.yaml"), "utf8").includes(secret)).toBe(false);
         }
+        // The mode stays in the stack, and says so; CONNECT_AI_AUTH=oauth goes back, email and PAT gone from it.
+        const again = asUser(cloneA, `CODEX_HOME=${alt} npm run up`);
+        expect(again.status).toBe(0);
+        expect(again.out).toContain("(auth basic, kept in the stack; CONNECT_AI_AUTH=oauth npm run up goes back to OAuth)");
+        const back = asUser(cloneA, `CODEX_HOME=${alt} CONNECT_AI_AUTH=oauth npm run up`);
+        expect({ status: back.status, tail: back.status === 0 ? "" : back.out.slice(-3000) }).toEqual({ status: 0, tail: "" });
+        expect(back.out).toContain("(auth oauth)");
+        const oauth = spawnSync("runuser", ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, `CODEX_HOME=${alt}`, "PATH=/usr/bin:/bin", codex(), "mcp", "get", "connectai", "--json"], { encoding: "utf8" });
+        expect(JSON.parse(oauth.stdout).transport.http_headers ?? null).toBeNull();
+        // `pulumi` as the README's fleet section means it here: the same stack, backend and passphrase.
+        const get = asUser(cloneA, "npm run --silent pulumi -- config get auth");
+        expect({ status: get.status, out: get.out }).toEqual({ status: 0, out: expect.stringMatching(/^oauth\n[\s\S]*pulumi: stack local in file:\/\//) });
+        const stackConfig = fs.readFileSync(path.join(cloneA, "Pulumi.local.yaml"), "utf8");
+        expect(stackConfig).toMatch(/auth: oauth/);
+        expect(stackConfig).not.toMatch(/codex-connect:(email|pat):/);
         const down = asUser(cloneA, "npm run down");
         expect(down.status).toBe(0);
         expect(fs.readFileSync(path.join(alt, "config.toml"), "utf8")).toBe("");
