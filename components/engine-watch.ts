@@ -3,27 +3,10 @@
 // so would the feeder and the runner it started, writing to a target that no engine will record.
 // This watches the CLI from the feeder and says when it is gone. Linux only (/proc); elsewhere,
 // and when the feeder was not started by the plugin (by hand), there is nothing to watch.
-import * as fs from "fs";
+import { procStat as stat } from "./proc-stat";
 
 const PLUGIN = "pulumi-resource-command";
 const POLL_MS = 1_000;
-
-interface Proc {
-    ppid: number;
-    comm: string;
-    start: string;
-}
-
-function stat(pid: number): Proc | undefined {
-    try {
-        const s = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-        const close = s.lastIndexOf(")");
-        const rest = s.slice(close + 2).split(" ");
-        return { comm: s.slice(s.indexOf("(") + 1, close), ppid: Number(rest[1]), start: rest[19] };
-    } catch {
-        return undefined;
-    }
-}
 
 /** The command plugin among this process's ancestors (a shell may sit between), and its parent: the engine. */
 function findEngine(): { plugin: number; engine: number; engineStart: string } | undefined {

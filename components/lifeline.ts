@@ -3,21 +3,11 @@
 // engine killed, the connection dropped), the runner may still be busy (an npm install); before each
 // write it asks whether anyone is still waiting for its answer, and stops instead of writing what
 // no state will record. Linux only (/proc): elsewhere nothing is known, and nothing is refused.
-import * as fs from "fs";
+import { procStat as statOf } from "./proc-stat";
 
 interface Link {
     pid: number;
     start: string;
-}
-
-function statOf(pid: number): { ppid: number; start: string } | undefined {
-    try {
-        const s = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-        const rest = s.slice(s.lastIndexOf(")") + 2).split(" ");
-        return { ppid: Number(rest[1]), start: rest[19] };
-    } catch {
-        return undefined;
-    }
 }
 
 let chain: Link[] | undefined;

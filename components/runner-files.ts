@@ -5,6 +5,7 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { procStat } from "./proc-stat";
 
 export class FileError extends Error {
     constructor(readonly code: string, message: string, readonly line?: number, readonly column?: number) {
@@ -16,15 +17,7 @@ function sleep(ms: number): void {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Start time of a process (clock ticks since boot), to tell a live holder from a reused pid. */
-function startTime(pid: number): string | undefined {
-    try {
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-        return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-    } catch {
-        return undefined;
-    }
-}
+const startTime = (pid: number) => procStat(pid)?.start;
 
 const holderId = () => `${process.pid} ${startTime(process.pid) ?? "-"} ${os.hostname()}`;
 
