@@ -7,11 +7,10 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { codexVersion } from "../helpers/codex";
-import { FleetHost, npmSeed, setTargetsConfig, startFleet } from "../helpers/fleet";
+import { FleetHost, fleetProgramStack, npmSeed, setTargetsConfig, startFleet } from "../helpers/fleet";
 import { suiteNeeding } from "../helpers/needs";
-import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
 
 const FLOOD_BYTES = 1100 * 1024 * 1024;
 // Only the SSH session's own shell prints: the shells the runner starts inside it inherit the mark.
@@ -33,7 +32,7 @@ const suite = suiteNeeding({ root: true, sshd: true });
 suite("hostile and broken hosts, through the real engine", () => {
     let fleet: Awaited<ReturnType<typeof startFleet>>;
     let stack: Stack;
-    let sandbox: ReturnType<typeof pulumiSandbox>;
+    let remove: (() => Promise<void>) | undefined;
     const hosts: Record<string, FleetHost> = {};
     const raw: Buffer[] = [];
     const onOutput = (s: string) => raw.push(Buffer.from(s));
@@ -54,21 +53,12 @@ suite("hostile and broken hosts, through the real engine", () => {
         const seen = spawnSync("sh", ["-c", `ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i ${hosts.flood.keyFile} -p ${hosts.flood.ssh.port} ${hosts.flood.user.name}@127.0.0.1 true | wc -c`], { encoding: "utf8" });
         expect(Number(seen.stdout.trim())).toBeGreaterThanOrEqual(FLOOD_BYTES);
 
-        sandbox = pulumiSandbox("hostile-hosts-e2e-");
-        const ws = await LocalWorkspace.create({
-            workDir: projectRoot,
-            pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
-            pulumiHome: sandbox.env.PULUMI_HOME,
-            envVars: { ...(sandbox.env as Record<string, string>), PATH: `${toolchainBin()}:${process.env.PATH}` },
-        });
-        stack = await Stack.create(`hostile${process.pid}`, ws);
+        ({ stack, remove } = await fleetProgramStack("hostile"));
         await setTargetsConfig(stack, fleet.hosts.map((h) => h.target));
     });
 
     afterAll(async () => {
-        await stack?.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
-        fs.rmSync(path.join(projectRoot, `Pulumi.${stack?.name}.yaml`), { force: true });
-        if (sandbox) fs.rmSync(sandbox.dir, { recursive: true, force: true });
+        await remove?.();
         fleet?.stop();
     });
 

@@ -5,11 +5,11 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { codexVersion } from "../helpers/codex";
-import { FleetHost, npmSeed, setTargetsConfig, startFleet } from "../helpers/fleet";
+import { FleetHost, fleetProgramStack, npmSeed, setTargetsConfig, startFleet } from "../helpers/fleet";
 import { suiteNeeding } from "../helpers/needs";
-import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
+import { projectRoot, toolchainBin } from "../helpers/toolchain";
 
 const suite = suiteNeeding({ root: true, sshd: true });
 
@@ -27,29 +27,19 @@ suite("a pulumi up killed half-way", () => {
     let fleet: Awaited<ReturnType<typeof startFleet>>;
     let host: FleetHost;
     let stack: Stack;
-    let sandbox: ReturnType<typeof pulumiSandbox>;
+    let remove: (() => Promise<void>) | undefined;
     let env: NodeJS.ProcessEnv;
     const pulumi = (args: string[]) => spawnSync(path.join(toolchainBin(), "pulumi"), [...args, "--stack", stack.name, "--non-interactive", "--color", "never"], { cwd: projectRoot, env, encoding: "utf8", timeout: 600_000 });
 
     beforeAll(async () => {
         fleet = await startFleet(["busy"], { seed: npmSeed([codexVersion]) });
         host = fleet.hosts[0];
-        sandbox = pulumiSandbox("killed-run-e2e-");
-        env = { ...sandbox.env, PATH: `${toolchainBin()}:${process.env.PATH}` };
-        const ws = await LocalWorkspace.create({
-            workDir: projectRoot,
-            pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
-            pulumiHome: sandbox.env.PULUMI_HOME,
-            envVars: env as Record<string, string>,
-        });
-        stack = await Stack.create(`killed${process.pid}`, ws);
+        ({ stack, env, remove } = await fleetProgramStack("killed"));
         await setTargetsConfig(stack, [host.target]);
     });
 
     afterAll(async () => {
-        await stack?.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
-        fs.rmSync(path.join(projectRoot, `Pulumi.${stack?.name}.yaml`), { force: true });
-        if (sandbox) fs.rmSync(sandbox.dir, { recursive: true, force: true });
+        await remove?.();
         fleet?.stop();
     });
 
