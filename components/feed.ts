@@ -12,6 +12,7 @@ import { engineGone } from "./engine-watch";
 import { launcherInput } from "./launcher";
 import type { Output, RunOptions } from "./process-run";
 import { runLocalLauncher } from "./process-run";
+import { redact } from "./redact";
 import type { RunnerRequest } from "./runner";
 import { describeTarget, Target } from "./target";
 import { printable } from "./untrusted";
@@ -65,7 +66,7 @@ export async function feed(op: string, args: string[]): Promise<number> {
         return 0;
     } catch (e) {
         // Transport errors name the target already; anything else (a key ssh2 cannot read) gets its name.
-        const message = printable((e as Error).message);
+        const message = printable(redact((e as Error).message));
         process.stderr.write(`${message.startsWith(`${label}: `) ? "" : `${label}: `}${message}\n`);
         return 2;
     } finally {

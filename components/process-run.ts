@@ -23,16 +23,26 @@ export const DEFAULT_TIMEOUT_MS = 20 * 60_000; // a first Codex install download
 /** Once the answer is in, how long the target may take to close the stream before it is closed for it. */
 export const AFTER_ANSWER_MS = 5_000;
 
-/** Streams of one run, read with bounded memory (untrusted.ts), and what they come to. */
+/**
+ * Streams of one run, read with bounded memory (untrusted.ts), and what they come to. Once the
+ * answer is in, `stop` closes the run if the target has not closed it within AFTER_ANSWER_MS.
+ */
 export class Collector {
     readonly reader: AnswerReader;
     readonly err = new Sample();
+    private grace: NodeJS.Timeout | undefined;
 
-    constructor(frame: string) {
+    constructor(frame: string, private readonly stop: () => void = () => undefined) {
         this.reader = new AnswerReader(frame);
     }
 
+    stdout(d: Buffer): void {
+        this.reader.push(d);
+        if (this.reader.done && !this.grace) this.grace = setTimeout(this.stop, AFTER_ANSWER_MS);
+    }
+
     output(code: number | null): Output {
+        clearTimeout(this.grace);
         this.reader.finish();
         return { answer: this.reader.answer(), oversized: this.reader.oversized, noise: this.reader.noise.text(), stderr: this.err.text(), code };
     }
@@ -72,7 +82,6 @@ function runProcess(label: string, cmd: string, args: string[], input: Buffer, e
     return new Promise((resolve, reject) => {
         // Its own process group, so that a stop takes the runner and what it started (npm) with it.
         const p = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "pipe"], detached: true });
-        const c = new Collector(opts.frame);
         const stop = () => {
             try {
                 process.kill(-p.pid!, "SIGKILL");
@@ -80,17 +89,13 @@ function runProcess(label: string, cmd: string, args: string[], input: Buffer, e
                 p.kill("SIGKILL");
             }
         };
+        const c = new Collector(opts.frame, stop);
         const timer = setTimeout(stop, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-        let grace: NodeJS.Timeout | undefined;
         opts.signal?.addEventListener("abort", stop, { once: true });
-        p.stdout.on("data", (d: Buffer) => {
-            c.reader.push(d);
-            if (c.reader.done && !grace) grace = setTimeout(stop, AFTER_ANSWER_MS);
-        });
+        p.stdout.on("data", (d: Buffer) => c.stdout(d));
         p.stderr.on("data", (d: Buffer) => c.err.push(d));
         const done = () => {
             clearTimeout(timer);
-            clearTimeout(grace);
             opts.signal?.removeEventListener("abort", stop);
         };
         p.on("error", (e) => {

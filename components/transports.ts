@@ -7,7 +7,7 @@
 // environment variable or an error message.
 import { Client, ConnectConfig } from "ssh2";
 import { LAUNCHER, shq } from "./launcher";
-import { AFTER_ANSWER_MS, Collector, DEFAULT_TIMEOUT_MS, Output, RunOptions, runLocalLauncher } from "./process-run";
+import { Collector, DEFAULT_TIMEOUT_MS, Output, RunOptions, runLocalLauncher } from "./process-run";
 import { agentSocketOf, describeTarget, hostKeyRequired, SshHop, Target, TransportError } from "./target";
 
 export { describeTarget, TransportError } from "./target";
@@ -86,9 +86,8 @@ function session(conn: Client, label: string, command: string, input: Buffer, op
     return new Promise<Output>((resolve, reject) => {
         conn.exec(command, (e, stream) => {
             if (e) return reject(new TransportError(label, `ssh exec: ${e.message}`));
-            const c = new Collector(opts.frame);
-            let grace: NodeJS.Timeout | undefined;
             const stop = () => stream.close();
+            const c = new Collector(opts.frame, stop);
             const timer = setTimeout(() => {
                 stop();
                 reject(new TransportError(label, `no answer within ${Math.round(timeoutMs / 1000)} s`));
@@ -100,14 +99,10 @@ function session(conn: Client, label: string, command: string, input: Buffer, op
                 conn.end();
             };
             opts.signal?.addEventListener("abort", abort, { once: true });
-            stream.on("data", (d: Buffer) => {
-                c.reader.push(d);
-                if (c.reader.done && !grace) grace = setTimeout(stop, AFTER_ANSWER_MS);
-            });
+            stream.on("data", (d: Buffer) => c.stdout(d));
             stream.stderr.on("data", (d: Buffer) => c.err.push(d));
             stream.on("close", (code: number | null) => {
                 clearTimeout(timer);
-                clearTimeout(grace);
                 opts.signal?.removeEventListener("abort", abort);
                 resolve(c.output(code ?? null));
             });
