@@ -78,9 +78,9 @@ function describeDrift(r: RunnerResult): string[] {
  * drifted and is chained from the stored one, which makes the engine plan an update. Names and
  * non-secret values only: no header value, and no hash of one, ever goes into it.
  */
-function driftLabel(stored: string | undefined, what: string[]): string {
+function driftLabel(stored: string | undefined, what: string[], kind = "drifted"): string {
     const chain = createHash("sha256").update(`${stored ?? ""}\n${JSON.stringify(what)}`).digest("hex").slice(0, 12);
-    return `drifted: ${what.join(", ")} (${chain})`;
+    return `${kind}: ${what.join(", ")} (${chain})`;
 }
 
 /** One key per program run: a probe never sends a header value, only its HMAC under this key. */
@@ -98,8 +98,14 @@ function probe(target: pulumi.Output<Target>, desired: pulumi.Output<Desired>, p
             const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, headerKey: PROBE_KEY });
             if (r.drift.length === 0 && r.token) return { label: r.token, drift: [] };
             const what = describeDrift(r);
-            if (r.drift.length) await pulumi.log.warn(`${label}: drifted: ${what.join(", ")}; pulumi up repairs it`, parent);
-            return { label: driftLabel(r.token, what.length ? what : ["not yet recorded"]), drift: r.drift };
+            // No record of this server on the target: nothing was installed there yet (or all of it
+            // was removed, record included), so what is missing is to be installed, not drift.
+            if (r.token === undefined) {
+                if (r.drift.length) await pulumi.log.info(`${label}: to install: ${what.join(", ")}`, parent);
+                return { label: driftLabel(undefined, what.length ? what : ["not yet recorded"], "to install"), drift: [] };
+            }
+            await pulumi.log.warn(`${label}: drifted: ${what.join(", ")}; pulumi up repairs it`, parent);
+            return { label: driftLabel(r.token, what), drift: r.drift };
         } catch (e) {
             // Leave the other targets alone: this one gets an update that fails, naming it. The
             // message (what the target printed) goes to the output, masked, and never into the label

@@ -87,15 +87,22 @@ suite("the fleet program with the real engine", () => {
 
     test("up converges both targets; Codex reads the entry on each", async () => {
         sampleProcesses();
+        const before = printed.length;
         const up = await stack.up({ onOutput });
         expect(up.summary.result).toBe("succeeded");
+        // A first install reads as one: what is to be installed, no drift warning, no drift output.
+        const said = printed.slice(before).join("");
+        expect(said).toMatch(/local \S+: to install: file-missing/);
+        expect(said).toMatch(/runuser -u \w+ .*: to install: .*entry-missing/);
+        expect(said).not.toMatch(/drifted/);
         expect(codexMcpGet(localHome, "connectai", { Authorization: header })).toMatchObject({ transport: { url: "https://mcp.cloud.cdata.com/mcp", http_headers: { Authorization: "<as expected>" } }, startup_timeout_sec: 30 });
         // The other account's file: its own settings first, byte for byte, then the entry.
         const text = fs.readFileSync(userConfig(), "utf8");
         expect(text.startsWith(mine)).toBe(true);
         expect(fs.statSync(userConfig()).mode & 0o777).toBe(0o600);
         expect(fs.statSync(userConfig()).uid).toBe(user.uid);
-        const targets = up.outputs.targets.value as Record<string, { configPath: string; codex: string }>;
+        const targets = up.outputs.targets.value as Record<string, { configPath: string; codex: string; driftFoundByThisRun: string[]; repairedByLastUpdate: string[] }>;
+        for (const t of Object.values(targets)) expect([t.driftFoundByThisRun, t.repairedByLastUpdate]).toEqual([[], []]);
         expect(targets.local.configPath).toBe(localConfig());
         expect(targets["other-user"].configPath).toBe(userConfig());
         expect(targets["other-user"].codex).toMatch(/^0\.169\.0 at /);

@@ -63,7 +63,7 @@ describe("ConnectAiCodex", () => {
         expect(cmd.inputs.stdin).toHaveProperty([SECRET_SIG], SECRET_VALUE);
         expect(JSON.stringify(cmd.inputs.stdin)).toContain(b64); // the witness: it is there, inside
         expect(cmd.inputs).toMatchObject({ logging: "none", addPreviousOutputInEnv: false });
-        expect(cmd.inputs.create).toMatch(/^node \S*codex-mcp-runner\.js __feed ensure # drifted: file-missing/);
+        expect(cmd.inputs.create).toMatch(/^node \S*codex-mcp-runner\.js __feed ensure # to install: file-missing/);
         expect(cmd.inputs.delete).toMatch(/^node \S*codex-mcp-runner\.js __feed remove$/);
         const outsideSecrets = JSON.stringify(registered, (_k, v) => (v && v[SECRET_SIG] === SECRET_VALUE ? "[secret]" : v));
         expect(outsideSecrets).not.toContain(PAT);
@@ -76,7 +76,7 @@ describe("ConnectAiCodex", () => {
         registered.length = 0;
         const c = new ConnectAiCodex("dev2", { target: { kind: "local", codexHome: home } });
         expect(await value(c.loginCommand)).toBe("codex mcp login connectai");
-        expect(await value(c.drift)).toEqual(expect.arrayContaining(["file-missing"]));
+        expect(await value(c.drift)).toEqual([]); // nothing was there: to install, not drift
     });
 
     test("missing credentials are errors that name the component and field", () => {
