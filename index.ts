@@ -11,6 +11,8 @@ const config = new pulumi.Config();
 const str = (key: string) => config.get(key) || undefined;
 const storedPat = config.getSecret("pat");
 const sshKey = config.getSecret("sshPrivateKey");
+const openaiApiKey = config.getSecret("openaiApiKey");
+const codexAccessToken = config.getSecret("codexAccessToken");
 // No targets configured (the default, []) means this machine, as the account running Pulumi.
 const configured = config.getObject<TargetConfig[]>("targets") ?? [];
 const settings: StackConfig = {
@@ -55,14 +57,21 @@ for (const t of settings.targets) {
         url: settings.url,
         startupTimeoutSec: settings.startupTimeoutSec,
         toolTimeoutSec: settings.toolTimeoutSec,
-        codex: { version: settings.codexVersion, uninstallOnDestroy: t.uninstallCodexOnDestroy ?? settings.uninstallCodexOnDestroy },
+        codex: {
+            version: settings.codexVersion,
+            uninstallOnDestroy: t.uninstallCodexOnDestroy ?? settings.uninstallCodexOnDestroy,
+            openaiApiKey,
+            codexAccessToken,
+            replaceExistingSignIn: config.getBoolean("replaceExistingSignIn") ?? false,
+        },
         takeOver: t.takeOver ?? settings.takeOver,
     });
     results[t.name] = pulumi.unsecret(
-        pulumi.all([codex.configPath, codex.codexVersion, codex.codexPath, codex.drift, codex.repaired, codex.loginCommand]).apply(
-            ([configPath, codexVersion, codexPath, drift, repaired, loginCommand]) => ({
+        pulumi.all([codex.configPath, codex.codexVersion, codex.codexPath, codex.drift, codex.repaired, codex.loginCommand, codex.signIn]).apply(
+            ([configPath, codexVersion, codexPath, drift, repaired, loginCommand, signIn]) => ({
                 configPath,
                 codex: codexVersion ? `${codexVersion} at ${codexPath}` : "not installed",
+                signIn,
                 driftFoundByThisRun: drift,
                 repairedByLastUpdate: repaired,
                 ...(loginCommand ? { next: `run once on the target: ${loginCommand}` } : {}),

@@ -174,7 +174,7 @@ function codexOnly(op: string, opts: Record<string, string | boolean | string[]>
 
 /** What the components read back; the rest of a result stays out of the state. */
 function compact(r: RunnerResult): Partial<RunnerResult> {
-    return { ok: r.ok, op: r.op, configPath: r.configPath, changed: r.changed, repaired: r.repaired, adopted: r.adopted, codex: r.codex && { version: r.codex.version, path: r.codex.path, action: r.codex.action } };
+    return { ok: r.ok, op: r.op, configPath: r.configPath, changed: r.changed, repaired: r.repaired, adopted: r.adopted, codex: r.codex && { version: r.codex.version, path: r.codex.path, action: r.codex.action }, signIn: r.signIn };
 }
 
 function summary(r: RunnerResult): string {

@@ -14,6 +14,7 @@ import { checkTarget, TargetArgs, ValidTarget, validTarget } from "./target-args
 import { identity, targetCommand } from "./target-command";
 import { DEFAULT_CODEX_VERSION } from "./versions";
 import { printable, printableDeep } from "./untrusted";
+import type { SignInRequest, SignInState } from "./runner-signin";
 
 export type { Target, SshHop } from "./target";
 export type { TargetArgs, SshHopArgs } from "./target-args";
@@ -30,6 +31,15 @@ export interface CodexArgs {
     version?: pulumi.Input<string>;
     /** On destroy, uninstall Codex too, but only where this tool installed it. Default false. */
     uninstallOnDestroy?: pulumi.Input<boolean>;
+    /**
+     * Sign Codex in with this OpenAI API key (`codex login --with-api-key`, the key on stdin). Kept as
+     * a secret whatever the caller passes. Destroy signs out only what this stack signed in.
+     */
+    openaiApiKey?: pulumi.Input<string>;
+    /** Sign Codex in with this ChatGPT access token (`codex login --with-access-token`). Kept as a secret. */
+    codexAccessToken?: pulumi.Input<string>;
+    /** Replace a sign-in this stack did not make (a person's ChatGPT login, another key). Default false: it is kept. */
+    replaceExistingSignIn?: pulumi.Input<boolean>;
 }
 
 export interface TargetOutputs {
@@ -41,6 +51,8 @@ export interface TargetOutputs {
     repaired: pulumi.Output<string[]>;
     /** What the read-only probe found drifted while this program ran (repaired by `pulumi up`). */
     drift: pulumi.Output<string[]>;
+    /** Codex's sign-in on the target, in words ("API key, signed in by this stack"; "not signed in: ..."). */
+    signIn: pulumi.Output<string | undefined>;
 }
 
 /** What one target should hold: an entry, Codex, or both. Travels to the target on stdin only. */
@@ -48,6 +60,8 @@ export interface Desired {
     name?: string;
     entry?: McpEntry;
     codex?: { version?: string; uninstall?: boolean };
+    /** A secret inside the desired state: it reaches the target on stdin only, and the probe only keyed. */
+    signIn?: SignInRequest;
     verify?: boolean;
     takeOver?: boolean;
 }
@@ -86,16 +100,39 @@ function driftLabel(stored: string | undefined, what: string[], kind = "drifted"
 /** One key per program run: a probe never sends a header value, only its HMAC under this key. */
 const PROBE_KEY = randomBytes(32).toString("hex");
 
+function keyedSignIn(s: SignInRequest | undefined): SignInRequest | undefined {
+    return s && { ...s, secret: keyedHeader(PROBE_KEY, s.secret) };
+}
+
 function keyedEntry(entry: McpEntry | undefined): McpEntry | undefined {
     if (!entry?.http_headers) return entry;
     return { ...entry, http_headers: Object.fromEntries(Object.entries(entry.http_headers).map(([k, v]) => [k, keyedHeader(PROBE_KEY, v)])) };
 }
 
-function probe(target: pulumi.Output<Target>, desired: pulumi.Output<Desired>, parent: pulumi.Resource): pulumi.Output<Probe> {
+/** The target's record names its manager: another stack (or codex-mcp) is refused unless it takes over. */
+const manager = (name: string) => `pulumi:${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
+
+const METHOD: Record<string, string> = { "api-key": "with an API key", "access-token": "with an access token", chatgpt: "with ChatGPT", other: "" };
+const describeMethod = (s: SignInState) => METHOD[s.method ?? "other"] ?? "";
+
+/** Codex's sign-in in words, from the last update's report. */
+function describeSignIn(s: SignInState | undefined): string | undefined {
+    if (!s) return undefined;
+    const how = describeMethod(s);
+    const unsure = s.status === "unknown" ? `; Codex could not confirm it: ${s.problem ?? "no answer"}` : "";
+    if (s.status === "signed-out") return "not signed in: run `codex login --device-auth` on the target, or give the stack openaiApiKey or codexAccessToken";
+    if (s.by === "this-stack") return `signed in ${how} by this stack${unsure}`;
+    if (s.by === "before") return `signed in ${how}, the stack's credential, there before it (destroy leaves it)${unsure}`;
+    if (s.by === "someone-else") return `signed in ${how} by someone else, kept (replaceExistingSignIn replaces it)${unsure}`;
+    return `signed in ${how}${unsure}`.replace(/ +(;|$)/, "$1");
+}
+
+function probe(name: string, target: pulumi.Output<Target>, desired: pulumi.Output<Desired>, parent: pulumi.Resource): pulumi.Output<Probe> {
     const result = pulumi.all([target, desired]).apply(async ([t, d]): Promise<Probe> => {
         const label = describeTarget(t);
         try {
-            const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, headerKey: PROBE_KEY });
+            const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, signIn: keyedSignIn(d.signIn), managedBy: manager(name), headerKey: PROBE_KEY });
+            if (r.signIn?.by === "someone-else") await pulumi.log.warn(`${label}: Codex is signed in ${describeMethod(r.signIn)} by someone else; kept (replaceExistingSignIn: true replaces it)`, parent);
             if (r.drift.length === 0 && r.token) return { label: r.token, drift: [] };
             const what = describeDrift(r);
             // No record of this server on the target: nothing was installed there yet (or all of it
@@ -123,7 +160,7 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
     checkTarget(target);
     if (target.kind === "ssh" && target.insecureSkipHostKeyCheck) pulumi.log.warn(`${describeTarget(target as Target)}: insecureSkipHostKeyCheck: the host is not verified`, parent);
     const resolved = pulumi.output(target) as pulumi.Output<Target>;
-    const p = probe(resolved, desired, parent);
+    const p = probe(name, resolved, desired, parent);
     // Names and paths only: never secret. (A trigger that is secret in one run and not in the next
     // is a change, and a change of triggers is a replace: create the new, delete the old.)
     const id = pulumi.unsecret(desired.apply((d) => identity(target, d.name)));
@@ -138,8 +175,8 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
         // a local.Command (create the new, then delete the old), and the old one's remove must see
         // another claim than the new one's, or it would delete the entry the new one has just written.
         claim: target.kind === "ssh" ? `${claim} (local.Command)` : claim,
-        // The target's record names its manager: another stack (or codex-mcp) is refused unless it takes over.
-        managedBy: `pulumi:${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+        managedBy: manager(name),
+        ...(d.signIn ? { signIn: d.signIn } : {}),
         takeOver: d.takeOver,
         codexHome: target.codexHome,
         user: target.owner,
@@ -156,6 +193,7 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
         codexPath: report.apply((r) => r.codex?.path),
         repaired: report.apply((r) => r.repaired ?? []),
         drift: p.drift,
+        signIn: report.apply((r) => describeSignIn(r.signIn)),
     };
 }
 
@@ -180,6 +218,23 @@ function lastAnswer(stdout: string | undefined): RunnerResult {
 
 function codexDesired(codex: CodexArgs | undefined): pulumi.Output<Desired["codex"]> {
     return pulumi.output({ version: codex?.version ?? DEFAULT_CODEX_VERSION, uninstall: codex?.uninstallOnDestroy ?? false });
+}
+
+/** The sign-in a CodexArgs asks for, a secret whatever the caller passed; at most one credential. */
+function signInDesired(codex: CodexArgs | undefined, who: string, parent: pulumi.Resource): pulumi.Output<SignInRequest | undefined> {
+    if (!codex) return pulumi.output(undefined);
+    if (codex.openaiApiKey && codex.codexAccessToken) throw new Error(`${who}: codex: openaiApiKey and codexAccessToken: give one of them`);
+    const secret = codex.openaiApiKey ?? codex.codexAccessToken;
+    if (!secret) return pulumi.output(undefined);
+    const kind = codex.openaiApiKey ? "api-key" : "access-token";
+    const field = codex.openaiApiKey ? "openaiApiKey" : "codexAccessToken";
+    return pulumi.secret(
+        pulumi.all([secret, codex.replaceExistingSignIn]).apply(([value, replace]): SignInRequest => {
+            const problem = patProblem(value);
+            if (problem) throw new pulumi.ResourceError(`${who}: codex.${field}: ${problem.replace(/\bPAT\b/g, "credential")}`, parent, true);
+            return { kind, secret: value, ...(replace ? { replace: true } : {}) };
+        }),
+    );
 }
 
 /**
@@ -231,11 +286,14 @@ export class CodexCli extends pulumi.ComponentResource {
     declare readonly repaired: pulumi.Output<string[]>;
     /** What the read-only probe found drifted while this program ran (repaired by `pulumi up`). */
     declare readonly drift: pulumi.Output<string[]>;
+    /** Codex's sign-in on the target, in words; how to sign in when it is not. */
+    declare readonly signIn: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: CodexCliArgs, opts?: pulumi.ComponentResourceOptions) {
         super("codex-connect:index:CodexCli", name, {}, opts);
         const target = validTarget(who("CodexCli", name), args?.target);
-        adopt(this, targetState(this, `${name}-codex`, target, codexDesired(args).apply((codex) => ({ codex }))));
+        const desired = pulumi.all([codexDesired(args), signInDesired(args, who("CodexCli", name), this)]).apply(([codex, signIn]): Desired => ({ codex, ...(signIn ? { signIn } : {}) }));
+        adopt(this, targetState(this, `${name}-codex`, target, desired));
     }
 }
 
@@ -270,7 +328,7 @@ export interface CodexMcpServerArgs {
 }
 
 /** What one entry on a target should be, from a CodexMcpServer's (or ConnectAiCodex's) arguments. */
-function serverDesired(args: Omit<CodexMcpServerArgs, "target">): pulumi.Output<Desired> {
+function serverDesired(args: Omit<CodexMcpServerArgs, "target">, who: string, parent: pulumi.Resource): pulumi.Output<Desired> {
     return pulumi
         .output({
             serverName: args.name,
@@ -285,8 +343,9 @@ function serverDesired(args: Omit<CodexMcpServerArgs, "target">): pulumi.Output<
             verify: args.verify,
             takeOver: args.takeOver,
             codex: args.codex ? codexDesired(args.codex) : undefined,
+            signIn: signInDesired(args.codex, who, parent),
         })
-        .apply(({ serverName, url, startup, tool, enabled, headers, bearer, envHeaders, verify, takeOver, codex }): Desired => {
+        .apply(({ serverName, url, startup, tool, enabled, headers, bearer, envHeaders, verify, takeOver, codex, signIn }): Desired => {
             const entry: McpEntry = { url };
             if (startup !== undefined) entry.startup_timeout_sec = startup;
             if (tool !== undefined) entry.tool_timeout_sec = tool;
@@ -294,7 +353,7 @@ function serverDesired(args: Omit<CodexMcpServerArgs, "target">): pulumi.Output<
             if (bearer) entry.bearer_token_env_var = bearer;
             if (headers && Object.keys(headers).length) entry.http_headers = headers as Record<string, string>;
             if (envHeaders && Object.keys(envHeaders).length) entry.env_http_headers = envHeaders as Record<string, string>;
-            return { name: serverName, entry, codex, verify, ...(takeOver ? { takeOver } : {}) };
+            return { name: serverName, entry, codex, verify, ...(takeOver ? { takeOver } : {}), ...(signIn ? { signIn } : {}) };
         });
 }
 
@@ -310,6 +369,8 @@ export class CodexMcpServer extends pulumi.ComponentResource {
     declare readonly repaired: pulumi.Output<string[]>;
     /** What the read-only probe found drifted while this program ran (repaired by `pulumi up`). */
     declare readonly drift: pulumi.Output<string[]>;
+    /** Codex's sign-in on the target, in words; how to sign in when it is not. */
+    declare readonly signIn: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: CodexMcpServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("codex-connect:index:CodexMcpServer", name, {}, opts);
@@ -318,7 +379,7 @@ export class CodexMcpServer extends pulumi.ComponentResource {
         need(args.name, me, "name", "the server name, [mcp_servers.NAME]");
         need(args.url, me, "url", "the server's URL");
         const url = checked(args.url, me, "url", urlProblem, this);
-        adopt(this, targetState(this, name, target, serverDesired({ ...args, url })));
+        adopt(this, targetState(this, name, target, serverDesired({ ...args, url }, me, this)));
     }
 }
 
@@ -376,6 +437,8 @@ export class ConnectAiCodex extends pulumi.ComponentResource {
     declare readonly repaired: pulumi.Output<string[]>;
     /** What the read-only probe found drifted while this program ran (repaired by `pulumi up`). */
     declare readonly drift: pulumi.Output<string[]>;
+    /** Codex's sign-in on the target, in words; how to sign in when it is not. */
+    declare readonly signIn: pulumi.Output<string | undefined>;
     /** The one command a person runs in OAuth mode; undefined in the other modes. */
     declare readonly loginCommand: pulumi.Output<string | undefined>;
 
@@ -407,7 +470,7 @@ export class ConnectAiCodex extends pulumi.ComponentResource {
             codex: args.codex ?? {},
             verify: args.verify,
             takeOver: args.takeOver,
-        });
+        }, me, this);
         // The command is this component's own child: a nested CodexMcpServer cost every target one
         // more resource, 1 KB of state and one more outputs write per run. The alias keeps the
         // command of a stack made before that (its parent was the nested CodexMcpServer): no replace.

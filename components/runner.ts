@@ -17,6 +17,7 @@ import { Account, AccountError, resolveAccount, runAsAccount } from "./runner-ac
 import { codexState, CodexState, globalPrefixWritable, installCodex, installInto, resolveVersion, uninstallFrom, userPrefix, verifyWithCodex, versionIn, hasMarker, markerAdd } from "./runner-codex";
 import { Changes, FileError, FileState, ioError, isWriteError, readText, removeStaleSides, Undone, withLock } from "./runner-files";
 import { CallerGone, checkpoint } from "./lifeline";
+import { ensureSignIn, removeSignIn, SignInRecord, SignInRequest, signInDrift, SignInState, signInState } from "./runner-signin";
 import { MIN_NODE_MAJOR } from "./versions";
 
 export type { CodexState } from "./runner-codex";
@@ -57,6 +58,8 @@ export interface RunnerRequest {
     codexDirs?: string[];
     /** Print the answer between markers carrying this nonce (untrusted.ts), so a login shell's output around it is told apart. */
     frame?: string;
+    /** Sign Codex in with this credential (with `codex`; in a probe, keyed with headerKey like the headers). */
+    signIn?: SignInRequest;
 }
 
 export interface RunnerResult {
@@ -85,6 +88,8 @@ export interface RunnerResult {
     adopted?: boolean;
     /** remove: the entry that was there before the first ensure was put back. */
     restored?: boolean;
+    /** Codex's sign-in, when the request manages Codex and Codex is there. */
+    signIn?: SignInState;
     error?: { code: string; message: string; line?: number; column?: number };
 }
 
@@ -180,12 +185,13 @@ interface ServerRecord {
 interface OwnerRecord {
     servers: Record<string, ServerRecord>;
     codex?: { installedByUs: boolean; version?: string; prefix?: string };
+    signIn?: SignInRecord;
 }
 
 function readOwner(codexHome: string): OwnerRecord {
     try {
         const r = JSON.parse(fs.readFileSync(path.join(codexHome, OWNER_FILE), "utf8")) as OwnerRecord;
-        return { servers: r.servers ?? {}, codex: r.codex };
+        return { servers: r.servers ?? {}, codex: r.codex, ...(r.signIn ? { signIn: r.signIn } : {}) };
     } catch {
         return { servers: {} };
     }
@@ -194,7 +200,7 @@ function readOwner(codexHome: string): OwnerRecord {
 /** The record as a run changes it: removed when empty, not written when it already says this. */
 function writeOwner(codexHome: string, record: OwnerRecord, changes: Changes): void {
     const file = path.join(codexHome, OWNER_FILE);
-    const empty = !Object.keys(record.servers).length && !record.codex?.installedByUs;
+    const empty = !Object.keys(record.servers).length && !record.codex?.installedByUs && !record.signIn;
     const text = JSON.stringify(record, null, 2) + "\n";
     if (empty) changes.remove(file);
     else if (readQuiet(file) !== text) changes.replace(file, text, CONFIG_MODE);
@@ -231,6 +237,10 @@ function validate(req: RunnerRequest): void {
     } else if (req.op === "remove" || !req.entry) problems.push(...validateEntry(name, { url: "https://x/" }));
     else problems.push(...validateEntry(name, req.entry));
     if (req.op === "ensure" && name !== undefined && !req.entry) problems.push("entry: required for ensure");
+    const signIn = req.signIn;
+    if (signIn !== undefined && (!signIn || !["api-key", "access-token"].includes(signIn.kind) || typeof signIn.secret !== "string" || !signIn.secret)) {
+        problems.push("signIn: needs kind (api-key or access-token) and a credential");
+    }
     if (problems.length) throw new RunnerError("invalid-entry", problems.join("; "));
 }
 
@@ -272,7 +282,7 @@ function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]
         if (!result.codex.path) result.drift.push("codex-missing");
         else if (wantCodex !== "latest" && result.codex.version !== wantCodex) result.drift.push("codex-version");
     }
-    if (req.op === "probe") return result;
+    if (req.op === "probe") return probeSignIn(req, codexHome, owner, result);
 
     if (!lstatQuiet(codexHome)) fs.mkdirSync(codexHome, { recursive: true, mode: HOME_MODE });
     if (req.op === "ensure" && result.drift.includes("codex-home-mode")) chmodHome(codexHome);
@@ -281,6 +291,20 @@ function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]
     if (req.op === "ensure" && wantCodex) installed = result.codex = installCodex(resolveVersion(wantCodex), account, known, owner.codex?.installedByUs === true);
     checkpoint(`writing ${place.configPath}`);
     return withLock(path.join(codexHome, ".config.toml.lock"), 120_000, () => underLock(req, account, place, result, known, installed));
+}
+
+/** A probe's view of the sign-in: Codex's status, the stored credential compared keyed, and the drift from what the stack wants. */
+function probeSignIn(req: RunnerRequest, codexHome: string, owner: OwnerRecord, result: RunnerResult): RunnerResult {
+    const codex = result.codex?.path;
+    if (!codex) {
+        if (req.signIn && !result.drift.includes("codex-missing")) result.drift.push("signin-missing");
+        return result;
+    }
+    result.signIn = signInState(codex, codexHome, req.signIn, req.headerKey);
+    const ours = owner.signIn !== undefined && !owner.signIn.adopted && owner.signIn.managedBy === req.managedBy;
+    if (req.signIn && result.signIn.matches !== true && !ours && !req.signIn.replace && result.signIn.status !== "signed-out") result.signIn.by = "someone-else";
+    result.drift.push(...signInDrift(result.signIn, req.signIn, ours));
+    return result;
 }
 
 function chmodHome(codexHome: string): void {
@@ -348,6 +372,7 @@ function change(req: RunnerRequest, account: Account, place: Place, owner: Owner
     const rec = owner.servers[key];
     const modeWas = req.name === undefined ? undefined : editFile(req, account, place, owner, result, changes);
     if (req.op === "ensure" && req.name !== undefined && codexPath && req.verify !== false) verify(codexPath, req, place, result);
+    signInStep(req, account, place, owner, result, codexPath);
     if (req.op === "ensure") {
         const had = owner.servers[key];
         result.repaired = had?.token !== undefined ? result.drift : [];
@@ -360,6 +385,34 @@ function change(req: RunnerRequest, account: Account, place: Place, owner: Owner
     const last = req.op === "remove" && handOverMode(owner, rec);
     writeOwner(place.codexHome, owner, changes);
     if (req.op === "remove" && req.name !== undefined) giveBack(req.name, place, rec, last, result, changes);
+}
+
+/**
+ * Codex's sign-in, after the entry (a failed sign-in undoes the entry's changes with the rest). A
+ * request that no longer carries a credential stops managing the sign-in this stack made: it stays.
+ */
+function signInStep(req: RunnerRequest, account: Account, place: Place, owner: OwnerRecord, result: RunnerResult, codexPath: string | undefined): void {
+    if (!req.codex) return;
+    const codex = result.codex?.path ?? codexPath ?? codexState(account, [], false, true).path;
+    const who = { managedBy: req.managedBy, claim: req.claim };
+    if (req.op === "remove") {
+        if (!owner.signIn) return;
+        const out = removeSignIn(codex, place.codexHome, req.signIn, owner.signIn, who);
+        if (out.state) result.signIn = out.state;
+        if (!out.keep) delete owner.signIn;
+        return;
+    }
+    if (!codex) return;
+    if (!req.signIn) {
+        if (owner.signIn?.managedBy === req.managedBy) delete owner.signIn;
+        result.signIn = signInState(codex, place.codexHome);
+        return;
+    }
+    const out = ensureSignIn(codex, place.codexHome, req.signIn, owner.signIn, who);
+    result.signIn = out.state;
+    if (out.record) owner.signIn = out.record;
+    else delete owner.signIn;
+    if (out.state.action === "signed-in" || out.state.action === "replaced") result.changed = true;
 }
 
 /** Temporary and kept files of ours that a killed earlier run left (we hold the lock: no live run is writing). */
@@ -571,7 +624,7 @@ export function runRequest(req: RunnerRequest): RunnerResult | RunnerFailure {
         return handle(req);
     } catch (e) {
         const err = asRunnerError(e, "");
-        const message = redact(err.message.replace(/^: /, ""), secretsOf(req?.entry?.http_headers));
+        const message = redact(err.message.replace(/^: /, ""), [...secretsOf(req?.entry?.http_headers), ...(typeof req?.signIn?.secret === "string" ? [req.signIn.secret] : [])]);
         return { ok: false, op: req?.op, error: { code: err.code, message, line: err.line, column: err.column } };
     }
 }
