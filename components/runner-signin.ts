@@ -71,6 +71,7 @@ const firstLine = (s: string) => s.trim().split("\n").find((l) => !/^WARNING: pr
 
 /** Codex's own status, then what auth.json holds compared with the stack's credential (keyed when headerKey is given). */
 export function signInState(codex: string, codexHome: string, want?: SignInRequest, headerKey?: string, secrets: string[] = []): SignInState {
+    if (!fs.existsSync(codexHome)) return { status: "signed-out", ...(want ? { matches: false } : {}) }; // Codex itself would refuse to start
     const r = run(codex, ["login", "status"], { env: env(codexHome), timeout: 60_000 });
     const said = `${r.stdout}\n${r.stderr}`;
     const stored = storedCredentials(codexHome);

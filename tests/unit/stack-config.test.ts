@@ -100,11 +100,11 @@ describe("misspelled and unknown names are refused, with the closest known one",
         expect(unknownKeyProblems(STACK_KEYS.map((k) => `codex-connect:${k}`), "codex-connect")).toEqual([]);
     });
 
-    test("the known keys are Pulumi.yaml's config schema and the two secrets it cannot declare", () => {
+    test("the known keys are Pulumi.yaml's config schema and the four secrets it cannot declare", () => {
         const yaml = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8");
         const schema = [...yaml.slice(yaml.indexOf("\nconfig:\n")).matchAll(/^  (\w+):/gm)].map((m) => m[1]);
         expect(schema.length).toBeGreaterThan(10);
-        expect([...STACK_KEYS].sort()).toEqual([...schema, "pat", "sshPrivateKey"].sort());
+        expect([...STACK_KEYS].sort()).toEqual([...schema, "pat", "sshPrivateKey", "openaiApiKey", "codexAccessToken"].sort());
     });
 });
 
