@@ -13,6 +13,7 @@ import { emailProblem, patProblem, urlProblem, withoutLineEnd } from "./inputs";
 import { recordCaller } from "./lifeline";
 import { framed } from "./untrusted";
 import { RunnerRequest, RunnerResult, runRequest, setSource } from "./runner";
+import type { SignInRequest } from "./runner-signin";
 
 /**
  * Called by the launcher with the request text, and the operation when the caller gives it apart
@@ -63,6 +64,13 @@ Authentication (default: none in the file, i.e. OAuth: run 'codex mcp login NAME
   --bearer-token-env VAR   bearer_token_env_var: Codex reads the token from VAR at run time
   --env-header NAME=VAR    env_http_headers: header NAME from variable VAR at run time (repeatable)
 
+Codex's own sign-in (with ensure and install-codex; remove signs out what this tool signed in):
+  --openai-api-key-stdin   sign in with an OpenAI API key read from standard input (codex login
+  --openai-api-key-env VAR   --with-api-key), or from the environment variable VAR
+  --codex-access-token-stdin  or with a ChatGPT access token (codex login --with-access-token)
+  --codex-access-token-env VAR
+  --replace-sign-in        replace a sign-in this tool did not make (default: it is kept)
+
 Target:
   --codex-home DIR         CODEX_HOME (default: $CODEX_HOME, else ~/.codex)
   --user USER              when run as root: the account whose config this is (files stay owned by it)
@@ -88,7 +96,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
     const ops: Record<string, RunnerRequest["op"]> = { ensure: "ensure", remove: "remove", "show-drift": "probe", "install-codex": "ensure", "uninstall-codex": "remove" };
     if (!ops[op]) throw new UsageError(op ? `unknown command: ${op}` : "a command is required");
     const opts: Record<string, string | boolean | string[]> = {};
-    const flags = new Set(["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json", "--take-over"]);
+    const flags = new Set(["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json", "--take-over", "--openai-api-key-stdin", "--codex-access-token-stdin", "--replace-sign-in"]);
     for (let i = 0; i < rest.length; i++) {
         const a = rest[i];
         if (flags.has(a)) opts[a] = true;
@@ -98,7 +106,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
             else opts[a] = v;
         } else throw new UsageError(`unexpected argument: ${a}`);
     }
-    const known = new Set([...flags, "--name", "--url", "--startup-timeout", "--tool-timeout", "--basic-email", "--pat-env", "--bearer-token-env", "--env-header", "--codex-home", "--user", "--codex-version", "--managed-by"]);
+    const known = new Set([...flags, "--name", "--url", "--startup-timeout", "--tool-timeout", "--basic-email", "--pat-env", "--bearer-token-env", "--env-header", "--codex-home", "--user", "--codex-version", "--managed-by", "--openai-api-key-env", "--codex-access-token-env"]);
     for (const k of Object.keys(opts)) if (!known.has(k)) throw new UsageError(`unknown option: ${k}`);
 
     const num = (k: string) => {
@@ -132,7 +140,8 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
         entry.http_headers = { Authorization: "Basic " + Buffer.from(`${opts["--basic-email"]}:${pat}`).toString("base64") };
     } else if (opts["--pat-stdin"] || opts["--pat-env"]) throw new UsageError("a PAT needs --basic-email");
 
-    if (op === "install-codex" || op === "uninstall-codex") return { req: codexOnly(op, opts), json: opts["--json"] === true };
+    const signIn = readSignIn(opts, env, stdin);
+    if (op === "install-codex" || op === "uninstall-codex") return { req: withSignIn(codexOnly(op, opts), signIn), json: opts["--json"] === true };
     const req: RunnerRequest = { op: ops[op], name: (opts["--name"] as string) ?? "connectai", entry, managedBy: (opts["--managed-by"] as string) ?? "codex-mcp" };
     if (opts["--take-over"]) req.takeOver = true;
     if (op === "remove") delete req.entry;
@@ -142,7 +151,31 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
         req.codex = { version: opts["--codex-version"] as string | undefined, uninstall: opts["--uninstall-codex"] === true };
     }
     if (opts["--no-verify"]) req.verify = false;
-    return { req, json: opts["--json"] === true };
+    return { req: withSignIn(req, signIn), json: opts["--json"] === true };
+}
+
+const SIGN_IN_OPTIONS = ["--openai-api-key-stdin", "--openai-api-key-env", "--codex-access-token-stdin", "--codex-access-token-env"];
+
+/** The sign-in credential from standard input or a variable, refused (never cleaned) unless one line of printable characters. */
+function readSignIn(opts: Record<string, string | boolean | string[]>, env: NodeJS.ProcessEnv, stdin: () => string): SignInRequest | undefined {
+    const given = SIGN_IN_OPTIONS.filter((o) => opts[o] !== undefined);
+    if (given.length > 1) throw new UsageError(`${given.join(" and ")}: give one credential`);
+    if (opts["--replace-sign-in"] && !given.length) throw new UsageError("--replace-sign-in needs a credential (--openai-api-key-stdin, --codex-access-token-stdin...)");
+    if (!given.length) return undefined;
+    const from = given[0];
+    if (from.endsWith("-stdin") && opts["--pat-stdin"]) throw new UsageError(`--pat-stdin and ${from}: standard input holds only one of them; use --pat-env or ${from.replace("-stdin", "-env")}`);
+    const secret = from.endsWith("-stdin") ? withoutLineEnd(stdin()) : env[opts[from] as string];
+    const shown = from.endsWith("-env") ? `${from} ${opts[from]}` : from;
+    if (!secret) throw new UsageError(`${shown}: the credential is empty`);
+    const bad = patProblem(secret);
+    if (bad) throw new UsageError(`${shown}: the credential ${bad.replace(/\bPAT\b/g, "credential")}`);
+    return { kind: from.startsWith("--openai") ? "api-key" : "access-token", secret, ...(opts["--replace-sign-in"] ? { replace: true } : {}) };
+}
+
+/** Sign-in belongs to Codex: the request manages Codex (without installing it unless asked). */
+function withSignIn(req: RunnerRequest, signIn: SignInRequest | undefined): RunnerRequest {
+    if (!signIn) return req;
+    return { ...req, signIn, codex: req.codex ?? {} };
 }
 
 /**
@@ -163,7 +196,7 @@ function readPat(opts: Record<string, string | boolean | string[]>, env: NodeJS.
 
 /** Codex without an entry (a Dev Container Feature that writes the entry later, at start). */
 function codexOnly(op: string, opts: Record<string, string | boolean | string[]>): RunnerRequest {
-    const allowed = new Set(["--codex-version", "--codex-home", "--user", "--json"]);
+    const allowed = new Set(["--codex-version", "--codex-home", "--user", "--json", "--replace-sign-in", ...SIGN_IN_OPTIONS]);
     for (const k of Object.keys(opts)) if (!allowed.has(k)) throw new UsageError(`${op}: ${k} does not apply`);
     const req: RunnerRequest =
         op === "install-codex" ? { op: "ensure", codex: { version: (opts["--codex-version"] as string) ?? DEFAULT_CODEX_VERSION } } : { op: "remove", codex: { uninstall: true } };
@@ -188,6 +221,7 @@ function summary(r: RunnerResult): string {
     if (r.adopted) lines.push("the entry that was already there is saved on the target; remove puts it back");
     if (r.restored) lines.push("the entry that was there before the first ensure was put back");
     if (r.keptFor) lines.push(`left in place: ${r.keptFor} manages it now`);
+    if (r.signIn) lines.push(`codex sign-in: ${r.signIn.status}${r.signIn.method ? ` (${r.signIn.method})` : ""}${r.signIn.by ? `, by ${r.signIn.by}` : ""}${r.signIn.action && r.signIn.action !== "none" ? `: ${r.signIn.action}` : ""}${r.signIn.problem ? `; ${r.signIn.problem}` : ""}`);
     if (r.codex?.path) lines.push(`codex ${r.codex.version} at ${r.codex.path}${r.codex.onLoginPath === false ? " (not on the login PATH)" : ""}${r.codex.action && r.codex.action !== "none" ? `: ${r.codex.action}` : ""}`);
     if (r.verified) lines.push(r.verified.ok ? "verified with codex mcp get" : `verification failed: ${r.verified.problems.join("; ")}`);
     return lines.join("\n") + "\n";

@@ -282,7 +282,7 @@ function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]
         if (!result.codex.path) result.drift.push("codex-missing");
         else if (wantCodex !== "latest" && result.codex.version !== wantCodex) result.drift.push("codex-version");
     }
-    if (req.op === "probe") return probeSignIn(req, codexHome, owner, result);
+    if (req.op === "probe") return probeSignIn(req, account, codexHome, owner, result);
 
     if (!lstatQuiet(codexHome)) fs.mkdirSync(codexHome, { recursive: true, mode: HOME_MODE });
     if (req.op === "ensure" && result.drift.includes("codex-home-mode")) chmodHome(codexHome);
@@ -294,8 +294,9 @@ function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]
 }
 
 /** A probe's view of the sign-in: Codex's status, the stored credential compared keyed, and the drift from what the stack wants. */
-function probeSignIn(req: RunnerRequest, codexHome: string, owner: OwnerRecord, result: RunnerResult): RunnerResult {
-    const codex = result.codex?.path;
+function probeSignIn(req: RunnerRequest, account: Account, codexHome: string, owner: OwnerRecord, result: RunnerResult): RunnerResult {
+    if (!req.codex) return result;
+    const codex = req.codex.version ? result.codex?.path : codexState(account, [], false, true).path;
     if (!codex) {
         if (req.signIn && !result.drift.includes("codex-missing")) result.drift.push("signin-missing");
         return result;

@@ -7,7 +7,7 @@ import * as path from "path";
 import { McpEntry } from "../../components/config-entry";
 import { distFile, LAUNCHER, launcherInput, RUNNER_FILE } from "../../components/launcher";
 import type { RunnerRequest } from "../../components/runner";
-import { codexVersion } from "../helpers/codex";
+import { codexBinDir, codexVersion } from "../helpers/codex";
 import { launch, LaunchResult, loginEnv } from "../helpers/launch";
 import { suiteNeeding } from "../helpers/needs";
 import { createUser, TestUser } from "../helpers/users";
@@ -264,6 +264,32 @@ suite("codex-mcp command line", () => {
         expect(r.stdout).not.toContain("another-pat");
         expect(cli(["remove"]).status).toBe(0);
         expect(fs.readFileSync(path.join(home, "config.toml"), "utf8")).toBe("");
+    });
+
+    test("Codex's sign-in: the API key from stdin signs in with Codex itself, show-drift sees a sign-out, remove signs out", () => {
+        const KEY = "sk-cli-e2e-5e1f7a9b3c";
+        const own = fs.mkdtempSync(path.join(os.homedir(), ".cli-signin-"));
+        const env = { PATH: `${codexBinDir()}:${process.env.PATH}`, HOME: os.homedir() };
+        const run = (args: string[], input = "") => spawnSync(process.execPath, [bin, ...args, "--codex-home", own], { input, encoding: "utf8", env });
+        const status = () => spawnSync(path.join(codexBinDir(), "codex"), ["login", "status"], { env: { ...env, CODEX_HOME: own }, stdio: "ignore" }).status;
+        try {
+            let r = run(["ensure", "--openai-api-key-stdin"], `${KEY}\n`);
+            expect(r.status).toBe(0);
+            expect(r.stdout).toContain("codex sign-in: signed-in (api-key), by this-stack: signed-in");
+            expect(status()).toBe(0);
+            expect(run(["show-drift", "--openai-api-key-stdin"], KEY).status).toBe(0);
+            expect(run(["ensure", "--openai-api-key-stdin", "--pat-stdin", "--basic-email", "a@b.example"], KEY).status).toBe(2);
+            spawnSync(path.join(codexBinDir(), "codex"), ["logout"], { env: { ...env, CODEX_HOME: own }, stdio: "ignore" });
+            r = run(["show-drift", "--openai-api-key-stdin"], KEY);
+            expect([r.status, r.stdout]).toEqual([4, expect.stringContaining("signin-missing")]);
+            expect(run(["ensure", "--openai-api-key-stdin"], KEY).status).toBe(0);
+            r = run(["remove", "--openai-api-key-stdin"], KEY);
+            expect(r.stdout).toContain("codex sign-in: signed-out: signed-out");
+            expect(status()).toBe(1);
+            for (const out of [r.stdout, r.stderr]) expect(out).not.toContain(KEY);
+        } finally {
+            fs.rmSync(own, { recursive: true, force: true });
+        }
     });
 
     test("usage errors exit 2, failures exit 1", () => {
