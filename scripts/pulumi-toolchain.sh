@@ -31,12 +31,21 @@
 # Results are cached under $PULUMI_TOOLCHAIN_HOME (default ~/.cache/codex-connect-pulumi), keyed by
 # the versions and the sources of each part, so a second run takes well under a second.
 #
+# Plugins at run time: runs set PULUMI_IGNORE_AMBIENT_PLUGINS=true, so the engine never takes a plugin
+# from PATH (each one it takes from there costs a warning on every run, "using pulumi-resource-command
+# from $PATH"). It finds the bundled ones (language hosts, pulumi-resource-pulumi-nodejs) beside the
+# CLI it runs, and the command plugin in Pulumi's plugin cache, where --install-plugins puts it.
+#
 # Options: --source auto|path|installer|go   force one of the three ways for the CLI (default auto)
 #          --with-yaml                        also provide pulumi-language-yaml (about 2 min the first time)
+#          --install-plugins                  also install the command plugin into the plugin cache of
+#                                             ${PULUMI_HOME:-~/.pulumi} (`pulumi plugin install --file`;
+#                                             nothing is copied when it is there already, byte for byte)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source_mode=auto
+install_plugins=
 with_yaml=${CODEX_CONNECT_TOOLCHAIN_YAML:-}
 [ "$with_yaml" = 0 ] && with_yaml=
 while [ $# -gt 0 ]; do
@@ -44,6 +53,7 @@ while [ $# -gt 0 ]; do
     --source) source_mode=${2:?--source needs a value}; shift 2 ;;
     --source=*) source_mode=${1#--source=}; shift ;;
     --with-yaml) with_yaml=1; shift ;;
+    --install-plugins) install_plugins=1; shift ;;
     -h|--help) sed -n '2,/^set -e/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "pulumi-toolchain: unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -142,8 +152,20 @@ yaml_ok() { [ -z "$with_yaml" ] || part_ok pulumi-language-yaml "$yaml_version" 
 summary() {
   echo "pulumi from $(kind_of pulumi), language host from $(kind_of pulumi-language-nodejs), command plugin from $(kind_of pulumi-resource-command)${with_yaml:+, YAML host from $(kind_of pulumi-language-yaml)}"
 }
+# --install-plugins: the command plugin into the plugin cache of the PULUMI_HOME the engine will use.
+install_command_plugin() {
+  local home=${PULUMI_HOME:-$HOME/.pulumi}
+  # Byte for byte there already: a cached run copies nothing (the plugin is 33 MB).
+  cmp -s "$bin/pulumi-resource-command" "$home/plugins/resource-command-v$command_version/pulumi-resource-command" && return
+  say "installing the command plugin $command_version into $home/plugins"
+  # --reinstall: without it, pulumi keeps whatever is installed at that version.
+  "$bin/pulumi" plugin install resource command "$command_version" --file "$bin/pulumi-resource-command" --reinstall >&2 ||
+    die "pulumi plugin install of $bin/pulumi-resource-command into $home failed"
+}
+
 done_with() {
   install_dynamic_provider
+  [ -z "$install_plugins" ] || install_command_plugin
   say "ready ($1): $bin"
   echo "$bin"
   exit 0
