@@ -7,12 +7,14 @@
 #   (the dynamic-provider plugin that @pulumi/pulumi ships). All of them are upstream Pulumi parts.
 #
 # Where each part comes from, first that works:
-#   pulumi                   1. a `pulumi` already on PATH at the pinned version;
+#   pulumi                   1. a `pulumi` already on PATH at the pinned version, with its language
+#                               host beside it at that version;
 #                            2. the official installer (get.pulumi.com), when that site can be reached;
 #                            3. a Go build of github.com/pulumi/pulumi/pkg/v3 through the Go module
 #                               proxy (toolchain/go.mod).
-#   pulumi-language-nodejs   the one beside that `pulumi` (PATH or installer), else a Go build of the
-#                            upstream source in $VENDOR/pulumi-language-nodejs-v<pulumi version>.
+#   pulumi-language-nodejs   the one beside that `pulumi` (PATH or installer); for the Go-built CLI, a
+#                            Go build of the upstream source in $VENDOR/pulumi-language-nodejs-v<pulumi
+#                            version>. Pulumi runs the language host beside the CLI it runs.
 #   pulumi-resource-command  1. a `pulumi-resource-command` on PATH that reports the pinned version;
 #                            2. `pulumi plugin install`, when get.pulumi.com can be reached;
 #                            3. a Go build of the upstream source in $VENDOR/pulumi-command-v<version>.
@@ -29,12 +31,21 @@
 # Results are cached under $PULUMI_TOOLCHAIN_HOME (default ~/.cache/codex-connect-pulumi), keyed by
 # the versions and the sources of each part, so a second run takes well under a second.
 #
+# Plugins at run time: runs set PULUMI_IGNORE_AMBIENT_PLUGINS=true, so the engine never takes a plugin
+# from PATH (each one it takes from there costs a warning on every run, "using pulumi-resource-command
+# from $PATH"). It finds the bundled ones (language hosts, pulumi-resource-pulumi-nodejs) beside the
+# CLI it runs, and the command plugin in Pulumi's plugin cache, where --install-plugins puts it.
+#
 # Options: --source auto|path|installer|go   force one of the three ways for the CLI (default auto)
 #          --with-yaml                        also provide pulumi-language-yaml (about 2 min the first time)
+#          --install-plugins                  also install the command plugin into the plugin cache of
+#                                             ${PULUMI_HOME:-~/.pulumi} (`pulumi plugin install --file`;
+#                                             nothing is copied when it is there already, byte for byte)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source_mode=auto
+install_plugins=
 with_yaml=${CODEX_CONNECT_TOOLCHAIN_YAML:-}
 [ "$with_yaml" = 0 ] && with_yaml=
 while [ $# -gt 0 ]; do
@@ -42,7 +53,8 @@ while [ $# -gt 0 ]; do
     --source) source_mode=${2:?--source needs a value}; shift 2 ;;
     --source=*) source_mode=${1#--source=}; shift ;;
     --with-yaml) with_yaml=1; shift ;;
-    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --install-plugins) install_plugins=1; shift ;;
+    -h|--help) sed -n '2,/^set -e/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "pulumi-toolchain: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -128,11 +140,11 @@ cli_ok() {
   [ "$source_mode" = auto ] || [ "$source_mode" = "$(kind_of pulumi)" ] || return 1
   [ "$(cli_version "$bin/pulumi")" = "$version" ]
 }
-# A host taken from beside the CLI belongs to that CLI: it is reused only with a CLI of the same origin.
+# The host belongs to the CLI: taken from beside it, or Go-built for a Go-built CLI (Pulumi runs the
+# host it finds beside the CLI it runs, see --install-plugins).
 host_ok() {
   part_ok pulumi-language-nodejs "$version" "$host_key" || return 1
-  local kind; kind=$(kind_of pulumi-language-nodejs)
-  [ "$kind" = go ] || [ "$kind" = "$(kind_of pulumi)" ]
+  [ "$(kind_of pulumi-language-nodejs)" = "$(kind_of pulumi)" ]
 }
 command_ok() { part_ok pulumi-resource-command "$command_version" "$command_key"; }
 yaml_ok() { [ -z "$with_yaml" ] || part_ok pulumi-language-yaml "$yaml_version" "$yaml_key"; }
@@ -140,8 +152,20 @@ yaml_ok() { [ -z "$with_yaml" ] || part_ok pulumi-language-yaml "$yaml_version" 
 summary() {
   echo "pulumi from $(kind_of pulumi), language host from $(kind_of pulumi-language-nodejs), command plugin from $(kind_of pulumi-resource-command)${with_yaml:+, YAML host from $(kind_of pulumi-language-yaml)}"
 }
+# --install-plugins: the command plugin into the plugin cache of the PULUMI_HOME the engine will use.
+install_command_plugin() {
+  local home=${PULUMI_HOME:-$HOME/.pulumi}
+  # Byte for byte there already: a cached run copies nothing (the plugin is 33 MB).
+  cmp -s "$bin/pulumi-resource-command" "$home/plugins/resource-command-v$command_version/pulumi-resource-command" && return
+  say "installing the command plugin $command_version into $home/plugins"
+  # --reinstall: without it, pulumi keeps whatever is installed at that version.
+  "$bin/pulumi" plugin install resource command "$command_version" --file "$bin/pulumi-resource-command" --reinstall >&2 ||
+    die "pulumi plugin install of $bin/pulumi-resource-command into $home failed"
+}
+
 done_with() {
   install_dynamic_provider
+  [ -z "$install_plugins" ] || install_command_plugin
   say "ready ($1): $bin"
   echo "$bin"
   exit 0
@@ -188,15 +212,20 @@ go_build() {
 # --- The CLI. Each way also says which language host came with it (none for the Go build).
 beside_host=
 
+# The pulumi-language-nodejs v$version beside the real file of CLI $1, if there is one.
+host_beside() {
+  local host; host="$(dirname "$(readlink -f "$1")")/pulumi-language-nodejs"
+  [ -x "$host" ] && [ "$("$host" -version 2>/dev/null)" = "v$version" ] && echo "$host"
+}
+
 # 1. A pulumi on PATH at the pinned version.
 try_path() {
   local found real
   found=$(on_path pulumi) || { say "no pulumi on PATH"; return 1; }
   [ "$(cli_version "$found")" = "$version" ] || { say "ignoring $found: not version $version"; return 1; }
-  real=$(readlink -f "$found")
-  link_part pulumi "$real"
+  beside_host=$(host_beside "$found") || { say "ignoring $found: no pulumi-language-nodejs v$version beside it"; return 1; }
+  link_part pulumi "$(readlink -f "$found")"
   stamp_set pulumi "$version path -"
-  beside_host="$(dirname "$real")/pulumi-language-nodejs"
 }
 
 # 2. The official installer, when its site answers.
@@ -205,9 +234,9 @@ try_installer() {
   say "installing pulumi v$version with the official installer"
   local root="$cache/pulumi-v$version/official"
   curl -fsSL https://get.pulumi.com | sh -s -- --version "$version" --install-root "$root" --no-edit-path >&2 || return 1
+  beside_host=$(host_beside "$root/bin/pulumi") || { say "the installer left no pulumi-language-nodejs v$version beside pulumi"; return 1; }
   link_part pulumi "$root/bin/pulumi"
   stamp_set pulumi "$version installer -"
-  beside_host="$root/bin/pulumi-language-nodejs"
 }
 
 # 3. Build from source through the Go module proxy.
@@ -232,19 +261,16 @@ provision_cli() {
   [ "$(cli_version "$bin/pulumi")" = "$version" ] || die "$bin/pulumi does not report version $version"
 }
 
-# --- The language host: the CLI's own when it came with one, else the upstream source built with Go.
+# --- The language host: the one beside the CLI (PATH or installer), else the upstream source built
+# with Go for the Go-built CLI.
 provision_host() {
-  local kind; kind=$(kind_of pulumi)
   if [ -n "$beside_host" ]; then
-    if [ -x "$beside_host" ] && [ "$("$beside_host" -version 2>/dev/null)" = "v$version" ]; then
-      link_part pulumi-language-nodejs "$beside_host"
-      stamp_set pulumi-language-nodejs "$version $kind -"
-      return
-    fi
-    say "no pulumi-language-nodejs v$version beside $(readlink -f "$bin/pulumi")"
+    link_part pulumi-language-nodejs "$beside_host"
+    stamp_set pulumi-language-nodejs "$version $(kind_of pulumi) -"
+    return
   fi
   host_ok && return
-  [ -f "$host_src/go.mod" ] || die "no pulumi-language-nodejs v$version: none beside the CLI, and no source in $host_src (set CODEX_CONNECT_VENDOR_SRC)"
+  [ -f "$host_src/go.mod" ] || die "no pulumi-language-nodejs v$version for the Go-built CLI: no source in $host_src (set CODEX_CONNECT_VENDOR_SRC)"
   say "building pulumi-language-nodejs v$version from $host_src"
   go_build "$host_src" pulumi-language-nodejs "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" . ||
     die "the Go build of pulumi-language-nodejs in $host_src failed"

@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { filesUnder, installCommandPlugin, packageCheckout, setConfig, toolchainBinWithYaml } from "../helpers/any-language";
+import { filesUnder, packageCheckout, setConfig, toolchainBinWithYaml } from "../helpers/any-language";
 import { caEnvArgs } from "../helpers/ca-env";
 import { serveThisRepo } from "../helpers/git-https";
 import { codexBinDir, codexMcpGet, codexVersion } from "../helpers/codex";
@@ -138,7 +138,6 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
             // npm (pulumi install, the package's npm install) keeps using this machine's cache.
             npm_config_cache: path.join(os.homedir(), ".npm"),
         };
-        installCommandPlugin(bin, env);
         sampler = setInterval(() => exec("ps -eww -o args=", { maxBuffer: 16 << 20 }, (_e, out) => processTable.push(out)), 100);
     });
 

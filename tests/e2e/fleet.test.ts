@@ -10,7 +10,7 @@ import { removeEntry } from "../../components/config-entry";
 import { codexBinDir, codexVersion } from "../helpers/codex";
 import { FleetHost, npmSeed, setSecretConfig, setTargetsConfig, startFleet } from "../helpers/fleet";
 import { McpDouble, startMcpDouble } from "../helpers/mcp-server";
-import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
+import { ambientPluginWarnings, projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
 import { caEnvArgs } from "../helpers/ca-env";
 import { suiteNeeding } from "../helpers/needs";
 
@@ -134,6 +134,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
     test("1. fresh up: Codex at the pinned version on every host, and Codex reads the entry", async () => {
         const up = await stack.up({ onOutput });
         expect(up.summary.result).toBe("succeeded");
+        expect(ambientPluginWarnings(up.stdout)).toEqual([]);
         for (const h of [h1, h2, h3]) {
             expect(asUser(h, [codexOf(h), "--version"]).stdout).toContain(codexVersion);
             expect(codexGet(h, headerOf(PAT1))).toMatchObject({ transport: { type: "streamable_http", url: mcp.url, http_headers: { Authorization: "<as expected>" } }, startup_timeout_sec: 30 });

@@ -1,7 +1,8 @@
 // The README's set-up exactly as a newcomer runs it: a fresh clone, a fresh account with its own
 // HOME, `npm run up` (nothing set: OAuth, this machine, file backend), then again (no change), then
 // `npm run down` from another fresh clone sharing the backend (the entry gone, the rest kept).
-// The real Codex of that account reads what was written.
+// The real Codex of that account reads what was written. No run says it took a plugin from PATH: the
+// command plugin is in the account's Pulumi plugin cache.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -11,7 +12,7 @@ import { freshClone } from "../helpers/clone";
 import { npmSeed } from "../helpers/fleet";
 import { caEnv } from "../helpers/ca-env";
 import { suiteNeeding } from "../helpers/needs";
-import { toolchainBin } from "../helpers/toolchain";
+import { ambientPluginWarnings, projectRoot, toolchainBin } from "../helpers/toolchain";
 import { createUser, TestUser } from "../helpers/users";
 
 const suite = suiteNeeding({ root: true });
@@ -22,6 +23,8 @@ suite("the README's two set-up commands, as a newcomer", () => {
     let cloneA: string;
     const config = () => path.join(user.home, ".codex", "config.toml");
     const codex = () => path.join(user.home, ".local", "bin", "codex");
+    /** Every command run as the account, with what it printed. */
+    const runs: Array<{ command: string; out: string }> = [];
 
     /** A command as the account types it in its clone: a login environment, nothing of ours. */
     function asUser(cwd: string, command: string, env: Record<string, string> = {}) {
@@ -38,7 +41,9 @@ suite("the README's two set-up commands, as a newcomer", () => {
             encoding: "utf8",
             timeout: 20 * 60_000,
         });
-        return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+        const out = `${r.stdout}\n${r.stderr}`;
+        runs.push({ command, out });
+        return { status: r.status, out };
     }
 
     function codexGet(): Record<string, unknown> {
@@ -79,6 +84,12 @@ suite("the README's two set-up commands, as a newcomer", () => {
         expect({ mode: st.mode & 0o777, uid: st.uid }).toEqual({ mode: 0o600, uid: user.uid });
         expect(r.out).toContain("codex mcp login connectai"); // the next step, as the output says
         expect(spawnSync(codex(), ["--version"], { encoding: "utf8" }).stdout).toContain(codexVersion);
+        expect(ambientPluginWarnings(r.out)).toEqual([]);
+        // Where the engine found it: the account's own plugin cache (~/.pulumi/plugins), the toolchain's plugin byte for byte.
+        const commandVersion = require(path.join(projectRoot, "package.json")).devDependencies["@pulumi/command"];
+        const plugin = path.join(user.home, ".pulumi", "plugins", `resource-command-v${commandVersion}`, "pulumi-resource-command");
+        expect(fs.readFileSync(plugin).equals(fs.readFileSync(path.join(toolchainBin(), "pulumi-resource-command")))).toBe(true);
+        expect(fs.statSync(plugin).uid).toBe(user.uid);
     });
 
     test("npm run up again changes nothing", () => {
@@ -88,6 +99,8 @@ suite("the README's two set-up commands, as a newcomer", () => {
         expect(r.out).toMatch(/Resources:\s+\d+ unchanged/);
         expect(r.out).not.toMatch(/\d+ (updated|created|replaced|deleted)/);
         expect(fs.statSync(config()).mtimeMs).toBe(before);
+        expect(ambientPluginWarnings(r.out)).toEqual([]);
+        expect(r.out).not.toContain("installing the command plugin"); // it is in the plugin cache already
     });
 
     test("npm run down from another fresh clone on the same backend: the entry goes, the rest stays", () => {
@@ -152,6 +165,11 @@ suite("the README's two set-up commands, as a newcomer", () => {
         const down = asUser(cloneA, "npm run down");
         expect(down.status).toBe(0);
         expect(fs.readFileSync(path.join(alt, "config.toml"), "utf8")).toBe("");
+    });
+
+    test("no run above said it took a plugin from PATH", () => {
+        expect(runs.map((r) => r.command)).toEqual(expect.arrayContaining(["npm run up", "npm run down", "npm run --silent pulumi -- config get auth"]));
+        expect(runs.map((r) => ({ command: r.command, ambient: ambientPluginWarnings(r.out) }))).toEqual(runs.map((r) => ({ command: r.command, ambient: [] })));
     });
 });
 

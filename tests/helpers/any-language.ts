@@ -1,6 +1,7 @@
 // What tests/e2e/any-language.test.ts needs around a Pulumi program in another language: the
 // toolchain with the YAML language host, a checkout of this package as `pulumi package add` takes it,
-// the command plugin in a sandbox's PULUMI_HOME, and `pulumi config set --secret` over stdin.
+// and `pulumi config set --secret` over stdin. (The command plugin that `pulumi package add` resolves
+// for @pulumi/command is in every sandbox's plugin cache: tests/helpers/toolchain.ts.)
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -28,12 +29,6 @@ export function packageCheckout(dest: string): string {
     execFileSync("cp", ["-a", path.join(projectRoot, "node_modules"), dest]);
     execFileSync(path.join(dest, "node_modules", ".bin", "ts-node"), ["-T", "scripts/build.ts"], { cwd: dest, stdio: ["ignore", "ignore", "inherit"] });
     return dest;
-}
-
-/** `pulumi plugin install` of the toolchain's command plugin into this PULUMI_HOME (what `pulumi package add` resolves for @pulumi/command, offline). */
-export function installCommandPlugin(bin: string, env: NodeJS.ProcessEnv): void {
-    const version = require(path.join(projectRoot, "package.json")).devDependencies["@pulumi/command"];
-    execFileSync(path.join(bin, "pulumi"), ["plugin", "install", "resource", "command", version, "--file", path.join(bin, "pulumi-resource-command")], { env, stdio: ["ignore", "ignore", "inherit"] });
 }
 
 /** `pulumi config set [--secret] KEY` in a program's directory, the value on stdin (never in an argument). */

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { startSshHost, SshHost, SshHostOptions } from "./sshd";
-import { projectRoot, pulumiSandbox, toolchainBin } from "./toolchain";
+import { cacheRoot, projectRoot, pulumiSandbox, toolchainBin } from "./toolchain";
 import { createUser, TestUser } from "./users";
 
 export interface FleetHost {
@@ -17,8 +17,6 @@ export interface FleetHost {
     /** The stack config entry for this host (targets[i]). */
     target: Record<string, unknown>;
 }
-
-const cacheRoot = process.env.PULUMI_TOOLCHAIN_HOME ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "codex-connect-pulumi");
 
 /** One npm cache holding Codex (and its Linux binary package) at these versions; downloaded once. */
 export function npmSeed(versions: string[]): string {

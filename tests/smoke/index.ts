@@ -41,7 +41,7 @@ const file = new SmokeFile("smoke", {
     content: pulumi.interpolate`token=${token}\n`,
 });
 
-// A real resource plugin: the engine starts pulumi-resource-command from the toolchain's bin/.
+// A real resource plugin: the engine starts pulumi-resource-command from the sandbox's plugin cache.
 const ok = new command.local.Command("ok", { create: "printf ok", logging: "none" });
 
 export const path = file.id;
