@@ -65,18 +65,22 @@ for (const t of settings.targets) {
             replaceExistingSignIn: config.getBoolean("replaceExistingSignIn") ?? false,
         },
         takeOver: t.takeOver ?? settings.takeOver,
+        allowCodexOverrides: config.getBoolean("allowCodexOverrides") ?? false,
     });
+    const c = codex;
     results[t.name] = pulumi.unsecret(
-        pulumi.all([codex.configPath, codex.codexVersion, codex.codexPath, codex.drift, codex.repaired, codex.loginCommand, codex.signIn]).apply(
-            ([configPath, codexVersion, codexPath, drift, repaired, loginCommand, signIn]) => ({
+        pulumi
+            .output({ configPath: c.configPath, version: c.codexVersion, codexPath: c.codexPath, drift: c.drift, repaired: c.repaired, login: c.loginCommand, signIn: c.signIn, ready: c.ready, why: c.notReadyBecause })
+            .apply(({ configPath, version, codexPath, drift, repaired, login, signIn, ready, why }) => ({
+                ready,
+                ...(ready === false ? { notReadyBecause: why } : {}),
                 configPath,
-                codex: codexVersion ? `${codexVersion} at ${codexPath}` : "not installed",
+                codex: version ? `${version} at ${codexPath}` : "not installed",
                 signIn,
                 driftFoundByThisRun: drift,
                 repairedByLastUpdate: repaired,
-                ...(loginCommand ? { next: `run once on the target: ${loginCommand}` } : {}),
-            }),
-        ),
+                ...(login ? { next: `run once on the target: ${login}` } : {}),
+            })),
     );
 }
 

@@ -76,7 +76,10 @@ Target:
   --user USER              when run as root: the account whose config this is (files stay owned by it)
   --codex-version V        install or upgrade Codex to V (a version or 'latest') with npm
   --uninstall-codex        with remove: uninstall Codex, only if this tool installed it
-  --no-verify              skip the check with 'codex mcp get NAME --json' after writing
+  --no-verify              skip the check with 'codex mcp list --json' after writing
+  --allow-codex-overrides  accept an entry Codex will not use as written (disabled by an admin's
+                             requirements.toml, changed by /etc/codex/config.toml): reported as
+                             not ready instead of failing
   --managed-by NAME        who manages the entry, recorded on the target (default: codex-mcp); an
                              entry another manager (a Pulumi stack) holds is refused, unless
   --take-over              takes it over from the manager the target's record names
@@ -96,7 +99,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
     const ops: Record<string, RunnerRequest["op"]> = { ensure: "ensure", remove: "remove", "show-drift": "probe", "install-codex": "ensure", "uninstall-codex": "remove" };
     if (!ops[op]) throw new UsageError(op ? `unknown command: ${op}` : "a command is required");
     const opts: Record<string, string | boolean | string[]> = {};
-    const flags = new Set(["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json", "--take-over", "--openai-api-key-stdin", "--codex-access-token-stdin", "--replace-sign-in"]);
+    const flags = new Set(["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json", "--take-over", "--openai-api-key-stdin", "--codex-access-token-stdin", "--replace-sign-in", "--allow-codex-overrides"]);
     for (let i = 0; i < rest.length; i++) {
         const a = rest[i];
         if (flags.has(a)) opts[a] = true;
@@ -144,6 +147,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
     if (op === "install-codex" || op === "uninstall-codex") return { req: withSignIn(codexOnly(op, opts), signIn), json: opts["--json"] === true };
     const req: RunnerRequest = { op: ops[op], name: (opts["--name"] as string) ?? "connectai", entry, managedBy: (opts["--managed-by"] as string) ?? "codex-mcp" };
     if (opts["--take-over"]) req.takeOver = true;
+    if (opts["--allow-codex-overrides"]) req.allowCodexOverrides = true;
     if (op === "remove") delete req.entry;
     if (opts["--codex-home"]) req.codexHome = opts["--codex-home"] as string;
     if (opts["--user"]) req.user = opts["--user"] as string;
@@ -207,7 +211,7 @@ function codexOnly(op: string, opts: Record<string, string | boolean | string[]>
 
 /** What the components read back; the rest of a result stays out of the state. */
 function compact(r: RunnerResult): Partial<RunnerResult> {
-    return { ok: r.ok, op: r.op, configPath: r.configPath, changed: r.changed, repaired: r.repaired, adopted: r.adopted, codex: r.codex && { version: r.codex.version, path: r.codex.path, action: r.codex.action }, signIn: r.signIn };
+    return { ok: r.ok, op: r.op, configPath: r.configPath, changed: r.changed, repaired: r.repaired, adopted: r.adopted, codex: r.codex && { version: r.codex.version, path: r.codex.path, action: r.codex.action }, signIn: r.signIn, ready: r.ready };
 }
 
 function summary(r: RunnerResult): string {
@@ -221,9 +225,10 @@ function summary(r: RunnerResult): string {
     if (r.adopted) lines.push("the entry that was already there is saved on the target; remove puts it back");
     if (r.restored) lines.push("the entry that was there before the first ensure was put back");
     if (r.keptFor) lines.push(`left in place: ${r.keptFor} manages it now`);
+    if (r.ready) lines.push(r.ready.ready ? "ready: Codex can use it" : `not ready:\n${r.ready.reasons.map((why) => `  - ${why}`).join("\n")}`);
     if (r.signIn) lines.push(`codex sign-in: ${r.signIn.status}${r.signIn.method ? ` (${r.signIn.method})` : ""}${r.signIn.by ? `, by ${r.signIn.by}` : ""}${r.signIn.action && r.signIn.action !== "none" ? `: ${r.signIn.action}` : ""}${r.signIn.problem ? `; ${r.signIn.problem}` : ""}`);
     if (r.codex?.path) lines.push(`codex ${r.codex.version} at ${r.codex.path}${r.codex.onLoginPath === false ? " (not on the login PATH)" : ""}${r.codex.action && r.codex.action !== "none" ? `: ${r.codex.action}` : ""}`);
-    if (r.verified) lines.push(r.verified.ok ? "verified with codex mcp get" : `verification failed: ${r.verified.problems.join("; ")}`);
+    if (r.verified) lines.push(r.verified.ok ? "verified with codex mcp list" : `verification failed: ${r.verified.problems.join("; ")}`);
     return lines.join("\n") + "\n";
 }
 

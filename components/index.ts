@@ -15,6 +15,7 @@ import { identity, targetCommand } from "./target-command";
 import { DEFAULT_CODEX_VERSION } from "./versions";
 import { printable, printableDeep } from "./untrusted";
 import type { SignInRequest, SignInState } from "./runner-signin";
+import type { Readiness } from "./runner-ready";
 
 export type { Target, SshHop } from "./target";
 export type { TargetArgs, SshHopArgs } from "./target-args";
@@ -53,6 +54,10 @@ export interface TargetOutputs {
     drift: pulumi.Output<string[]>;
     /** Codex's sign-in on the target, in words ("API key, signed in by this stack"; "not signed in: ..."). */
     signIn: pulumi.Output<string | undefined>;
+    /** Codex's own verdict: ready to use here (signed in, the entry used as written, the server reachable, logged in to it). */
+    ready: pulumi.Output<boolean | undefined>;
+    /** Why not, in words a person acts on; empty when ready. */
+    notReadyBecause: pulumi.Output<string[]>;
 }
 
 /** What one target should hold: an entry, Codex, or both. Travels to the target on stdin only. */
@@ -62,6 +67,7 @@ export interface Desired {
     codex?: { version?: string; uninstall?: boolean };
     /** A secret inside the desired state: it reaches the target on stdin only, and the probe only keyed. */
     signIn?: SignInRequest;
+    allowCodexOverrides?: boolean;
     verify?: boolean;
     takeOver?: boolean;
 }
@@ -70,6 +76,9 @@ interface Probe {
     /** The command's label: the target's own record when in sync, else what drifted (shown in the diff). */
     label: string;
     drift: string[];
+    /** In sync: no update runs, so the probe's verdict is the current one. */
+    inSync?: boolean;
+    ready?: Readiness;
 }
 
 /** Entry fields whose values are never secret: shown as found, in the label and the warning. */
@@ -131,9 +140,9 @@ function probe(name: string, target: pulumi.Output<Target>, desired: pulumi.Outp
     const result = pulumi.all([target, desired]).apply(async ([t, d]): Promise<Probe> => {
         const label = describeTarget(t);
         try {
-            const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, signIn: keyedSignIn(d.signIn), managedBy: manager(name), headerKey: PROBE_KEY });
+            const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, signIn: keyedSignIn(d.signIn), managedBy: manager(name), headerKey: PROBE_KEY, allowCodexOverrides: d.allowCodexOverrides });
             if (r.signIn?.by === "someone-else") await pulumi.log.warn(`${label}: Codex is signed in ${describeMethod(r.signIn)} by someone else; kept (replaceExistingSignIn: true replaces it)`, parent);
-            if (r.drift.length === 0 && r.token) return { label: r.token, drift: [] };
+            if (r.drift.length === 0 && r.token) return { label: r.token, drift: [], inSync: true, ready: r.ready };
             const what = describeDrift(r);
             // No record of this server on the target: nothing was installed there yet (or all of it
             // was removed, record included), so what is missing is to be installed, not drift.
@@ -177,6 +186,7 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
         claim: target.kind === "ssh" ? `${claim} (local.Command)` : claim,
         managedBy: manager(name),
         ...(d.signIn ? { signIn: d.signIn } : {}),
+        ...(d.allowCodexOverrides ? { allowCodexOverrides: true } : {}),
         takeOver: d.takeOver,
         codexHome: target.codexHome,
         user: target.owner,
@@ -194,6 +204,9 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
         repaired: report.apply((r) => r.repaired ?? []),
         drift: p.drift,
         signIn: report.apply((r) => describeSignIn(r.signIn)),
+        // In sync, nothing runs: the probe's verdict is the current one; else the update's, after it.
+        ready: pulumi.all([p, report]).apply(([probed, r]) => (probed.inSync ? probed.ready : r.ready)?.ready),
+        notReadyBecause: pulumi.all([p, report]).apply(([probed, r]) => (probed.inSync ? probed.ready : r.ready)?.reasons ?? []),
     };
 }
 
@@ -288,6 +301,10 @@ export class CodexCli extends pulumi.ComponentResource {
     declare readonly drift: pulumi.Output<string[]>;
     /** Codex's sign-in on the target, in words; how to sign in when it is not. */
     declare readonly signIn: pulumi.Output<string | undefined>;
+    /** Codex's own verdict: ready to use on the target. */
+    declare readonly ready: pulumi.Output<boolean | undefined>;
+    /** Why not, in words a person acts on; empty when ready. */
+    declare readonly notReadyBecause: pulumi.Output<string[]>;
 
     constructor(name: string, args: CodexCliArgs, opts?: pulumi.ComponentResourceOptions) {
         super("codex-connect:index:CodexCli", name, {}, opts);
@@ -325,6 +342,11 @@ export interface CodexMcpServerArgs {
      * Without it such an entry is refused, so that two owners never overwrite each other.
      */
     takeOver?: pulumi.Input<boolean>;
+    /**
+     * Accept an entry that Codex will not use as written (disabled by an admin's requirements.toml,
+     * a value changed by /etc/codex/config.toml): reported as not ready instead of failing the update.
+     */
+    allowCodexOverrides?: pulumi.Input<boolean>;
 }
 
 /** What one entry on a target should be, from a CodexMcpServer's (or ConnectAiCodex's) arguments. */
@@ -342,10 +364,11 @@ function serverDesired(args: Omit<CodexMcpServerArgs, "target">, who: string, pa
             envHeaders: args.envHttpHeaders,
             verify: args.verify,
             takeOver: args.takeOver,
+            allowOverrides: args.allowCodexOverrides,
             codex: args.codex ? codexDesired(args.codex) : undefined,
             signIn: signInDesired(args.codex, who, parent),
         })
-        .apply(({ serverName, url, startup, tool, enabled, headers, bearer, envHeaders, verify, takeOver, codex, signIn }): Desired => {
+        .apply(({ serverName, url, startup, tool, enabled, headers, bearer, envHeaders, verify, takeOver, allowOverrides, codex, signIn }): Desired => {
             const entry: McpEntry = { url };
             if (startup !== undefined) entry.startup_timeout_sec = startup;
             if (tool !== undefined) entry.tool_timeout_sec = tool;
@@ -353,7 +376,7 @@ function serverDesired(args: Omit<CodexMcpServerArgs, "target">, who: string, pa
             if (bearer) entry.bearer_token_env_var = bearer;
             if (headers && Object.keys(headers).length) entry.http_headers = headers as Record<string, string>;
             if (envHeaders && Object.keys(envHeaders).length) entry.env_http_headers = envHeaders as Record<string, string>;
-            return { name: serverName, entry, codex, verify, ...(takeOver ? { takeOver } : {}), ...(signIn ? { signIn } : {}) };
+            return { name: serverName, entry, codex, verify, ...(takeOver ? { takeOver } : {}), ...(allowOverrides ? { allowCodexOverrides: true } : {}), ...(signIn ? { signIn } : {}) };
         });
 }
 
@@ -371,6 +394,10 @@ export class CodexMcpServer extends pulumi.ComponentResource {
     declare readonly drift: pulumi.Output<string[]>;
     /** Codex's sign-in on the target, in words; how to sign in when it is not. */
     declare readonly signIn: pulumi.Output<string | undefined>;
+    /** Codex's own verdict: ready to use on the target. */
+    declare readonly ready: pulumi.Output<boolean | undefined>;
+    /** Why not, in words a person acts on; empty when ready. */
+    declare readonly notReadyBecause: pulumi.Output<string[]>;
 
     constructor(name: string, args: CodexMcpServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("codex-connect:index:CodexMcpServer", name, {}, opts);
@@ -423,6 +450,8 @@ export interface ConnectAiCodexArgs {
     verify?: pulumi.Input<boolean>;
     /** See CodexMcpServerArgs.takeOver. */
     takeOver?: pulumi.Input<boolean>;
+    /** See CodexMcpServerArgs.allowCodexOverrides. */
+    allowCodexOverrides?: pulumi.Input<boolean>;
 }
 
 /** Codex plus a CData Connect AI entry, with Connect AI's defaults and its authentication modes. */
@@ -439,6 +468,10 @@ export class ConnectAiCodex extends pulumi.ComponentResource {
     declare readonly drift: pulumi.Output<string[]>;
     /** Codex's sign-in on the target, in words; how to sign in when it is not. */
     declare readonly signIn: pulumi.Output<string | undefined>;
+    /** Codex's own verdict: ready to use on the target. */
+    declare readonly ready: pulumi.Output<boolean | undefined>;
+    /** Why not, in words a person acts on; empty when ready. */
+    declare readonly notReadyBecause: pulumi.Output<string[]>;
     /** The one command a person runs in OAuth mode; undefined in the other modes. */
     declare readonly loginCommand: pulumi.Output<string | undefined>;
 
@@ -470,6 +503,7 @@ export class ConnectAiCodex extends pulumi.ComponentResource {
             codex: args.codex ?? {},
             verify: args.verify,
             takeOver: args.takeOver,
+            allowCodexOverrides: args.allowCodexOverrides,
         }, me, this);
         // The command is this component's own child: a nested CodexMcpServer cost every target one
         // more resource, 1 KB of state and one more outputs write per run. The alias keeps the

@@ -7,7 +7,6 @@ import * as path from "path";
 import type { Account } from "./runner-account";
 import { FileError, withLock } from "./runner-files";
 import { checkpoint, guarded } from "./lifeline";
-import type { McpEntry } from "./config-entry";
 
 export interface CodexState {
     path?: string;
@@ -236,39 +235,4 @@ export function uninstallFrom(prefix: string, user: string, legacyOurs = false):
     const r = run(npmPath(), ["uninstall", "-g", ...prefixArgs(prefix), CODEX_PACKAGE], { timeout: 600_000 });
     if (r.status !== 0) throw new FileError("npm-failed", `npm uninstall ${CODEX_PACKAGE} from ${prefix} failed: ${lastLines(r.stderr, 2)}`);
     return true;
-}
-
-/** Ask the real Codex what it parsed. Its output holds header values: compared here, never printed. */
-export function verifyWithCodex(codex: string, codexHome: string, name: string, entry: McpEntry): { ok: boolean; problems: string[] } {
-    const r = run(codex, ["mcp", "get", name, "--json"], { env: { ...process.env, CODEX_HOME: codexHome }, timeout: 60_000 });
-    if (r.status !== 0) return { ok: false, problems: [`codex mcp get exited with ${r.status}: ${lastLines(r.stderr, 1)}`.slice(0, 300)] };
-    let got: { enabled?: boolean; transport?: Record<string, unknown>; startup_timeout_sec?: number | null; tool_timeout_sec?: number | null };
-    try {
-        got = JSON.parse(r.stdout);
-    } catch {
-        return { ok: false, problems: ["codex mcp get did not print JSON"] };
-    }
-    const t = got.transport ?? {};
-    const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-    const checks: Array<[string, boolean]> = [
-        ["transport", t.type === "streamable_http"],
-        ["url", t.url === entry.url],
-        ["startup_timeout_sec", same(got.startup_timeout_sec, entry.startup_timeout_sec)],
-        ["tool_timeout_sec", same(got.tool_timeout_sec, entry.tool_timeout_sec)],
-        ["enabled", (got.enabled ?? true) === (entry.enabled ?? true)],
-        ["bearer_token_env_var", same(t.bearer_token_env_var, entry.bearer_token_env_var)],
-        ["http_headers", same(sorted(t.http_headers), sorted(nonEmpty(entry.http_headers)))],
-        ["env_http_headers", same(sorted(t.env_http_headers), sorted(nonEmpty(entry.env_http_headers)))],
-    ];
-    const problems = checks.filter(([, ok]) => !ok).map(([field]) => `${field}: codex read a different value`);
-    return { ok: problems.length === 0, problems };
-}
-
-function sorted(v: unknown): unknown {
-    if (!v || typeof v !== "object") return v ?? null;
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-function nonEmpty(m?: Record<string, string>): Record<string, string> | undefined {
-    return m && Object.keys(m).length ? m : undefined;
 }

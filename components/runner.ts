@@ -14,7 +14,8 @@ import * as path from "path";
 import { applyEntry, captureEntry, ConfigEntryError, McpEntry, Observation, observeEntry, removeEntry, restoreEntry, validateEntry } from "./config-entry";
 import { redact, secretsOf } from "./redact";
 import { Account, AccountError, resolveAccount, runAsAccount } from "./runner-account";
-import { codexState, CodexState, globalPrefixWritable, installCodex, installInto, resolveVersion, uninstallFrom, userPrefix, verifyWithCodex, versionIn, hasMarker, markerAdd } from "./runner-codex";
+import { codexState, CodexState, globalPrefixWritable, installCodex, installInto, resolveVersion, uninstallFrom, userPrefix, versionIn, hasMarker, markerAdd } from "./runner-codex";
+import { codexServers, overrides, readiness, Readiness } from "./runner-ready";
 import { Changes, FileError, FileState, ioError, isWriteError, readText, removeStaleSides, Undone, withLock } from "./runner-files";
 import { CallerGone, checkpoint } from "./lifeline";
 import { ensureSignIn, removeSignIn, SignInRecord, SignInRequest, signInDrift, SignInState, signInState } from "./runner-signin";
@@ -60,6 +61,8 @@ export interface RunnerRequest {
     frame?: string;
     /** Sign Codex in with this credential (with `codex`; in a probe, keyed with headerKey like the headers). */
     signIn?: SignInRequest;
+    /** Accept an entry that Codex will not use as written (disabled or changed by a system layer): reported, not refused. */
+    allowCodexOverrides?: boolean;
 }
 
 export interface RunnerResult {
@@ -90,6 +93,8 @@ export interface RunnerResult {
     restored?: boolean;
     /** Codex's sign-in, when the request manages Codex and Codex is there. */
     signIn?: SignInState;
+    /** probe, ensure: Codex's own verdict on whether it is ready to use here, and why not. */
+    ready?: Readiness;
     error?: { code: string; message: string; line?: number; column?: number };
 }
 
@@ -282,7 +287,7 @@ function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]
         if (!result.codex.path) result.drift.push("codex-missing");
         else if (wantCodex !== "latest" && result.codex.version !== wantCodex) result.drift.push("codex-version");
     }
-    if (req.op === "probe") return probeSignIn(req, account, codexHome, owner, result);
+    if (req.op === "probe") return withVerdict(req, account, probeSignIn(req, account, codexHome, owner, result));
 
     if (!lstatQuiet(codexHome)) fs.mkdirSync(codexHome, { recursive: true, mode: HOME_MODE });
     if (req.op === "ensure" && result.drift.includes("codex-home-mode")) chmodHome(codexHome);
@@ -290,7 +295,18 @@ function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]
     let installed: (CodexState & { prefix?: string }) | undefined;
     if (req.op === "ensure" && wantCodex) installed = result.codex = installCodex(resolveVersion(wantCodex), account, known, owner.codex?.installedByUs === true);
     checkpoint(`writing ${place.configPath}`);
-    return withLock(path.join(codexHome, ".config.toml.lock"), 120_000, () => underLock(req, account, place, result, known, installed));
+    const done = withLock(path.join(codexHome, ".config.toml.lock"), 120_000, () => underLock(req, account, place, result, known, installed));
+    return req.op === "ensure" ? withVerdict(req, account, done) : done;
+}
+
+/** Codex's verdict, after the lock is released (codex doctor takes a while): where Codex or an entry is managed. */
+function withVerdict(req: RunnerRequest, account: Account, result: RunnerResult): RunnerResult {
+    if (!req.codex && req.name === undefined) return result;
+    const codex = result.codex?.path ?? codexState(account, req.codexDirs ?? [], false, true).path;
+    const signIn = result.signIn ?? (codex ? signInState(codex, result.codexHome) : undefined);
+    const secrets = [...secretsOf(req.entry?.http_headers), ...(req.signIn && req.op !== "probe" ? [req.signIn.secret] : [])];
+    result.ready = readiness({ codex, codexHome: result.codexHome, signIn, name: req.name, entry: req.entry, headerKey: req.op === "probe" ? req.headerKey : undefined, secrets });
+    return result;
 }
 
 /** A probe's view of the sign-in: Codex's status, the stored credential compared keyed, and the drift from what the stack wants. */
@@ -530,10 +546,26 @@ function giveBack(name: string, place: Place, rec: ServerRecord | undefined, las
     if (st && (st.mode & 0o777) === CONFIG_MODE) changes.chmod(place.configPath, parseInt(rec.fileMode, 8));
 }
 
-/** Ask Codex; when it read something else the run fails, and its changes are undone (a config Codex cannot read breaks every codex command). */
+/**
+ * Ask Codex; when it cannot read the file the run fails and its changes are undone (a config Codex
+ * cannot read breaks every codex command). When it reads the entry but will not use it as written
+ * (disabled by an admin's requirements, a value changed by a system layer), the run fails naming
+ * the layer, unless the request allows it (then the verdict says not ready, and why).
+ */
 function verify(codexPath: string, req: RunnerRequest, place: Place, result: RunnerResult): void {
-    result.verified = verifyWithCodex(codexPath, place.codexHome, req.name!, req.entry!);
-    if (!result.verified.ok) throw new RunnerError("verify-failed", `Codex did not read the entry as written (${result.verified.problems.join("; ")})`);
+    const name = req.name!;
+    const list = codexServers(codexPath, place.codexHome);
+    const got = list.servers?.find((s) => s.name === name);
+    if (!got) {
+        const why = list.problem ?? `codex mcp list does not show [mcp_servers.${name}]`;
+        result.verified = { ok: false, problems: [why] };
+        throw new RunnerError("verify-failed", `Codex did not read the entry as written (${why})`);
+    }
+    const problems = overrides(got, name, req.entry!, place.codexHome);
+    result.verified = { ok: problems.length === 0, problems };
+    if (problems.length && !req.allowCodexOverrides) {
+        throw new RunnerError("codex-overrides", `Codex will not use [mcp_servers.${name}] as written in ${place.configPath}: ${problems.join("; ")}; allowCodexOverrides: true accepts that`);
+    }
 }
 
 function uninstallOwn(account: Account, owner: OwnerRecord): CodexState {

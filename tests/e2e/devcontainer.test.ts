@@ -162,6 +162,37 @@ suite("the fleet program against dev containers (docker and podman presets, a ra
         await stack.preview({ expectNoChanges: true, onOutput });
     });
 
+    test("an admin's layers inside a container (never this machine's /etc): an entry Codex will not use fails the update naming the layer; allowCodexOverrides reports it as not ready", async () => {
+        type Out = Record<string, { ready?: boolean; notReadyBecause?: string[] }>;
+        const layer = (c: DevContainer, file: string, text: string) => {
+            fs.mkdirSync(path.dirname(c.at(file)), { recursive: true });
+            fs.writeFileSync(c.at(file), text);
+        };
+        // An allowlist that does not name connectai disables it; a system config.toml adds a value the stack does not set.
+        layer(dkr, "/etc/codex/requirements.toml", '[mcp_servers.docs.identity]\nurl = "https://docs.example/mcp"\n');
+        layer(pdm, "/etc/codex/config.toml", "[mcp_servers.connectai]\ntool_timeout_sec = 5\n");
+        const inSync = await stack.up({ onOutput });
+        const out = inSync.outputs.targets.value as Out;
+        expect(inSync.summary.resourceChanges?.update ?? 0).toBe(0);
+        // Nothing ran, so the verdict is the probe's: Codex's own reasons, the layer named.
+        expect(out.dkr.ready).toBe(false);
+        expect(out.dkr.notReadyBecause).toContain("Codex will not use [mcp_servers.connectai] as written: disabled by requirements (/etc/codex/requirements.toml)");
+        expect(out.pdm.notReadyBecause).toContain("Codex will not use [mcp_servers.connectai] as written: tool_timeout_sec: Codex reads 5, want null (set by /etc/codex/config.toml)");
+        // An update (a loosened mode) is refused on both, naming the layer; the files stay as they were.
+        for (const c of [dkr, pdm]) fs.chmodSync(c.at(CONFIG), 0o644);
+        await expect(stack.up({ onOutput })).rejects.toThrow(/Codex will not use \[mcp_servers\.connectai\] as written in \/home\/vscode\/\.codex\/config\.toml: disabled by requirements \(\/etc\/codex\/requirements\.toml\); allowCodexOverrides: true accepts that/);
+        expect(fs.statSync(dkr.at(CONFIG)).mode & 0o777).toBe(0o644);
+        await stack.setConfig("allowCodexOverrides", { value: "true" });
+        const allowed = await stack.up({ onOutput });
+        expect(fs.statSync(pdm.at(CONFIG)).mode & 0o777).toBe(0o600);
+        expect((allowed.outputs.targets.value as Out).pdm.notReadyBecause).toContain("Codex will not use [mcp_servers.connectai] as written: tool_timeout_sec: Codex reads 5, want null (set by /etc/codex/config.toml)");
+        for (const [c, f] of [[dkr, "/etc/codex/requirements.toml"], [pdm, "/etc/codex/config.toml"]] as const) fs.rmSync(c.at(f));
+        await stack.setConfig("allowCodexOverrides", { value: "false" });
+        const back = await stack.up({ onOutput });
+        for (const n of ["dkr", "pdm"]) expect((back.outputs.targets.value as Out)[n].notReadyBecause!.filter((r) => r.includes("will not use"))).toEqual([]);
+        await stack.preview({ expectNoChanges: true, onOutput });
+    });
+
     test("the PAT, its base64 and the header: nowhere in the state, the engine's output or the stand-ins' log; in each container only in config.toml", () => {
         const secrets = [PAT, b64, header];
         const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)]));

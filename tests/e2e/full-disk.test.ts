@@ -234,7 +234,7 @@ suiteNeeding({ root: true })("a full or read-only disk: nothing of the user's is
                 expect({ label, ok: r.ok, files: snap(home) }).toEqual({ label, ok: false, files: before });
                 expect({ label, message: r.error!.message }).toEqual({
                     label,
-                    message: r.error!.code === "verify-failed" ? expect.stringMatching(/^Codex did not read the entry as written \(codex mcp get exited with 1: [\s\S]*\); the previous file was restored$/) : expect.stringMatching(/^no space left on device \(ENOSPC\) .*; nothing was changed$/),
+                    message: r.error!.code === "verify-failed" ? expect.stringMatching(/^Codex did not read the entry as written \(codex mcp list exited with 1: [\s\S]*\); the previous file was restored$/) : expect.stringMatching(/^no space left on device \(ENOSPC\) .*; nothing was changed$/),
                 });
                 codes.push(r.error!.code);
             }

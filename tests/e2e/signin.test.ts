@@ -69,7 +69,7 @@ describe("Codex signed in from the stack, with the real engine and Codex", () =>
     let sampler: NodeJS.Timeout | undefined;
     const onOutput = (s: string) => printed.push(s);
     const home = (n: string) => path.join(homes, n);
-    type Out = Record<string, { signIn?: string; driftFoundByThisRun: string[] }>;
+    type Out = Record<string, { signIn?: string; driftFoundByThisRun: string[]; ready?: boolean; notReadyBecause?: string[] }>;
 
     beforeAll(async () => {
         codexBinDir();
@@ -112,6 +112,12 @@ describe("Codex signed in from the stack, with the real engine and Codex", () =>
         expect(authOf(home("key")).OPENAI_API_KEY === KEY1).toBe(true);
         expect(fs.statSync(path.join(home("key"), "auth.json")).mode & 0o777).toBe(0o600);
         expect(out.key.signIn).toBe("signed in with an API key by this stack");
+        // Codex's verdict: signed in, but Connect AI cannot be reached from here (offline) and its OAuth login is not known.
+        expect(out.key.ready).toBe(false);
+        expect(out.key.notReadyBecause).toEqual([
+            "the server is unreachable from the target (codex doctor: https://mcp.cloud.cdata.com/mcp (HEAD connect failed; GET connect failed))",
+            "Codex cannot tell whether codex mcp login connectai was done (auth status: unknown); run it once on the target if not",
+        ]);
         expect(fs.readFileSync(path.join(home("chatgpt"), "auth.json")).equals(handMade)).toBe(true);
         expect(out.chatgpt.signIn).toBe("signed in with ChatGPT by someone else, kept (replaceExistingSignIn replaces it)");
         expect(printed.join("")).toMatch(/local \S+chatgpt: Codex is signed in with ChatGPT by someone else; kept/);

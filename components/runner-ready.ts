@@ -1,0 +1,157 @@
+// Is Codex ready to use on this target? Asked of Codex itself, as the account: `codex mcp list
+// --json` (the entry as Codex resolves it across its layers: enabled, why not, its values, the
+// server's auth state), `codex doctor --json` (is the server reachable), and the sign-in state
+// (runner-signin.ts). What Codex prints may hold header values: compared here, never passed on;
+// only field names, non-secret values and Codex's own reasons (escaped, bounded) leave this file.
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseToml } from "smol-toml";
+import { keyedHeader, McpEntry } from "./config-entry";
+import { redact } from "./redact";
+import { run } from "./runner-codex";
+import type { SignInState } from "./runner-signin";
+import { printable } from "./untrusted";
+
+/** One server as `codex mcp list --json` reports it. */
+interface CodexServer {
+    name: string;
+    enabled?: boolean;
+    disabled_reason?: string | null;
+    transport?: { type?: string; url?: string; bearer_token_env_var?: string | null; http_headers?: Record<string, string> | null; env_http_headers?: Record<string, string> | null };
+    startup_timeout_sec?: number | null;
+    tool_timeout_sec?: number | null;
+    auth_status?: string;
+}
+
+export interface Readiness {
+    ready: boolean;
+    /** Why not, in words a person acts on; empty when ready. */
+    reasons: string[];
+}
+
+/** The layers Codex reads besides the user's config.toml; named when one of them holds the server. */
+const SYSTEM_LAYERS = ["/etc/codex/config.toml", "/etc/codex/managed_config.toml", "/etc/codex/requirements.toml"];
+
+const said = (s: string, secrets: string[]) => printable(redact(s, secrets)).slice(0, 300);
+
+/** What Codex resolves for every server; undefined (with why) when it could not say. */
+export function codexServers(codex: string, codexHome: string): { servers?: CodexServer[]; problem?: string } {
+    const r = run(codex, ["mcp", "list", "--json"], { env: { ...process.env, CODEX_HOME: codexHome }, timeout: 60_000 });
+    if (r.status !== 0) return { problem: said(`codex mcp list exited with ${r.status}: ${r.stderr.trim().split("\n").pop() ?? ""}`, []) };
+    try {
+        const list = JSON.parse(r.stdout.slice(r.stdout.indexOf("[")));
+        return Array.isArray(list) ? { servers: list } : { problem: "codex mcp list did not print a list" };
+    } catch {
+        return { problem: "codex mcp list did not print JSON" };
+    }
+}
+
+/** The system layers that define [mcp_servers.NAME] (a layer above or beside the user's file). */
+export function layersFor(name: string, codexHome: string): string[] {
+    return [...SYSTEM_LAYERS, path.join(codexHome, "managed_config.toml")].filter((f) => {
+        try {
+            const doc = parseToml(fs.readFileSync(f, "utf8")) as Record<string, Record<string, unknown>>;
+            return doc.mcp_servers?.[name] !== undefined;
+        } catch {
+            return false;
+        }
+    });
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+function sorted(v: unknown): unknown {
+    if (!v || typeof v !== "object") return v ?? null;
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function nonEmpty(m?: Record<string, string> | null): Record<string, string> | undefined {
+    return m && Object.keys(m).length ? m : undefined;
+}
+
+/**
+ * Where what Codex resolves differs from the entry as desired: field names, with the value found and
+ * wanted where it is not a secret. Header values are compared as they are, or keyed with headerKey
+ * when the desired ones are (a probe).
+ */
+export function differences(got: CodexServer, entry: McpEntry, headerKey?: string): string[] {
+    const t = got.transport ?? {};
+    const headers = headerKey && t.http_headers ? Object.fromEntries(Object.entries(t.http_headers).map(([k, v]) => [k, keyedHeader(headerKey, v)])) : t.http_headers;
+    const shown = (field: string, found: unknown, want: unknown) => (same(found, want) ? [] : [`${field}: Codex reads ${JSON.stringify(found ?? null)}, want ${JSON.stringify(want ?? null)}`]);
+    return [
+        ...(t.type === "streamable_http" ? [] : [`transport: Codex reads ${JSON.stringify(t.type ?? null)}, want "streamable_http"`]),
+        ...shown("url", t.url, entry.url),
+        ...shown("startup_timeout_sec", got.startup_timeout_sec, entry.startup_timeout_sec),
+        ...shown("tool_timeout_sec", got.tool_timeout_sec, entry.tool_timeout_sec),
+        ...shown("bearer_token_env_var", t.bearer_token_env_var, entry.bearer_token_env_var),
+        ...(same(sorted(nonEmpty(headers)), sorted(nonEmpty(entry.http_headers))) ? [] : ["http_headers: Codex reads other headers"]),
+        ...shown("env_http_headers", sorted(nonEmpty(t.env_http_headers)), sorted(nonEmpty(entry.env_http_headers))),
+    ];
+}
+
+/** Why Codex will not use the entry as written: disabled (by whom, in Codex's words), or values a layer changed (that layer named). */
+export function overrides(got: CodexServer, name: string, entry: McpEntry, codexHome: string, headerKey?: string): string[] {
+    const out: string[] = [];
+    if (got.enabled === false && entry.enabled !== false) out.push(`disabled by ${got.disabled_reason ? said(got.disabled_reason, []) : "Codex"}`);
+    const diff = differences(got, entry, headerKey);
+    if (diff.length) {
+        const layers = layersFor(name, codexHome);
+        out.push(`${diff.join("; ")}${layers.length ? ` (set by ${layers.join(", ")})` : ""}`);
+    }
+    return out;
+}
+
+/** The server's reachability from `codex doctor --json` (a HEAD or GET; any HTTP answer counts). */
+function unreachable(codex: string, codexHome: string, name: string, secrets: string[]): string | undefined {
+    const r = run(codex, ["doctor", "--json"], { env: { ...process.env, CODEX_HOME: codexHome }, timeout: 120_000 });
+    let details: Record<string, unknown> | undefined;
+    try {
+        details = JSON.parse(r.stdout.slice(r.stdout.indexOf("{"))).checks?.["mcp.config"]?.details;
+    } catch {
+        return undefined; // no report: nothing to say about reachability
+    }
+    const failed = String(details?.["optional reachability failed"] ?? details?.["reachability failed"] ?? "");
+    const mine = failed.split(/[,;]\s+(?=[\w.-]+: )/).find((p) => p.startsWith(`${name}: `));
+    return mine === undefined ? undefined : said(mine.slice(name.length + 2), secrets);
+}
+
+/** Whether the entry carries a credential of its own (else Codex signs in to the server with OAuth). */
+const hasCredential = (e: McpEntry) => Boolean(nonEmpty(e.http_headers) || e.bearer_token_env_var || nonEmpty(e.env_http_headers));
+
+export interface ReadyInput {
+    codex?: string;
+    codexHome: string;
+    signIn?: SignInState;
+    /** The server and its desired entry (absent: Codex alone). */
+    name?: string;
+    entry?: McpEntry;
+    headerKey?: string;
+    secrets: string[];
+}
+
+/** Codex's verdict on this target, with the reasons a person acts on. */
+export function readiness(i: ReadyInput): Readiness {
+    if (!i.codex) return { ready: false, reasons: ["Codex is not installed"] };
+    const reasons: string[] = [];
+    if (i.signIn?.status === "signed-out") reasons.push("Codex is not signed in: run codex login --device-auth on the target, or give the stack openaiApiKey or codexAccessToken");
+    if (i.signIn?.status === "unknown") reasons.push(`Codex could not confirm its sign-in: ${i.signIn.problem ?? "no answer"}`);
+    if (i.name === undefined || !i.entry) return { ready: reasons.length === 0, reasons };
+    const list = codexServers(i.codex, i.codexHome);
+    const got = list.servers?.find((s) => s.name === i.name);
+    if (!got) reasons.push(list.problem ? `Codex could not list its servers: ${said(list.problem, i.secrets)}` : `Codex does not list [mcp_servers.${i.name}]`);
+    else {
+        reasons.push(...overrides(got, i.name, i.entry, i.codexHome, i.headerKey).map((o) => `Codex will not use [mcp_servers.${i.name}] as written: ${o}`));
+        if (got.enabled !== false) {
+            const down = unreachable(i.codex, i.codexHome, i.name, i.secrets);
+            if (down !== undefined) reasons.push(`the server is unreachable from the target (codex doctor: ${down})`);
+        }
+        if (!hasCredential(i.entry) && got.auth_status !== "o_auth") {
+            reasons.push(
+                got.auth_status === "not_logged_in"
+                    ? `not signed in to the server: run codex mcp login ${i.name} once on the target, as the account`
+                    : `Codex cannot tell whether codex mcp login ${i.name} was done (auth status: ${said(got.auth_status ?? "none", [])}); run it once on the target if not`,
+            );
+        }
+    }
+    return { ready: reasons.length === 0, reasons };
+}
