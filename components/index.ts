@@ -335,7 +335,7 @@ export interface CodexMcpServerArgs {
     envHttpHeaders?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Also keep Codex installed, in the same session (one resource per target). */
     codex?: CodexArgs;
-    /** Check with the real `codex mcp get` after writing (default: when Codex is there). */
+    /** Check with the real `codex mcp list` after writing (default: when Codex is there). */
     verify?: pulumi.Input<boolean>;
     /**
      * Take the entry over when the target's record says another stack (or codex-mcp) manages it.
@@ -446,7 +446,7 @@ export interface ConnectAiCodexArgs {
     toolTimeoutSec?: pulumi.Input<number>;
     /** Codex's version and uninstall-on-destroy (Codex is always kept installed). */
     codex?: CodexArgs;
-    /** Check with the real `codex mcp get` after writing (default: when Codex is there). */
+    /** Check with the real `codex mcp list` after writing (default: when Codex is there). */
     verify?: pulumi.Input<boolean>;
     /** See CodexMcpServerArgs.takeOver. */
     takeOver?: pulumi.Input<boolean>;

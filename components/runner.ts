@@ -35,7 +35,7 @@ export interface RunnerRequest {
     user?: string;
     /** Codex itself: a version ("0.169.0" or "latest") to install, and on remove whether to uninstall. */
     codex?: { version?: string; uninstall?: boolean };
-    /** Check with the real `codex mcp get NAME --json` after writing (default: when Codex is there). */
+    /** Check with the real `codex mcp list --json` after writing (default: when Codex is there). */
     verify?: boolean;
     /** The drift token the caller last applied (stored in the ownership record; see docs/architecture.md). */
     token?: string;

@@ -246,13 +246,13 @@ suiteNeeding({ root: true })("a full or read-only disk: nothing of the user's is
             const home = tmpfs("200k");
             const cfg = path.join(home, "config.toml");
             fs.writeFileSync(cfg, broken, { mode: 0o600 });
-            // A `codex` that, when asked `mcp get`, first saves the file as Codex itself does (write,
+            // A `codex` that, when asked `mcp list`, first saves the file as Codex itself does (write,
             // rename; its umask gives 0644), then runs the real one.
             const wrapDir = fs.mkdtempSync(path.join(os.tmpdir(), "full-disk-codex-"));
             const added = '\n[projects."/work/x"]\ntrust_level = "trusted"\n';
             fs.writeFileSync(
                 path.join(wrapDir, "codex"),
-                `#!/bin/sh\numask 022\nif [ "$1" = mcp ] && [ "$2" = get ]; then\n  f="$CODEX_HOME/config.toml"\n  cat "$f" > "$CODEX_HOME/.saving" && printf '%s' '${added}' >> "$CODEX_HOME/.saving" && mv "$CODEX_HOME/.saving" "$f"\nfi\nexec ${path.join(codexBinDir(), "codex")} "$@"\n`,
+                `#!/bin/sh\numask 022\nif [ "$1" = mcp ] && [ "$2" = list ]; then\n  f="$CODEX_HOME/config.toml"\n  cat "$f" > "$CODEX_HOME/.saving" && printf '%s' '${added}' >> "$CODEX_HOME/.saving" && mv "$CODEX_HOME/.saving" "$f"\nfi\nexec ${path.join(codexBinDir(), "codex")} "$@"\n`,
                 { mode: 0o755 },
             );
             try {
