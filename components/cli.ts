@@ -44,7 +44,8 @@ export const USAGE = `codex-mcp: keep one MCP server entry in Codex's config.tom
 
 Usage:
   codex-mcp ensure     [options]   write the entry (and install Codex with --codex-version)
-  codex-mcp remove     [options]   remove the entry (and Codex with --uninstall-codex, if we installed it)
+  codex-mcp remove     [options]   remove the entry (and Codex with --uninstall-codex, if we installed it);
+                                   the rest of the file, and a .bak that is not this tool's, stay as they are
   codex-mcp show-drift [options]   compare the file with the desired entry; change nothing
   codex-mcp install-codex   [--codex-version V] [--user U]   Codex alone, at V (default: the tested version)
   codex-mcp uninstall-codex [--user U]                       Codex alone, only if this tool installed it
@@ -177,18 +178,32 @@ function compact(r: RunnerResult): Partial<RunnerResult> {
     return { ok: r.ok, op: r.op, configPath: r.configPath, changed: r.changed, repaired: r.repaired, adopted: r.adopted, codex: r.codex && { version: r.codex.version, path: r.codex.path, action: r.codex.action } };
 }
 
-function summary(r: RunnerResult): string {
+function summary(r: RunnerResult, name: string | undefined): string {
     const lines = [`${r.op === "probe" ? "show-drift" : r.op} ${r.configPath} (user ${r.user}, node ${r.node.version})`];
     if (r.op === "probe") {
         lines.push(r.drift.length ? `drift: ${r.drift.join(", ")}` : "in sync");
         for (const [field, f] of Object.entries(r.entry.fields)) {
             if (f.status !== "ok") lines.push(`  ${field}: ${f.status} (have ${JSON.stringify(f.actual)}, want ${JSON.stringify(f.desired)})`);
         }
-    } else lines.push(r.changed ? `changed${r.backup ? ` (previous file, without this entry: ${r.backup})` : ""}` : "already as desired: nothing written");
+    } else if (r.op === "ensure") {
+        if (name === undefined) lines.push(r.changed ? "changed" : "already as desired: nothing written");
+        else if (!r.changed) lines.push("already as desired: nothing written");
+        else {
+            const bak = r.backup ? ` (the previous file, without this entry: ${r.backup})` : r.backupNotOurs ? ` (no backup written: ${r.backupNotOurs} is not this tool's, left as it is)` : "";
+            lines.push(`wrote the ${name} entry into ${r.configPath}${bak}`);
+        }
+    } else if (name !== undefined && !r.keptFor) {
+        if (r.restored) lines.push(`put back the ${name} entry that was in ${r.configPath} before the first ensure; the rest of the file is unchanged`);
+        else if (r.entry.present) lines.push(`removed the ${name} entry from ${r.configPath}; the rest of the file is unchanged`);
+        else lines.push(`no ${name} entry in ${r.configPath}: nothing to remove`);
+        if (r.backupRemoved) lines.push(`removed ${r.backupRemoved}, this tool's backup of the file`);
+    }
     if (r.adopted) lines.push("the entry that was already there is saved on the target; remove puts it back");
-    if (r.restored) lines.push("the entry that was there before the first ensure was put back");
     if (r.keptFor) lines.push(`left in place: ${r.keptFor} manages it now`);
-    if (r.codex?.path) lines.push(`codex ${r.codex.version} at ${r.codex.path}${r.codex.onLoginPath === false ? " (not on the login PATH)" : ""}${r.codex.action && r.codex.action !== "none" ? `: ${r.codex.action}` : ""}`);
+    if (r.codex?.action === "uninstalled") lines.push("uninstalled Codex (this tool had installed it)");
+    else if (r.codex?.action === "kept") lines.push(`Codex stays${r.codex.path ? ` at ${r.codex.path}` : ""}: this tool did not install it`);
+    else if (r.codex?.path) lines.push(`codex ${r.codex.version} at ${r.codex.path}${r.codex.onLoginPath === false ? " (not on the login PATH)" : ""}${r.codex.action && r.codex.action !== "none" ? `: ${r.codex.action}` : ""}`);
+    else if (r.op === "remove" && !r.codex) lines.push("Codex stays (--uninstall-codex removes it too, if this tool installed it)");
     if (r.verified) lines.push(r.verified.ok ? "verified with codex mcp get" : `verification failed: ${r.verified.problems.join("; ")}`);
     return lines.join("\n") + "\n";
 }
@@ -214,7 +229,7 @@ export function cli(argv: string[], env = process.env, stdin = () => fs.readFile
         return 1;
     }
     const r = result as RunnerResult;
-    process.stdout.write(parsed.json ? JSON.stringify(r) + "\n" : summary(r));
+    process.stdout.write(parsed.json ? JSON.stringify(r) + "\n" : summary(r, parsed.req.name));
     return r.op === "probe" && r.drift.length ? 4 : 0;
 }
 

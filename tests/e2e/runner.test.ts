@@ -266,6 +266,43 @@ suite("codex-mcp command line", () => {
         expect(fs.readFileSync(path.join(home, "config.toml"), "utf8")).toBe("");
     });
 
+    test("remove says what it did, and takes this tool's config.toml.bak with the entry; a .bak of the user's is never replaced nor deleted", () => {
+        const config = path.join(home, "config.toml");
+        const bak = `${config}.bak`;
+        const mine = '# mine\nmodel = "o3"\n';
+        fs.writeFileSync(config, mine);
+        fs.rmSync(bak, { force: true });
+        const ensure = cli(["ensure", "--basic-email", "ada@example.com", "--pat-stdin", "--no-verify"], `${PAT}\n`);
+        expect(ensure.stdout).toContain(`wrote the connectai entry into ${config} (the previous file, without this entry: ${bak})\n`);
+        expect(fs.readFileSync(bak, "utf8")).toBe(mine);
+        // Codex (or the user) changes the file meanwhile; the remove keeps that, and the .bak goes.
+        fs.appendFileSync(config, '\n[projects."/work/x"]\ntrust_level = "trusted"\n');
+        const remove = cli(["remove"]);
+        expect({ status: remove.status, stdout: remove.stdout.split("\n").slice(1) }).toEqual({
+            status: 0,
+            stdout: [`removed the connectai entry from ${config}; the rest of the file is unchanged`, `removed ${bak}, this tool's backup of the file`, "Codex stays (--uninstall-codex removes it too, if this tool installed it)", ""],
+        });
+        expect(fs.readFileSync(config, "utf8")).toBe(mine + '\n[projects."/work/x"]\ntrust_level = "trusted"\n');
+        expect(fs.readdirSync(home).sort()).toEqual(["config.toml"]);
+        expect(cli(["remove"]).stdout).toContain(`no connectai entry in ${config}: nothing to remove`);
+
+        // The user's own .bak: not replaced by an ensure, not deleted by the remove.
+        fs.writeFileSync(config, mine);
+        fs.writeFileSync(bak, "the user's own backup\n");
+        expect(cli(["ensure", "--no-verify"]).stdout).toContain(`(no backup written: ${bak} is not this tool's, left as it is)`);
+        expect(cli(["remove"]).status).toBe(0);
+        expect(fs.readFileSync(bak, "utf8")).toBe("the user's own backup\n");
+        // Nor a .bak of ours that the user then edited.
+        fs.rmSync(bak);
+        expect(cli(["ensure", "--no-verify"]).status).toBe(0);
+        fs.appendFileSync(bak, "# a note of the user's\n");
+        const kept = cli(["remove"]);
+        expect(kept.stdout).not.toContain(bak);
+        expect(fs.readFileSync(bak, "utf8")).toBe(mine + "# a note of the user's\n");
+        expect(fs.readFileSync(config, "utf8")).toBe(mine);
+        fs.rmSync(bak);
+    });
+
     test("usage errors exit 2, failures exit 1", () => {
         expect(cli(["frobnicate"]).status).toBe(2);
         expect(cli(["ensure", "--url"]).status).toBe(2);
