@@ -58,11 +58,15 @@ Entry (defaults are CData Connect AI's):
   --disabled               write enabled = false
 
 Authentication (default: none in the file, i.e. OAuth: run 'codex mcp login NAME' once):
+  --oauth                  no credential in the file: ensure's default; show-drift compares against it
   --basic-email EMAIL      Basic auth: Authorization = "Basic base64(EMAIL:PAT)"; the PAT is read
   --pat-stdin                from standard input (one line; its final newline is dropped), or
   --pat-env VAR              from the environment variable VAR. Never pass it as an argument.
   --bearer-token-env VAR   bearer_token_env_var: Codex reads the token from VAR at run time
   --env-header NAME=VAR    env_http_headers: header NAME from variable VAR at run time (repeatable)
+  show-drift without any of these compares all but the authentication and shows it as found
+  (http_headers.Authorization: present (Basic); never a value); give the options ensure was given
+  (or --oauth) to compare it too.
 
 Target:
   --codex-home DIR         CODEX_HOME (default: $CODEX_HOME, else ~/.codex)
@@ -89,7 +93,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
     const ops: Record<string, RunnerRequest["op"]> = { ensure: "ensure", remove: "remove", "show-drift": "probe", "install-codex": "ensure", "uninstall-codex": "remove" };
     if (!ops[op]) throw new UsageError(op ? `unknown command: ${op}` : "a command is required");
     const opts: Record<string, string | boolean | string[]> = {};
-    const flags = new Set(["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json", "--take-over"]);
+    const flags = new Set(["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json", "--take-over", "--oauth"]);
     for (let i = 0; i < rest.length; i++) {
         const a = rest[i];
         if (flags.has(a)) opts[a] = true;
@@ -132,10 +136,13 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
         const pat = readPat(opts, env, stdin);
         entry.http_headers = { Authorization: "Basic " + Buffer.from(`${opts["--basic-email"]}:${pat}`).toString("base64") };
     } else if (opts["--pat-stdin"] || opts["--pat-env"]) throw new UsageError("a PAT needs --basic-email");
+    const auth = ["--basic-email", "--bearer-token-env", "--env-header"].filter((k) => opts[k] !== undefined);
+    if (opts["--oauth"] && auth.length) throw new UsageError(`--oauth and ${auth.join(", ")}: choose one`);
 
     if (op === "install-codex" || op === "uninstall-codex") return { req: codexOnly(op, opts), json: opts["--json"] === true };
     const req: RunnerRequest = { op: ops[op], name: (opts["--name"] as string) ?? "connectai", entry, managedBy: (opts["--managed-by"] as string) ?? "codex-mcp" };
     if (opts["--take-over"]) req.takeOver = true;
+    if (op === "show-drift" && !auth.length && !opts["--oauth"]) req.authAsFound = true;
     if (op === "remove") delete req.entry;
     if (opts["--codex-home"]) req.codexHome = opts["--codex-home"] as string;
     if (opts["--user"]) req.user = opts["--user"] as string;
@@ -183,8 +190,10 @@ function summary(r: RunnerResult, name: string | undefined): string {
     if (r.op === "probe") {
         lines.push(r.drift.length ? `drift: ${r.drift.join(", ")}` : "in sync");
         for (const [field, f] of Object.entries(r.entry.fields)) {
-            if (f.status !== "ok") lines.push(`  ${field}: ${f.status} (have ${JSON.stringify(f.actual)}, want ${JSON.stringify(f.desired)})`);
+            const shown = (v: unknown) => (v === undefined ? "none" : JSON.stringify(v));
+            if (f.status !== "ok") lines.push(`  ${field}: ${f.status} (have ${shown(f.actual)}, want ${shown(f.desired)})`);
         }
+        if (r.auth) lines.push("authentication as found (not compared: no authentication option given):", ...r.auth.map((a) => `  ${a}`));
     } else if (r.op === "ensure") {
         if (name === undefined) lines.push(r.changed ? "changed" : "already as desired: nothing written");
         else if (!r.changed) lines.push("already as desired: nothing written");

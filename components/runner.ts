@@ -12,7 +12,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { applyEntry, captureEntry, ConfigEntryError, McpEntry, Observation, observeEntry, removeEntry, restoreEntry, validateEntry } from "./config-entry";
+import { applyEntry, authFound, captureEntry, ConfigEntryError, McpEntry, Observation, observeEntry, removeEntry, restoreEntry, validateEntry } from "./config-entry";
 import { redact, secretsOf } from "./redact";
 import { Account, AccountError, resolveAccount, runAsAccount } from "./runner-account";
 import { codexState, CodexState, globalPrefixWritable, installCodex, installInto, resolveVersion, uninstallFrom, userPrefix, verifyWithCodex, versionIn, hasMarker, markerAdd } from "./runner-codex";
@@ -50,6 +50,11 @@ export interface RunnerRequest {
     takeOver?: boolean;
     /** The target as the caller names it in messages ("ssh dev@10.0.0.5:22"). */
     label?: string;
+    /**
+     * probe: the entry's authentication (http_headers, bearer_token_env_var, env_http_headers) is
+     * not compared but reported as found (`auth`): a caller that does not know the credential.
+     */
+    authAsFound?: boolean;
     /** probe: the entry's header values are keyed with this one-run key (config-entry keyedHeader), never sent as such. */
     headerKey?: string;
     /** Print only what the components report (the command's stdout is kept in every state snapshot). */
@@ -70,6 +75,8 @@ export interface RunnerResult {
     file: { exists: boolean; mode?: string; symlink?: boolean };
     /** The entry as found before acting, compared with the desired one. */
     entry: Observation;
+    /** probe with authAsFound: how the entry authenticates, one line per field, never a value (config-entry authFound). */
+    auth?: string[];
     /** What differs from the desired state, before acting: entry fields, file and CODEX_HOME modes, Codex. */
     drift: string[];
     changed: boolean;
@@ -277,6 +284,10 @@ function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]
         token: owner.servers[tokenKey(name)]?.token,
     };
     if (name !== undefined) result.entry = tryEntry(() => observeEntry(before.text, name, req.op === "remove" ? undefined : req.entry, req.op === "probe" ? req.headerKey : undefined), place.configPath);
+    if (name !== undefined && req.op === "probe" && req.authAsFound) {
+        result.entry = withoutAuth(result.entry);
+        if (result.entry.present) result.auth = tryEntry(() => authFound(before.text, name), place.configPath);
+    }
     result.drift = driftOf(req, before, codexHome, account, result.entry);
     const wantCodex = req.codex?.version;
     if (wantCodex && req.op !== "remove") {
@@ -301,6 +312,13 @@ function chmodHome(codexHome: string): void {
     } catch (e) {
         throw ioError(e, `changing the mode of ${codexHome}; nothing was changed`);
     }
+}
+
+const AUTH_FIELDS = ["http_headers", "bearer_token_env_var", "env_http_headers"];
+
+/** An observation with the authentication fields left out of the comparison. */
+function withoutAuth(o: Observation): Observation {
+    return { ...o, fields: Object.fromEntries(Object.entries(o.fields).filter(([k]) => !AUTH_FIELDS.includes(k))), drift: o.drift.filter((f) => !AUTH_FIELDS.includes(f)) };
 }
 
 /** Drift before acting: the file, its mode and owner, CODEX_HOME's mode, the entry's fields. */

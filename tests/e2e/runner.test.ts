@@ -266,6 +266,26 @@ suite("codex-mcp command line", () => {
         expect(fs.readFileSync(path.join(home, "config.toml"), "utf8")).toBe("");
     });
 
+    test("show-drift without the auth options: in sync, the header shown as found (never its value); --oauth compares against none", () => {
+        fs.writeFileSync(path.join(home, "config.toml"), 'model = "o3"\n');
+        expect(cli(["ensure", "--basic-email", "ada@example.com", "--pat-stdin", "--no-verify"], `${PAT}\n`).status).toBe(0);
+        const plain = cli(["show-drift"]);
+        expect({ status: plain.status, stdout: plain.stdout }).toEqual({
+            status: 0,
+            stdout: expect.stringMatching(/\nin sync\nauthentication as found \(not compared: no authentication option given\):\n {2}http_headers\.Authorization: present \(Basic\)\n$/),
+        });
+        const oauth = cli(["show-drift", "--oauth"]);
+        expect({ status: oauth.status, drift: oauth.stdout.split("\n")[1] }).toEqual({ status: 4, drift: "drift: entry.http_headers" });
+        expect(oauth.stdout).toContain("http_headers: unexpected (have {\"Authorization\":\"hmac:");
+        // Everything else is still compared without the auth options.
+        fs.writeFileSync(path.join(home, "config.toml"), fs.readFileSync(path.join(home, "config.toml"), "utf8").replace("startup_timeout_sec = 30", "startup_timeout_sec = 5"));
+        const drifted = cli(["show-drift"]);
+        expect({ status: drifted.status, drift: drifted.stdout.split("\n")[1] }).toEqual({ status: 4, drift: "drift: entry.startup_timeout_sec" });
+        expect(cli(["show-drift", "--oauth", "--basic-email", "ada@example.com", "--pat-stdin"], `${PAT}\n`).status).toBe(2);
+        for (const r of [plain, oauth, drifted]) for (const s of [PAT, header, header.slice(6)]) expect(r.stdout.includes(s) || r.stderr.includes(s)).toBe(false);
+        expect(cli(["remove"]).status).toBe(0);
+    });
+
     test("remove says what it did, and takes this tool's config.toml.bak with the entry; a .bak of the user's is never replaced nor deleted", () => {
         const config = path.join(home, "config.toml");
         const bak = `${config}.bak`;
