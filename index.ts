@@ -44,6 +44,7 @@ const readKey = (file: string | undefined) => (file ? pulumi.secret(fs.readFileS
 const results: Record<string, pulumi.Output<unknown>> = {};
 for (const t of settings.targets) {
     const target = toTarget(t, { key: t.agent ? undefined : readKey(t.privateKeyPath) ?? sshKey, proxyKey: t.proxy?.agent ? undefined : readKey(t.proxy?.privateKeyPath) ?? sshKey });
+    const uninstallOnDestroy = t.uninstallCodexOnDestroy ?? settings.uninstallCodexOnDestroy;
     const codex = new ConnectAiCodex(t.name, {
         target,
         auth: settings.auth,
@@ -55,14 +56,18 @@ for (const t of settings.targets) {
         url: settings.url,
         startupTimeoutSec: settings.startupTimeoutSec,
         toolTimeoutSec: settings.toolTimeoutSec,
-        codex: { version: settings.codexVersion, uninstallOnDestroy: t.uninstallCodexOnDestroy ?? settings.uninstallCodexOnDestroy },
+        codex: { version: settings.codexVersion, uninstallOnDestroy },
         takeOver: t.takeOver ?? settings.takeOver,
     });
     results[t.name] = pulumi.unsecret(
         pulumi.all([codex.configPath, codex.codexVersion, codex.codexPath, codex.drift, codex.repaired, codex.loginCommand]).apply(
             ([configPath, codexVersion, codexPath, drift, repaired, loginCommand]) => ({
+                kind: t.kind,
+                server: settings.serverName,
                 configPath,
                 codex: codexVersion ? `${codexVersion} at ${codexPath}` : "not installed",
+                // What a destroy does with Codex: the delete runs the request this update stored.
+                uninstallCodexOnDestroy: uninstallOnDestroy,
                 driftFoundByThisRun: drift,
                 repairedByLastUpdate: repaired,
                 ...(loginCommand ? { next: `run once on the target: ${loginCommand}` } : {}),
