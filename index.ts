@@ -46,6 +46,7 @@ const readKey = (file: string | undefined) => (file ? pulumi.secret(fs.readFileS
 const results: Record<string, pulumi.Output<unknown>> = {};
 for (const t of settings.targets) {
     const target = toTarget(t, { key: t.agent ? undefined : readKey(t.privateKeyPath) ?? sshKey, proxyKey: t.proxy?.agent ? undefined : readKey(t.proxy?.privateKeyPath) ?? sshKey });
+    const uninstallOnDestroy = t.uninstallCodexOnDestroy ?? settings.uninstallCodexOnDestroy;
     const codex = new ConnectAiCodex(t.name, {
         target,
         auth: settings.auth,
@@ -59,7 +60,7 @@ for (const t of settings.targets) {
         toolTimeoutSec: settings.toolTimeoutSec,
         codex: {
             version: settings.codexVersion,
-            uninstallOnDestroy: t.uninstallCodexOnDestroy ?? settings.uninstallCodexOnDestroy,
+            uninstallOnDestroy,
             openaiApiKey,
             codexAccessToken,
             replaceExistingSignIn: config.getBoolean("replaceExistingSignIn") ?? false,
@@ -72,11 +73,15 @@ for (const t of settings.targets) {
         pulumi
             .output({ configPath: c.configPath, version: c.codexVersion, codexPath: c.codexPath, drift: c.drift, repaired: c.repaired, login: c.loginCommand, signIn: c.signIn, ready: c.ready, why: c.notReadyBecause })
             .apply(({ configPath, version, codexPath, drift, repaired, login, signIn, ready, why }) => ({
+                kind: t.kind,
+                server: settings.serverName,
                 ready,
                 ...(ready === false ? { notReadyBecause: why } : {}),
                 configPath,
                 codex: version ? `${version} at ${codexPath}` : "not installed",
                 signIn,
+                // What a destroy does with Codex: the delete runs the request this update stored.
+                uninstallCodexOnDestroy: uninstallOnDestroy,
                 driftFoundByThisRun: drift,
                 repairedByLastUpdate: repaired,
                 ...(login ? { next: `run once on the target: ${login}` } : {}),

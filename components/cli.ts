@@ -45,7 +45,8 @@ export const USAGE = `codex-mcp: keep one MCP server entry in Codex's config.tom
 
 Usage:
   codex-mcp ensure     [options]   write the entry (and install Codex with --codex-version)
-  codex-mcp remove     [options]   remove the entry (and Codex with --uninstall-codex, if we installed it)
+  codex-mcp remove     [options]   remove the entry (and Codex with --uninstall-codex, if we installed it);
+                                   the rest of the file, and a .bak that is not this tool's, stay as they are
   codex-mcp show-drift [options]   compare the file with the desired entry; change nothing
   codex-mcp install-codex   [--codex-version V] [--user U]   Codex alone, at V (default: the tested version)
   codex-mcp uninstall-codex [--user U]                       Codex alone, only if this tool installed it
@@ -58,11 +59,15 @@ Entry (defaults are CData Connect AI's):
   --disabled               write enabled = false
 
 Authentication (default: none in the file, i.e. OAuth: run 'codex mcp login NAME' once):
+  --oauth                  no credential in the file: ensure's default; show-drift compares against it
   --basic-email EMAIL      Basic auth: Authorization = "Basic base64(EMAIL:PAT)"; the PAT is read
   --pat-stdin                from standard input (one line; its final newline is dropped), or
   --pat-env VAR              from the environment variable VAR. Never pass it as an argument.
   --bearer-token-env VAR   bearer_token_env_var: Codex reads the token from VAR at run time
   --env-header NAME=VAR    env_http_headers: header NAME from variable VAR at run time (repeatable)
+  show-drift without any of these compares all but the authentication and shows it as found
+  (http_headers.Authorization: present (Basic); never a value); give the options ensure was given
+  (or --oauth) to compare it too.
 
 Codex's own sign-in (with ensure and install-codex; remove signs out what this tool signed in):
   --openai-api-key-stdin   sign in with an OpenAI API key read from standard input (codex login
@@ -99,7 +104,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
     const ops: Record<string, RunnerRequest["op"]> = { ensure: "ensure", remove: "remove", "show-drift": "probe", "install-codex": "ensure", "uninstall-codex": "remove" };
     if (!ops[op]) throw new UsageError(op ? `unknown command: ${op}` : "a command is required");
     const opts: Record<string, string | boolean | string[]> = {};
-    const flags = new Set(["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json", "--take-over", "--openai-api-key-stdin", "--codex-access-token-stdin", "--replace-sign-in", "--allow-codex-overrides"]);
+    const flags = new Set(["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json", "--take-over", "--openai-api-key-stdin", "--codex-access-token-stdin", "--replace-sign-in", "--allow-codex-overrides", "--oauth"]);
     for (let i = 0; i < rest.length; i++) {
         const a = rest[i];
         if (flags.has(a)) opts[a] = true;
@@ -142,12 +147,15 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
         const pat = readPat(opts, env, stdin);
         entry.http_headers = { Authorization: "Basic " + Buffer.from(`${opts["--basic-email"]}:${pat}`).toString("base64") };
     } else if (opts["--pat-stdin"] || opts["--pat-env"]) throw new UsageError("a PAT needs --basic-email");
+    const auth = ["--basic-email", "--bearer-token-env", "--env-header"].filter((k) => opts[k] !== undefined);
+    if (opts["--oauth"] && auth.length) throw new UsageError(`--oauth and ${auth.join(", ")}: choose one`);
 
     const signIn = readSignIn(opts, env, stdin);
     if (op === "install-codex" || op === "uninstall-codex") return { req: withSignIn(codexOnly(op, opts), signIn), json: opts["--json"] === true };
     const req: RunnerRequest = { op: ops[op], name: (opts["--name"] as string) ?? "connectai", entry, managedBy: (opts["--managed-by"] as string) ?? "codex-mcp" };
     if (opts["--take-over"]) req.takeOver = true;
     if (opts["--allow-codex-overrides"]) req.allowCodexOverrides = true;
+    if (op === "show-drift" && !auth.length && !opts["--oauth"]) req.authAsFound = true;
     if (op === "remove") delete req.entry;
     if (opts["--codex-home"]) req.codexHome = opts["--codex-home"] as string;
     if (opts["--user"]) req.user = opts["--user"] as string;
@@ -214,20 +222,36 @@ function compact(r: RunnerResult): Partial<RunnerResult> {
     return { ok: r.ok, op: r.op, configPath: r.configPath, changed: r.changed, repaired: r.repaired, adopted: r.adopted, codex: r.codex && { version: r.codex.version, path: r.codex.path, action: r.codex.action }, signIn: r.signIn, ready: r.ready };
 }
 
-function summary(r: RunnerResult): string {
+function summary(r: RunnerResult, name: string | undefined): string {
     const lines = [`${r.op === "probe" ? "show-drift" : r.op} ${r.configPath} (user ${r.user}, node ${r.node.version})`];
     if (r.op === "probe") {
         lines.push(r.drift.length ? `drift: ${r.drift.join(", ")}` : "in sync");
         for (const [field, f] of Object.entries(r.entry.fields)) {
-            if (f.status !== "ok") lines.push(`  ${field}: ${f.status} (have ${JSON.stringify(f.actual)}, want ${JSON.stringify(f.desired)})`);
+            const shown = (v: unknown) => (v === undefined ? "none" : JSON.stringify(v));
+            if (f.status !== "ok") lines.push(`  ${field}: ${f.status} (have ${shown(f.actual)}, want ${shown(f.desired)})`);
         }
-    } else lines.push(r.changed ? `changed${r.backup ? ` (previous file, without this entry: ${r.backup})` : ""}` : "already as desired: nothing written");
+        if (r.auth) lines.push("authentication as found (not compared: no authentication option given):", ...r.auth.map((a) => `  ${a}`));
+    } else if (r.op === "ensure") {
+        if (name === undefined) lines.push(r.changed ? "changed" : "already as desired: nothing written");
+        else if (!r.changed) lines.push("already as desired: nothing written");
+        else {
+            const bak = r.backup ? ` (the previous file, without this entry: ${r.backup})` : r.backupNotOurs ? ` (no backup written: ${r.backupNotOurs} is not this tool's, left as it is)` : "";
+            lines.push(`wrote the ${name} entry into ${r.configPath}${bak}`);
+        }
+    } else if (name !== undefined && !r.keptFor) {
+        if (r.restored) lines.push(`put back the ${name} entry that was in ${r.configPath} before the first ensure; the rest of the file is unchanged`);
+        else if (r.entry.present) lines.push(`removed the ${name} entry from ${r.configPath}; the rest of the file is unchanged`);
+        else lines.push(`no ${name} entry in ${r.configPath}: nothing to remove`);
+        if (r.backupRemoved) lines.push(`removed ${r.backupRemoved}, this tool's backup of the file`);
+    }
     if (r.adopted) lines.push("the entry that was already there is saved on the target; remove puts it back");
-    if (r.restored) lines.push("the entry that was there before the first ensure was put back");
     if (r.keptFor) lines.push(`left in place: ${r.keptFor} manages it now`);
     if (r.ready) lines.push(r.ready.ready ? "ready: Codex can use it" : `not ready:\n${r.ready.reasons.map((why) => `  - ${why}`).join("\n")}`);
     if (r.signIn) lines.push(`codex sign-in: ${r.signIn.status}${r.signIn.method ? ` (${r.signIn.method})` : ""}${r.signIn.by ? `, by ${r.signIn.by}` : ""}${r.signIn.action && r.signIn.action !== "none" ? `: ${r.signIn.action}` : ""}${r.signIn.problem ? `; ${r.signIn.problem}` : ""}`);
-    if (r.codex?.path) lines.push(`codex ${r.codex.version} at ${r.codex.path}${r.codex.onLoginPath === false ? " (not on the login PATH)" : ""}${r.codex.action && r.codex.action !== "none" ? `: ${r.codex.action}` : ""}`);
+    if (r.codex?.action === "uninstalled") lines.push("uninstalled Codex (this tool had installed it)");
+    else if (r.codex?.action === "kept") lines.push(`Codex stays${r.codex.path ? ` at ${r.codex.path}` : ""}: this tool did not install it`);
+    else if (r.codex?.path) lines.push(`codex ${r.codex.version} at ${r.codex.path}${r.codex.onLoginPath === false ? " (not on the login PATH)" : ""}${r.codex.action && r.codex.action !== "none" ? `: ${r.codex.action}` : ""}`);
+    else if (r.op === "remove" && !r.codex) lines.push("Codex stays (--uninstall-codex removes it too, if this tool installed it)");
     if (r.verified) lines.push(r.verified.ok ? "verified with codex mcp list" : `verification failed: ${r.verified.problems.join("; ")}`);
     return lines.join("\n") + "\n";
 }
@@ -253,7 +277,7 @@ export function cli(argv: string[], env = process.env, stdin = () => fs.readFile
         return 1;
     }
     const r = result as RunnerResult;
-    process.stdout.write(parsed.json ? JSON.stringify(r) + "\n" : summary(r));
+    process.stdout.write(parsed.json ? JSON.stringify(r) + "\n" : summary(r, parsed.req.name));
     return r.op === "probe" && r.drift.length ? 4 : 0;
 }
 

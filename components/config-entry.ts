@@ -776,3 +776,27 @@ export function observeEntry(text: string | undefined, name: string, desired?: M
     const drift = want ? (actual === undefined ? ["entry"] : Object.keys(fields).filter((k) => fields[k].status !== "ok")) : [];
     return { present: actual !== undefined, forms: found.forms, fields, drift };
 }
+
+/** Header schemes that are named as found; any other value is only "present" (its first word may be the secret). */
+const SCHEMES = ["Basic", "Bearer", "Token", "Digest", "Negotiate"];
+
+/**
+ * How entry NAME authenticates, as found, one line per credential field: the scheme of a literal
+ * header (`http_headers.Authorization: present (Basic)`), never a value; variable names as written.
+ */
+export function authFound(text: string | undefined, name: string): string[] {
+    const entry = ((parseDoc(text ?? "").value.mcp_servers ?? {}) as Record<string, unknown>)[name] as Record<string, unknown> | undefined;
+    if (!entry || typeof entry !== "object") return [];
+    const out: string[] = [];
+    const headers = entry.http_headers;
+    if (headers && typeof headers === "object") {
+        for (const [k, v] of Object.entries(headers)) {
+            const scheme = typeof v === "string" ? SCHEMES.find((s) => v.toLowerCase().startsWith(`${s.toLowerCase()} `)) : undefined;
+            out.push(`http_headers.${k}: present${scheme ? ` (${scheme})` : ""}`);
+        }
+    }
+    if (typeof entry.bearer_token_env_var === "string") out.push(`bearer_token_env_var: ${JSON.stringify(entry.bearer_token_env_var)}`);
+    const envHeaders = entry.env_http_headers;
+    if (envHeaders && typeof envHeaders === "object") for (const [k, v] of Object.entries(envHeaders)) out.push(`env_http_headers.${k}: from ${JSON.stringify(v)}`);
+    return out.length ? out : [`none in the file (OAuth: codex mcp login ${name})`];
+}

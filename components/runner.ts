@@ -8,10 +8,11 @@
 // Root acting for an account (`user`) never touches that account's files nor runs its programs
 // with root's rights: it starts this runner again as the account (runner-account.ts) and keeps for
 // itself only what needs root, npm in the root-owned global prefix (see docs/architecture.md).
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { applyEntry, captureEntry, ConfigEntryError, McpEntry, Observation, observeEntry, removeEntry, restoreEntry, validateEntry } from "./config-entry";
+import { applyEntry, authFound, captureEntry, ConfigEntryError, McpEntry, Observation, observeEntry, removeEntry, restoreEntry, validateEntry } from "./config-entry";
 import { redact, secretsOf } from "./redact";
 import { Account, AccountError, resolveAccount, runAsAccount } from "./runner-account";
 import { codexState, CodexState, globalPrefixWritable, installCodex, installInto, resolveVersion, uninstallFrom, userPrefix, versionIn, hasMarker, markerAdd } from "./runner-codex";
@@ -51,6 +52,11 @@ export interface RunnerRequest {
     takeOver?: boolean;
     /** The target as the caller names it in messages ("ssh dev@10.0.0.5:22"). */
     label?: string;
+    /**
+     * probe: the entry's authentication (http_headers, bearer_token_env_var, env_http_headers) is
+     * not compared but reported as found (`auth`): a caller that does not know the credential.
+     */
+    authAsFound?: boolean;
     /** probe: the entry's header values are keyed with this one-run key (config-entry keyedHeader), never sent as such. */
     headerKey?: string;
     /** Print only what the components report (the command's stdout is kept in every state snapshot). */
@@ -75,10 +81,17 @@ export interface RunnerResult {
     file: { exists: boolean; mode?: string; symlink?: boolean };
     /** The entry as found before acting, compared with the desired one. */
     entry: Observation;
+    /** probe with authAsFound: how the entry authenticates, one line per field, never a value (config-entry authFound). */
+    auth?: string[];
     /** What differs from the desired state, before acting: entry fields, file and CODEX_HOME modes, Codex. */
     drift: string[];
     changed: boolean;
+    /** ensure: the previous file, without this entry (config.toml.bak, this tool's own). */
     backup?: string;
+    /** ensure: a config.toml.bak that this tool did not write (the user's): left as it is, no backup written. */
+    backupNotOurs?: string;
+    /** remove: this tool's config.toml.bak, deleted with the entry (the file it backed up is the user's again). */
+    backupRemoved?: string;
     codex?: CodexState;
     verified?: { ok: boolean; problems: string[] };
     /** The token recorded on the target for this server (ownership record). */
@@ -191,12 +204,18 @@ interface OwnerRecord {
     servers: Record<string, ServerRecord>;
     codex?: { installedByUs: boolean; version?: string; prefix?: string };
     signIn?: SignInRecord;
+    /**
+     * The SHA-256 of the config.toml.bak this tool last wrote: a .bak with other bytes (or none
+     * recorded) is someone else's and is never replaced or deleted. The hash lies beside the file
+     * it is taken of, readable by the same account only, so it tells nothing the file does not.
+     */
+    backup?: string;
 }
 
 function readOwner(codexHome: string): OwnerRecord {
     try {
         const r = JSON.parse(fs.readFileSync(path.join(codexHome, OWNER_FILE), "utf8")) as OwnerRecord;
-        return { servers: r.servers ?? {}, codex: r.codex, ...(r.signIn ? { signIn: r.signIn } : {}) };
+        return { servers: r.servers ?? {}, codex: r.codex, ...(r.signIn ? { signIn: r.signIn } : {}), ...(r.backup ? { backup: r.backup } : {}) };
     } catch {
         return { servers: {} };
     }
@@ -280,6 +299,10 @@ function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]
         token: owner.servers[tokenKey(name)]?.token,
     };
     if (name !== undefined) result.entry = tryEntry(() => observeEntry(before.text, name, req.op === "remove" ? undefined : req.entry, req.op === "probe" ? req.headerKey : undefined), place.configPath);
+    if (name !== undefined && req.op === "probe" && req.authAsFound) {
+        result.entry = withoutAuth(result.entry);
+        if (result.entry.present) result.auth = tryEntry(() => authFound(before.text, name), place.configPath);
+    }
     result.drift = driftOf(req, before, codexHome, account, result.entry);
     const wantCodex = req.codex?.version;
     if (wantCodex && req.op !== "remove") {
@@ -330,6 +353,13 @@ function chmodHome(codexHome: string): void {
     } catch (e) {
         throw ioError(e, `changing the mode of ${codexHome}; nothing was changed`);
     }
+}
+
+const AUTH_FIELDS = ["http_headers", "bearer_token_env_var", "env_http_headers"];
+
+/** An observation with the authentication fields left out of the comparison. */
+function withoutAuth(o: Observation): Observation {
+    return { ...o, fields: Object.fromEntries(Object.entries(o.fields).filter(([k]) => !AUTH_FIELDS.includes(k))), drift: o.drift.filter((f) => !AUTH_FIELDS.includes(f)) };
 }
 
 /** Drift before acting: the file, its mode and owner, CODEX_HOME's mode, the entry's fields. */
@@ -400,6 +430,7 @@ function change(req: RunnerRequest, account: Account, place: Place, owner: Owner
         if (req.codex?.uninstall) result.codex = uninstallOwn(account, owner);
     }
     const last = req.op === "remove" && handOverMode(owner, rec);
+    if (req.op === "remove" && req.name !== undefined) dropBackup(place, owner, result, changes);
     writeOwner(place.codexHome, owner, changes);
     if (req.op === "remove" && req.name !== undefined) giveBack(req.name, place, rec, last, result, changes);
 }
@@ -473,6 +504,10 @@ function editFile(req: RunnerRequest, account: Account, place: Place, owner: Own
         const prev = cur.text;
         const saved = req.op === "remove" && owner.servers[key]?.saved ? readSaved(place.codexHome, name) : undefined;
         const next = tryEntry(() => edited(req, prev, saved), place.configPath);
+        // The backup's hash goes into the record before the backup is written (a run killed between
+        // the two leaves a .bak that does not match it: taken for the user's, kept).
+        const backup = req.op === "ensure" && prev !== undefined && next !== undefined && next !== prev ? planBackup(place, owner, prev, name) : undefined;
+        if (backup?.write) owner.backup = backup.sha256;
         if (req.op === "ensure" && !owner.servers[key]) adopt(place, owner, req, prev, result, changes);
         const mode = cur.exists ? cur.stat!.mode & 0o777 : undefined;
         const loose = req.op === "ensure" && mode !== undefined && mode !== CONFIG_MODE ? mode : undefined;
@@ -484,7 +519,7 @@ function editFile(req: RunnerRequest, account: Account, place: Place, owner: Own
             }
             return loose;
         }
-        if (prev !== undefined && next !== prev) result.backup = writeBackup(place.backupPath, prev, name, changes);
+        if (backup) writeBackup(place, owner, backup, result, changes);
         // A remove keeps the file's mode; an ensure makes it 0600 (it may hold a credential).
         if (changes.replaceIfUnchanged(place.configPath, prev, next, req.op === "ensure" ? CONFIG_MODE : (mode ?? CONFIG_MODE))) {
             result.changed = true;
@@ -576,19 +611,66 @@ function uninstallOwn(account: Account, owner: OwnerRecord): CodexState {
     return { ...codexState(account, [], false, true), action: removed ? "uninstalled" : "kept" };
 }
 
+interface PlannedBackup {
+    /** The previous file without our entry; undefined when the .bak there is not ours. */
+    content?: string;
+    sha256?: string;
+    /** The .bak does not hold it yet. */
+    write: boolean;
+}
+
+const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
+
+/** Whether config.toml.bak is absent, the one this tool last wrote (by its hash in the record), or someone else's. */
+function backupState(file: string, owner: OwnerRecord): "absent" | "ours" | "theirs" {
+    const st = lstatQuiet(file);
+    if (!st) return "absent";
+    if (!st.isFile() || !owner.backup) return "theirs";
+    return sha256(fs.readFileSync(file)) === owner.backup ? "ours" : "theirs";
+}
+
 /**
- * The previous file, kept when its content changes. Our own entry is left out of it: its desired
- * value lives in the stack, and its header (a credential) must not linger.
+ * The previous file, kept when an ensure changes its content. Our own entry is left out of it: its
+ * desired value lives in the stack, and its header (a credential) must not linger. A .bak this tool
+ * did not write is the user's: it is never replaced, and no backup is written then.
  */
-function writeBackup(file: string, prev: string, name: string, changes: Changes): string {
+function planBackup(place: Place, owner: OwnerRecord, prev: string, name: string): PlannedBackup | undefined {
     let content: string;
     try {
         content = removeEntry(prev, name);
     } catch {
-        return ""; // the previous file could not be parsed, so nothing was edited either
+        return undefined; // the previous file could not be parsed, so nothing was edited either
     }
-    if (readQuiet(file) !== content) changes.replace(file, content, CONFIG_MODE);
-    return file;
+    const state = backupState(place.backupPath, owner);
+    if (state === "theirs") return { write: false };
+    const hash = sha256(content);
+    return { content, sha256: hash, write: state === "absent" || hash !== owner.backup };
+}
+
+function writeBackup(place: Place, owner: OwnerRecord, planned: PlannedBackup, result: RunnerResult, changes: Changes): void {
+    if (planned.content === undefined) {
+        result.backupNotOurs = place.backupPath;
+        return;
+    }
+    if (planned.write) {
+        writeOwner(place.codexHome, owner, changes); // the hash first (see editFile)
+        changes.replace(place.backupPath, planned.content, CONFIG_MODE);
+    }
+    result.backup = place.backupPath;
+}
+
+/**
+ * A remove takes this tool's .bak away with the entry: config.toml is the user's own again (their
+ * entry, if they had one, put back), so the backup of it has no purpose, and it may hold another
+ * entry of ours that a later remove takes out of the file. A .bak of the user's is never touched,
+ * nor ours while config.toml is gone (it is then the only copy of the user's settings).
+ */
+function dropBackup(place: Place, owner: OwnerRecord, result: RunnerResult, changes: Changes): void {
+    if (backupState(place.backupPath, owner) === "ours" && lstatQuiet(place.configPath)) {
+        changes.remove(place.backupPath);
+        result.backupRemoved = place.backupPath;
+    }
+    delete owner.backup;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -50,7 +50,8 @@ case "$auth" in
   basic) say "pulumi up on stack $stack (auth basic, kept in the stack; CONNECT_AI_AUTH=oauth npm run up goes back to OAuth)" ;;
   *) say "pulumi up on stack $stack (auth $auth)" ;;
 esac
-pulumi up --yes --non-interactive --skip-preview
+pulumi up --yes --non-interactive --skip-preview --suppress-outputs   # the summary below says it for a person
 echo
-say "what it did (pulumi stack output targets):"
-pulumi stack output targets
+say "done on stack $stack; on each target:"
+pulumi stack output --json | node scripts/summary.js up "$stack"
+say "the same as JSON: $([ "$stack" = local ] || printf 'STACK=%s ' "$stack")npm run pulumi -- stack output targets"

@@ -310,6 +310,8 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
         const destroy = await stack.destroy({ onOutput });
         expect(destroy.summary.result).toBe("succeeded");
         for (const h of [h1, h2, h3]) expect(fs.readFileSync(configOf(h), "utf8")).not.toContain("[mcp_servers.connectai]");
+        // This tool's backups (test 11 read them) go with the entries.
+        expect([h1, h2, h3].filter((h) => fs.existsSync(`${configOf(h)}.bak`)).map((h) => h.name)).toEqual([]);
         expect(fs.readFileSync(configOf(h3), "utf8")).toBe(h3Original + h3Added);
         expect(fs.existsSync(codexOf(h1))).toBe(false);
         expect(asUser(h2, [codexOf(h2), "--version"]).stdout).toContain(codexVersion);

@@ -6,6 +6,7 @@
 // the file. Then EROFS (the whole CODEX_HOME, and a linked config.toml on a read-only mount), and
 // the verify-then-restore path with the real Codex, which rejects a config it cannot load.
 import { execFileSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -96,7 +97,8 @@ suiteNeeding({ root: true })("a full or read-only disk: nothing of the user's is
     const original = userConfig();
     const e1 = applyEntry(original, NAME, entry1);
     const e2 = applyEntry(e1, NAME, entry2);
-    const owner = (r: object) => JSON.stringify({ servers: { [NAME]: r } }, null, 2) + "\n";
+    /** The ownership record: the server's record, and the hash of the config.toml.bak this tool wrote. */
+    const owner = (r: object, bak?: string) => JSON.stringify({ servers: { [NAME]: r }, ...(bak !== undefined ? { backup: createHash("sha256").update(bak).digest("hex") } : {}) }, null, 2) + "\n";
 
     describe("ENOSPC at every page boundary", () => {
         let home: string;
@@ -124,14 +126,15 @@ suiteNeeding({ root: true })("a full or read-only disk: nothing of the user's is
             const saved = captureEntry(original, NAME)!;
             expect(states[0]).toEqual({ "config.toml": { mode: "644", text: original } });
             expect(states[1]).toEqual({
-                ".codex-mcp-owner.json": { mode: "600", text: owner({ saved: true, token: "t1", fileMode: "0644" }) },
+                ".codex-mcp-owner.json": { mode: "600", text: owner({ saved: true, token: "t1", fileMode: "0644" }, removeEntry(original, NAME)) },
                 [`.codex-mcp-saved.${NAME}.toml`]: { mode: "600", text: saved },
                 "config.toml": { mode: "600", text: e1 },
                 "config.toml.bak": { mode: "600", text: removeEntry(original, NAME) },
             });
-            expect(states[2]).toEqual({ ...states[1], ".codex-mcp-owner.json": { mode: "600", text: owner({ saved: true, token: "t2", fileMode: "0644" }) }, "config.toml": { mode: "600", text: e2 }, "config.toml.bak": { mode: "600", text: removeEntry(e1, NAME) } });
-            // The user's file back byte for byte, with its own mode.
-            expect(states[3]).toEqual({ "config.toml": { mode: "644", text: original }, "config.toml.bak": { mode: "600", text: removeEntry(e2, NAME) } });
+            expect(removeEntry(e1, NAME)).toBe(removeEntry(original, NAME)); // so the second ensure leaves the backup as it is
+            expect(states[2]).toEqual({ ...states[1], ".codex-mcp-owner.json": { mode: "600", text: owner({ saved: true, token: "t2", fileMode: "0644" }, removeEntry(e1, NAME)) }, "config.toml": { mode: "600", text: e2 }, "config.toml.bak": { mode: "600", text: removeEntry(e1, NAME) } });
+            // The user's file back byte for byte, with its own mode, and this tool's backup gone with the entry.
+            expect(states[3]).toEqual({ "config.toml": { mode: "644", text: original } });
         });
 
         test.each([0, 1, 2])("op %i at k = 0 .. K free pages: success with the expected files, or failure with every file as before", (i) => {
@@ -158,7 +161,8 @@ suiteNeeding({ root: true })("a full or read-only disk: nothing of the user's is
             expect({ failsWithNoSpace: !outcomes[0].ok, succeedsWithK: outcomes[K].ok }).toEqual({ failsWithNoSpace: true, succeedsWithK: true });
             expect(outcomes.slice(firstOk).filter((o) => !o.ok)).toEqual([]);
             // Every write of the run was hit by a boundary: the files the failures name. (The second
-            // ensure and the remove leave config.toml.bak alone: it already holds the file without the entry.)
+            // ensure leaves config.toml.bak alone: it already holds the file without the entry; the
+            // remove deletes it, which needs no space.)
             const hit = new Set(outcomes.filter((o) => !o.ok).map((o) => path.basename(named(o.message!)!)));
             const expected = [
                 [".config.toml.lock", `.codex-mcp-saved.${NAME}.toml`, ".codex-mcp-owner.json", "config.toml.bak", "config.toml"],
@@ -264,15 +268,16 @@ suiteNeeding({ root: true })("a full or read-only disk: nothing of the user's is
                 // the entry is ours, and the user's saved entry, stay.
                 const ours = applyEntry(broken, NAME, entry1) + added;
                 expect(snap(home)).toEqual({
-                    ".codex-mcp-owner.json": { mode: "600", text: owner({ saved: true }) },
+                    ".codex-mcp-owner.json": { mode: "600", text: owner({ saved: true }, removeEntry(broken, NAME)) },
                     [`.codex-mcp-saved.${NAME}.toml`]: { mode: "600", text: captureEntry(broken, NAME)! },
                     "config.toml": { mode: "644", text: ours },
                     "config.toml.bak": { mode: "600", text: removeEntry(broken, NAME) },
                 });
                 const rm = run({ op: "remove", name: NAME, codexHome: home });
                 expect(rm.error).toBeUndefined();
-                expect(rm).toMatchObject({ ok: true, restored: true });
+                expect(rm).toMatchObject({ ok: true, restored: true, backupRemoved: `${cfg}.bak` });
                 expect(fs.readFileSync(cfg, "utf8")).toBe(broken + added);
+                expect(fs.readdirSync(home)).toEqual(["config.toml"]);
             } finally {
                 fs.rmSync(wrapDir, { recursive: true, force: true });
             }

@@ -15,6 +15,9 @@ import { suiteNeeding } from "../helpers/needs";
 import { ambientPluginWarnings, projectRoot, toolchainBin } from "../helpers/toolchain";
 import { createUser, TestUser } from "../helpers/users";
 
+/** The lines npm run up/down print for a person at the end, after the engine's last line (Duration: ...). */
+const summaryOf = (stdout: string) => stdout.slice(stdout.lastIndexOf("\nDuration: ")).split("\n").filter((l) => l.startsWith("  "));
+
 const suite = suiteNeeding({ root: true });
 
 suite("the README's two set-up commands, as a newcomer", () => {
@@ -43,7 +46,7 @@ suite("the README's two set-up commands, as a newcomer", () => {
         });
         const out = `${r.stdout}\n${r.stderr}`;
         runs.push({ command, out });
-        return { status: r.status, out };
+        return { status: r.status, out, stdout: r.stdout };
     }
 
     function codexGet(): Record<string, unknown> {
@@ -82,7 +85,9 @@ suite("the README's two set-up commands, as a newcomer", () => {
         expect((codexGet().transport as { http_headers?: unknown }).http_headers ?? null).toBeNull();
         const st = fs.statSync(config());
         expect({ mode: st.mode & 0o777, uid: st.uid }).toEqual({ mode: 0o600, uid: user.uid });
-        expect(r.out).toContain("codex mcp login connectai"); // the next step, as the output says
+        // It ends with what it did, for a person; the JSON is one command away.
+        expect(summaryOf(r.stdout)).toEqual([`  local: Codex ${codexVersion} at ${codex()}; connectai in ${config()} (OAuth: run codex mcp login connectai once)`]);
+        expect(r.out).toContain("up: the same as JSON: npm run pulumi -- stack output targets\n");
         expect(spawnSync(codex(), ["--version"], { encoding: "utf8" }).stdout).toContain(codexVersion);
         expect(ambientPluginWarnings(r.out)).toEqual([]);
         // A healthy first run is an install: no warning of any kind (no drift, no plugin from PATH).
@@ -120,6 +125,10 @@ suite("the README's two set-up commands, as a newcomer", () => {
         expect({ status: r.status, tail: r.status === 0 ? "" : r.out.slice(-3000) }).toEqual({ status: 0, tail: "" });
         expect(r.out).toMatch(/\d+ deleted/);
         expect(fs.readFileSync(config(), "utf8")).toBe(mine);
+        expect(summaryOf(r.stdout)).toEqual([
+            `  local: removed the connectai entry from ${config()}; the rest of the file is unchanged; Codex stays (${codexVersion} at ${codex()})`,
+            "  (to uninstall Codex too: npm run pulumi -- config set uninstallCodexOnDestroy true, then npm run up to record it, then npm run down)",
+        ]);
         // Codex stays (uninstallCodexOnDestroy is off by default) and no longer lists the server.
         const list = spawnSync("runuser", ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, "PATH=/usr/bin:/bin", codex(), "mcp", "list", "--json"], { encoding: "utf8" });
         expect(list.status).toBe(0);
@@ -164,9 +173,12 @@ suite("the README's two set-up commands, as a newcomer", () => {
         const stackConfig = fs.readFileSync(path.join(cloneA, "Pulumi.local.yaml"), "utf8");
         expect(stackConfig).toMatch(/auth: oauth/);
         expect(stackConfig).not.toMatch(/codex-connect:(email|pat):/);
+        // Going back to OAuth rewrote the entry, so this tool kept a backup; the destroy takes it away with the entry.
+        expect(fs.existsSync(path.join(alt, "config.toml.bak"))).toBe(true);
         const down = asUser(cloneA, "npm run down");
         expect(down.status).toBe(0);
         expect(fs.readFileSync(path.join(alt, "config.toml"), "utf8")).toBe("");
+        expect(fs.readdirSync(alt).filter((f) => f.includes("bak"))).toEqual([]);
     });
 
     test("no run above said it took a plugin from PATH", () => {

@@ -292,6 +292,63 @@ suite("codex-mcp command line", () => {
         }
     });
 
+    test("show-drift without the auth options: in sync, the header shown as found (never its value); --oauth compares against none", () => {
+        fs.writeFileSync(path.join(home, "config.toml"), 'model = "o3"\n');
+        expect(cli(["ensure", "--basic-email", "ada@example.com", "--pat-stdin", "--no-verify"], `${PAT}\n`).status).toBe(0);
+        const plain = cli(["show-drift"]);
+        expect({ status: plain.status, stdout: plain.stdout }).toEqual({
+            status: 0,
+            stdout: expect.stringMatching(/\nin sync\nauthentication as found \(not compared: no authentication option given\):\n {2}http_headers\.Authorization: present \(Basic\)\n$/),
+        });
+        const oauth = cli(["show-drift", "--oauth"]);
+        expect({ status: oauth.status, drift: oauth.stdout.split("\n")[1] }).toEqual({ status: 4, drift: "drift: entry.http_headers" });
+        expect(oauth.stdout).toContain("http_headers: unexpected (have {\"Authorization\":\"hmac:");
+        // Everything else is still compared without the auth options.
+        fs.writeFileSync(path.join(home, "config.toml"), fs.readFileSync(path.join(home, "config.toml"), "utf8").replace("startup_timeout_sec = 30", "startup_timeout_sec = 5"));
+        const drifted = cli(["show-drift"]);
+        expect({ status: drifted.status, drift: drifted.stdout.split("\n")[1] }).toEqual({ status: 4, drift: "drift: entry.startup_timeout_sec" });
+        expect(cli(["show-drift", "--oauth", "--basic-email", "ada@example.com", "--pat-stdin"], `${PAT}\n`).status).toBe(2);
+        for (const r of [plain, oauth, drifted]) for (const s of [PAT, header, header.slice(6)]) expect(r.stdout.includes(s) || r.stderr.includes(s)).toBe(false);
+        expect(cli(["remove"]).status).toBe(0);
+    });
+
+    test("remove says what it did, and takes this tool's config.toml.bak with the entry; a .bak of the user's is never replaced nor deleted", () => {
+        const config = path.join(home, "config.toml");
+        const bak = `${config}.bak`;
+        const mine = '# mine\nmodel = "o3"\n';
+        fs.writeFileSync(config, mine);
+        fs.rmSync(bak, { force: true });
+        const ensure = cli(["ensure", "--basic-email", "ada@example.com", "--pat-stdin", "--no-verify"], `${PAT}\n`);
+        expect(ensure.stdout).toContain(`wrote the connectai entry into ${config} (the previous file, without this entry: ${bak})\n`);
+        expect(fs.readFileSync(bak, "utf8")).toBe(mine);
+        // Codex (or the user) changes the file meanwhile; the remove keeps that, and the .bak goes.
+        fs.appendFileSync(config, '\n[projects."/work/x"]\ntrust_level = "trusted"\n');
+        const remove = cli(["remove"]);
+        expect({ status: remove.status, stdout: remove.stdout.split("\n").slice(1) }).toEqual({
+            status: 0,
+            stdout: [`removed the connectai entry from ${config}; the rest of the file is unchanged`, `removed ${bak}, this tool's backup of the file`, "Codex stays (--uninstall-codex removes it too, if this tool installed it)", ""],
+        });
+        expect(fs.readFileSync(config, "utf8")).toBe(mine + '\n[projects."/work/x"]\ntrust_level = "trusted"\n');
+        expect(fs.readdirSync(home).sort()).toEqual(["config.toml"]);
+        expect(cli(["remove"]).stdout).toContain(`no connectai entry in ${config}: nothing to remove`);
+
+        // The user's own .bak: not replaced by an ensure, not deleted by the remove.
+        fs.writeFileSync(config, mine);
+        fs.writeFileSync(bak, "the user's own backup\n");
+        expect(cli(["ensure", "--no-verify"]).stdout).toContain(`(no backup written: ${bak} is not this tool's, left as it is)`);
+        expect(cli(["remove"]).status).toBe(0);
+        expect(fs.readFileSync(bak, "utf8")).toBe("the user's own backup\n");
+        // Nor a .bak of ours that the user then edited.
+        fs.rmSync(bak);
+        expect(cli(["ensure", "--no-verify"]).status).toBe(0);
+        fs.appendFileSync(bak, "# a note of the user's\n");
+        const kept = cli(["remove"]);
+        expect(kept.stdout).not.toContain(bak);
+        expect(fs.readFileSync(bak, "utf8")).toBe(mine + "# a note of the user's\n");
+        expect(fs.readFileSync(config, "utf8")).toBe(mine);
+        fs.rmSync(bak);
+    });
+
     test("usage errors exit 2, failures exit 1", () => {
         expect(cli(["frobnicate"]).status).toBe(2);
         expect(cli(["ensure", "--url"]).status).toBe(2);

@@ -3,6 +3,7 @@ import { parse } from "smol-toml";
 import { createHash } from "crypto";
 import {
     applyEntry,
+    authFound,
     captureEntry,
     ConfigEntryError,
     fingerprint,
@@ -410,5 +411,22 @@ describe("captureEntry and restoreEntry put the user's own entry back", () => {
         expect(() => restoreEntry("", "connectai", "{}")).toThrow(/codex-mcp-entry\/1/);
         expect(() => restoreEntry("", "other", captured)).toThrow(ConfigEntryError);
         expect(JSON.parse(captured)).toMatchObject({ format: "codex-mcp-entry/1", name: "connectai" });
+    });
+});
+
+describe("authFound: how an entry authenticates, without a value", () => {
+    test("a Basic header by its scheme, variables by name, OAuth when there is none", () => {
+        expect(authFound(applyEntry("", "connectai", basic), "connectai")).toEqual(["http_headers.Authorization: present (Basic)"]);
+        expect(authFound(applyEntry("", "connectai", { ...oauth, bearer_token_env_var: "TOKEN" }), "connectai")).toEqual(['bearer_token_env_var: "TOKEN"']);
+        expect(authFound(applyEntry("", "connectai", { ...oauth, env_http_headers: { "X-Api-Key": "KEY" } }), "connectai")).toEqual(['env_http_headers.X-Api-Key: from "KEY"']);
+        expect(authFound(applyEntry("", "connectai", oauth), "connectai")).toEqual(["none in the file (OAuth: codex mcp login connectai)"]);
+        expect(authFound('model = "o3"\n', "connectai")).toEqual([]);
+    });
+
+    test("a value without a known scheme is only 'present': its first word may be the secret itself", () => {
+        const text = applyEntry("", "docs", { url: "https://d.example/", http_headers: { "X-Api-Key": "sk-live-0123 extra", Authorization: "bearer abc" } });
+        const found = authFound(text, "docs");
+        expect(found).toEqual(["http_headers.X-Api-Key: present", "http_headers.Authorization: present (Bearer)"]);
+        expect(found.join("\n")).not.toMatch(/sk-live|abc/);
     });
 });
