@@ -20,7 +20,12 @@ export const TargetKind = {
 export type TargetKind = (typeof TargetKind)[keyof typeof TargetKind];
 
 /** The container CLI of an exec target with a preset: `docker|podman exec -i [-u user] container`. */
-export const ExecPreset = { docker: "docker", podman: "podman" } as const;
+export const ExecPreset = {
+    /** `docker exec -i [-u user] container`. */
+    docker: "docker",
+    /** `podman exec -i [-u user] container`. */
+    podman: "podman",
+} as const;
 export type ExecPreset = (typeof ExecPreset)[keyof typeof ExecPreset];
 
 /** An SSH hop (the host itself, or the bastion in front of it). The key and its passphrase are always kept as secrets. */
