@@ -442,13 +442,13 @@ export interface ConnectAiCodexArgs {
     url?: pulumi.Input<string>;
     /** startup_timeout_sec (default 30). */
     startupTimeoutSec?: pulumi.Input<number>;
-    /** tool_timeout_sec. */
+    /** tool_timeout_sec: how long Codex waits for a tool call (default: Codex's own). */
     toolTimeoutSec?: pulumi.Input<number>;
     /** Codex's version and uninstall-on-destroy (Codex is always kept installed). */
     codex?: CodexArgs;
     /** Check with the real `codex mcp list` after writing (default: when Codex is there). */
     verify?: pulumi.Input<boolean>;
-    /** See CodexMcpServerArgs.takeOver. */
+    /** Take the entry over when the target's record says another stack (or codex-mcp) manages it; without it such an entry is refused. */
     takeOver?: pulumi.Input<boolean>;
     /** See CodexMcpServerArgs.allowCodexOverrides. */
     allowCodexOverrides?: pulumi.Input<boolean>;

@@ -151,7 +151,7 @@ export function toTarget(t: TargetConfig, keys: { key?: pulumi.Input<string>; pr
             return { kind: "local", ...base };
         case "docker":
         case "podman":
-            return { kind: "exec", preset: t.kind, container: t.container, user: t.user, ...base };
+            return { kind: t.kind, container: t.container, user: t.user, ...base };
         case "exec":
             return { kind: "exec", prefix: t.prefix, ...base };
         case "ssh": {

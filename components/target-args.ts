@@ -4,19 +4,28 @@
 import * as pulumi from "@pulumi/pulumi";
 import { unknownName } from "./closest";
 import { describeTarget, hostKeyRequired, SshHop, Target } from "./target";
-/** What a target is: this machine, an SSH host, or a command prefix that reaches a container or pod. */
+/** What a target is: this machine, an SSH host, a running container, or a command prefix that reaches one. */
 export const TargetKind = {
     /** The machine running Pulumi, as the account running it. */
     local: "local",
     /** An SSH host: host, user, a key (privateKey or agent) and the pinned hostKey. */
     ssh: "ssh",
-    /** A command prefix (docker/podman exec, kubectl exec...): preset + container, or prefix. */
+    /** A running container through `docker exec -i [-u user] container`: container, user. */
+    docker: "docker",
+    /** A running container through `podman exec -i [-u user] container`: container, user. */
+    podman: "podman",
+    /** A command prefix (kubectl exec...): prefix; or preset + container, the same as kind docker or podman. */
     exec: "exec",
 } as const;
 export type TargetKind = (typeof TargetKind)[keyof typeof TargetKind];
 
 /** The container CLI of an exec target with a preset: `docker|podman exec -i [-u user] container`. */
-export const ExecPreset = { docker: "docker", podman: "podman" } as const;
+export const ExecPreset = {
+    /** `docker exec -i [-u user] container`. */
+    docker: "docker",
+    /** `podman exec -i [-u user] container`. */
+    podman: "podman",
+} as const;
 export type ExecPreset = (typeof ExecPreset)[keyof typeof ExecPreset];
 
 /** An SSH hop (the host itself, or the bastion in front of it). The key and its passphrase are always kept as secrets. */
@@ -43,11 +52,12 @@ export interface SshHopArgs {
 
 /**
  * Where a component acts. kind "local": this machine; "ssh": host, user, privateKey or agent, hostKey
- * (proxy for a bastion); "exec": preset + container (+ user), or prefix. Any kind: codexHome, owner.
- * Fields of another kind are refused, with the component and the field named.
+ * (proxy for a bastion); "docker" or "podman": container (+ user); "exec": prefix (or preset +
+ * container, the same as kind "docker"/"podman"). Any kind: codexHome, owner. Fields of another kind
+ * are refused, with the component and the field named.
  */
 export interface TargetArgs {
-    /** "local", "ssh" or "exec". */
+    /** "local", "ssh", "docker", "podman" or "exec". */
     kind: TargetKind;
     /** CODEX_HOME on the target (default: $CODEX_HOME, else ~/.codex). */
     codexHome?: string;
@@ -57,7 +67,7 @@ export interface TargetArgs {
     host?: string;
     /** ssh: port (default 22). */
     port?: number;
-    /** ssh: the login account; exec with a preset: the container user (`-u`). */
+    /** ssh: the login account; docker, podman (or exec with a preset): the container user (`-u`). */
     user?: string;
     /** ssh: PEM or OpenSSH private key text; always stored as a secret. */
     privateKey?: pulumi.Input<string>;
@@ -73,9 +83,9 @@ export interface TargetArgs {
     insecureSkipHostKeyCheck?: boolean;
     /** ssh: a bastion to connect through. */
     proxy?: SshHopArgs;
-    /** exec: "docker" or "podman" (with container). */
+    /** exec: "docker" or "podman" (with container): the same as kind "docker" or "podman". */
     preset?: ExecPreset;
-    /** exec with a preset: the container name or id. */
+    /** docker, podman (or exec with a preset): the container name or id. */
     container?: string;
     /** exec without a preset: the command prefix that runs a command on the target, e.g. ["kubectl", "exec", "-i", "pod", "--"]. */
     prefix?: string[];
@@ -89,8 +99,12 @@ const HOP_FIELDS = ["host", "port", "user", "privateKey", "privateKeyPassphrase"
 const FIELDS: Record<TargetKind, readonly string[]> = {
     local: ["kind", "codexHome", "owner"],
     ssh: ["kind", "codexHome", "owner", ...HOP_FIELDS, "proxy"],
+    docker: ["kind", "codexHome", "owner", "container", "user"],
+    podman: ["kind", "codexHome", "owner", "container", "user"],
     exec: ["kind", "codexHome", "owner", "preset", "container", "user", "prefix"],
 };
+const KINDS = Object.values(TargetKind);
+const KIND_LIST = `${KINDS.slice(0, -1).map((k) => `"${k}"`).join(", ")} or "${KINDS[KINDS.length - 1]}"`;
 const SECRET_FIELDS = new Set(["privateKey", "privateKeyPassphrase"]);
 // A field of some kind on another is a mix-up, said so; any other name is likely a typo.
 const ANY_FIELD = new Set(Object.values(FIELDS).flat());
@@ -111,7 +125,7 @@ export function validTarget(who: string, input: TargetArgs | undefined): ValidTa
         fail();
     }
     if (!input || typeof input !== "object" || Array.isArray(input)) {
-        problems.push(`target: required, an object with kind "local", "ssh" or "exec"`);
+        problems.push(`target: required, an object with kind ${KIND_LIST}`);
         fail();
     }
     const t = input as TargetArgs;
@@ -134,8 +148,8 @@ export function validTarget(who: string, input: TargetArgs | undefined): ValidTa
         }
     };
     const kind = (t as { kind?: unknown }).kind;
-    if (kind !== "local" && kind !== "ssh" && kind !== "exec") {
-        problems.push(`target.kind: must be "local", "ssh" or "exec", got ${JSON.stringify(kind) ?? "nothing"}`);
+    if (!KINDS.includes(kind as TargetKind)) {
+        problems.push(`target.kind: must be ${KIND_LIST}, got ${JSON.stringify(kind) ?? "nothing"}`);
         fail();
     }
     const k = kind as TargetKind;
@@ -152,6 +166,7 @@ export function validTarget(who: string, input: TargetArgs | undefined): ValidTa
             }
         }
     }
+    if ((k === "docker" || k === "podman") && !t.container) problems.push(`target.container: required for kind "${k}"`);
     if (k === "exec") {
         if (t.preset !== undefined && t.preset !== null) {
             if (t.preset !== "docker" && t.preset !== "podman") problems.push(`target.preset: must be "docker" or "podman", got ${JSON.stringify(t.preset)}`);
@@ -173,6 +188,10 @@ export function validTarget(who: string, input: TargetArgs | undefined): ValidTa
     switch (k) {
         case "local":
             return { kind: "local", ...base };
+        // The same target as exec with that preset: one identity, so either spelling keeps the stack's resources.
+        case "docker":
+        case "podman":
+            return { kind: "exec", preset: k, container: t.container, user: t.user ?? undefined, ...base };
         case "exec":
             return t.preset ? { kind: "exec", preset: t.preset, container: t.container, user: t.user ?? undefined, ...base } : { kind: "exec", prefix: t.prefix, ...base };
         case "ssh":

@@ -163,7 +163,7 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         expect(r["codex-connect-pulumi:index:CodexMcpServer"].inputProperties.httpHeaders).toMatchObject({ type: "object", additionalProperties: { type: "string" } });
         expect(r["codex-connect-pulumi:index:CodexCli"].requiredInputs).toEqual(["target"]);
         const t = schema.types;
-        expect(t["codex-connect-pulumi:index:TargetKind"].enum.map((e: { value: string }) => e.value)).toEqual(["local", "ssh", "exec"]);
+        expect(t["codex-connect-pulumi:index:TargetKind"].enum.map((e: { value: string }) => e.value)).toEqual(["local", "ssh", "docker", "podman", "exec"]);
         expect(t["codex-connect-pulumi:index:ConnectAiAuth"].enum.map((e: { value: string }) => e.value)).toEqual(["oauth", "basic", "bearer-env", "env-headers"]);
         expect(t["codex-connect-pulumi:index:TargetArgs"].required).toEqual(["kind"]);
         expect(t["codex-connect-pulumi:index:TargetArgs"].properties.hostKey.description).toMatch(/known_hosts/);

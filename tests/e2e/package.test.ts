@@ -50,6 +50,8 @@ suite("the packed package in a fresh TypeScript program, running the README's ex
     let sandbox: ReturnType<typeof pulumiSandbox>;
     let stack: Stack;
     let before: Map<string, number>;
+    let ownBeforePack: string;
+    let ownAfterPack: string;
     const printed: string[] = [];
     const onOutput = (s: string) => printed.push(s);
     const devboxConfig = () => path.join(devbox.home, ".codex", "config.toml");
@@ -62,7 +64,9 @@ suite("the packed package in a fresh TypeScript program, running the README's ex
         spawnSync("chown", ["-R", `${devbox.uid}:${devbox.gid}`, path.join(devbox.home, ".npm")]);
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "package-e2e-"));
         fs.chmodSync(dir, 0o755);
+        ownBeforePack = fs.readFileSync(path.join(projectRoot, "package.json"), "utf8");
         const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: projectRoot, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop()!;
+        ownAfterPack = fs.readFileSync(path.join(projectRoot, "package.json"), "utf8");
         program = path.join(dir, "program");
         fs.mkdirSync(program);
         fs.writeFileSync(path.join(program, "Pulumi.yaml"), "name: package-e2e\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
@@ -114,6 +118,17 @@ suite("the packed package in a fresh TypeScript program, running the README's ex
         const files = (fs.readdirSync(pkg, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(pkg, f)).isFile());
         expect(files).toEqual(expect.arrayContaining(["package.json", "dist/components/index.js", "dist/components/index.d.ts", "dist/runner/codex-mcp-runner.js"]));
         expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
+        // The shipped manifest: what a consumer needs, none of the repository's scripts (prepare builds
+        // from sources a tarball does not hold) or devDependencies; the repository's own is back as it was.
+        const shipped = JSON.parse(fs.readFileSync(path.join(pkg, "package.json"), "utf8"));
+        const { scripts, devDependencies, ...rest } = own;
+        expect(scripts.prepare && devDependencies).toBeTruthy();
+        expect(shipped).toMatchObject(rest);
+        expect(shipped).not.toHaveProperty("scripts");
+        expect(shipped).not.toHaveProperty("devDependencies");
+        for (const k of ["main", "types", "exports", "bin", "dependencies", "peerDependencies", "engines"]) expect(shipped[k]).toBeTruthy();
+        expect(ownAfterPack === ownBeforePack).toBe(true);
+        expect(fs.existsSync(path.join(projectRoot, ".package.json.packing"))).toBe(false);
         const tsc = spawnSync(process.execPath, [path.join(program, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", program], { encoding: "utf8" });
         expect(tsc.stdout + tsc.stderr).toBe("");
     });

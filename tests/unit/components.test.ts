@@ -29,6 +29,7 @@ pulumi.runtime.setMocks(
 
 import { CodexCli, CodexMcpServer, ConnectAiCodex } from "../../components";
 import { validTarget } from "../../components/target-args";
+import { identity } from "../../components/target-command";
 
 const PAT = "PAT-mock-test-91c2";
 const b64 = Buffer.from(`ada@example.com:${PAT}`).toString("base64");
@@ -132,6 +133,31 @@ describe("ConnectAiCodex", () => {
         // Every field, correctly spelled: no problem.
         const full = { ...ssh, port: 22, privateKeyPassphrase: "p", agent: false, agentSocket: "/s", insecureSkipHostKeyCheck: false, codexHome: "/c", owner: "o", proxy: { host: "b", port: 22, user: "j", privateKey: "k", privateKeyPassphrase: "p", agent: false, agentSocket: "/s", hostKey: "ssh-ed25519 BBBB", insecureSkipHostKeyCheck: false } };
         expect(message(() => validTarget("ConnectAiCodex web4", full))).toBe("no error");
+    });
+
+    test("target kind docker or podman: the exec preset of the same name (one identity: either spelling keeps a stack's resources)", () => {
+        const message = (f: () => unknown) => {
+            try {
+                f();
+            } catch (e) {
+                return (e as Error).message;
+            }
+            return "no error";
+        };
+        for (const engine of ["docker", "podman"] as const) {
+            const short = validTarget("ConnectAiCodex dev", { kind: engine, container: "devbox", user: "vscode", codexHome: "/c" });
+            const long = validTarget("ConnectAiCodex dev", { kind: "exec", preset: engine, container: "devbox", user: "vscode", codexHome: "/c" });
+            expect(short).toEqual({ kind: "exec", preset: engine, container: "devbox", user: "vscode", codexHome: "/c", owner: undefined });
+            expect(short).toEqual(long);
+            expect(identity(short, "connectai")).toBe(identity(long, "connectai"));
+        }
+        expect(message(() => new ConnectAiCodex("box2", { target: { kind: "docker", user: "vscode" } }))).toBe('ConnectAiCodex box2: invalid target: target.container: required for kind "docker"');
+        expect(message(() => new ConnectAiCodex("box3", { target: { kind: "podman", container: "c", prefix: ["x"], preset: "podman" } as never }))).toBe(
+            'ConnectAiCodex box3: invalid target: target.prefix: not a field of kind "podman"; target.preset: not a field of kind "podman"',
+        );
+        expect(message(() => new ConnectAiCodex("box4", { target: { kind: "dockr", container: "c" } as never }))).toBe(
+            'ConnectAiCodex box4: invalid target: target.kind: must be "local", "ssh", "docker", "podman" or "exec", got "dockr"',
+        );
     });
 
     test("SSH fails closed: no hostKey, no resource, and the error says how to get the key", () => {

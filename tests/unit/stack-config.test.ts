@@ -111,7 +111,8 @@ describe("misspelled and unknown names are refused, with the closest known one",
 test("ssh targets become transport targets with the keys filled in, nothing else", () => {
     const t = toTarget({ name: "h", kind: "ssh", host: "h", user: "u", hostKey: "ssh-ed25519 AAAA", proxy: { host: "b", user: "j", privateKeyPath: "/k" } }, { key: "KEY", proxyKey: "PKEY" });
     expect(t).toEqual({ kind: "ssh", host: "h", port: undefined, user: "u", privateKey: "KEY", agent: undefined, hostKey: "ssh-ed25519 AAAA", proxy: { host: "b", port: undefined, user: "j", agent: undefined, hostKey: undefined, privateKey: "PKEY" }, codexHome: undefined, owner: undefined });
-    expect(toTarget({ name: "d", kind: "docker", container: "dev", user: "vscode" }, {})).toMatchObject({ kind: "exec", preset: "docker", container: "dev", user: "vscode" });
+    // The kinds are the components' own: the stack config's docker target is the library's.
+    expect(toTarget({ name: "d", kind: "docker", container: "dev", user: "vscode" }, {})).toEqual({ kind: "docker", container: "dev", user: "vscode", codexHome: undefined, owner: undefined });
 });
 
 describe("typed-in values: the rules the CLI and the components share (inputs.ts)", () => {
