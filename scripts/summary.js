@@ -32,6 +32,9 @@ function up() {
     for (const [name, t] of targets) {
         const repaired = t.driftFoundByThisRun?.length && t.repairedByLastUpdate?.length ? `; repaired: ${t.repairedByLastUpdate.join(", ")}` : "";
         console.log(`  ${name}: Codex ${t.codex}; ${t.server ?? "the entry"} in ${t.configPath} (${auth(t)})${repaired}`);
+        // Codex's own verdict (runner-ready.ts): ready, or what is left to do and why.
+        if (t.ready === true) console.log("    ready: Codex can use it");
+        else if (t.ready === false) for (const why of t.notReadyBecause ?? []) console.log(`    not ready: ${why}`);
     }
 }
 

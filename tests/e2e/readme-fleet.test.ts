@@ -18,7 +18,9 @@ import { projectRoot, toolchainBin } from "../helpers/toolchain";
 import { createUser, TestUser } from "../helpers/users";
 
 /** The lines npm run up/down print for a person at the end, after the engine's last line (Duration: ...). */
-const summaryOf = (stdout: string) => stdout.slice(stdout.lastIndexOf("\nDuration: ")).split("\n").filter((l) => l.startsWith("  "));
+const summaryOf = (stdout: string) => stdout.slice(stdout.lastIndexOf("\nDuration: ")).split("\n").filter((l) => /^  \S/.test(l));
+/** The verdict lines under a target (Codex's own: ready, or not ready and why). */
+const verdictOf = (stdout: string) => stdout.slice(stdout.lastIndexOf("\nDuration: ")).split("\n").filter((l) => /^    (ready|not ready): /.test(l));
 
 const PAT = "PAT-readme-fleet-4e81c2";
 const EMAIL = "ada@example.com"; // the README's
@@ -167,6 +169,8 @@ suite("the README's fleet section, run as written", () => {
             `  devbox: Codex ${codexVersion} at ${codexOf(me)}; connectai in ${configOf(me)} ${basic}`,
         ].sort());
         expect(codexGet(web1.user).startup_timeout_sec).toBe(30);
+        // Each target gets Codex's verdict under it; no credential signs Codex in on this stack.
+        expect(verdictOf(r.stdout).filter((l) => l.includes("Codex is not signed in")).length).toBe(2);
         // The repair kept the previous file, without the entry, in this tool's backup.
         expect(fs.readFileSync(`${configOf(web1.user)}.bak`, "utf8")).toBe(MINE);
         expect(r.out).toContain("the same as JSON: STACK=fleet npm run pulumi -- stack output targets");

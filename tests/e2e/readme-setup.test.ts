@@ -16,7 +16,9 @@ import { ambientPluginWarnings, projectRoot, toolchainBin } from "../helpers/too
 import { createUser, TestUser } from "../helpers/users";
 
 /** The lines npm run up/down print for a person at the end, after the engine's last line (Duration: ...). */
-const summaryOf = (stdout: string) => stdout.slice(stdout.lastIndexOf("\nDuration: ")).split("\n").filter((l) => l.startsWith("  "));
+const summaryOf = (stdout: string) => stdout.slice(stdout.lastIndexOf("\nDuration: ")).split("\n").filter((l) => /^  \S/.test(l));
+/** The verdict lines under a target (Codex's own: ready, or not ready and why). */
+const verdictOf = (stdout: string) => stdout.slice(stdout.lastIndexOf("\nDuration: ")).split("\n").filter((l) => /^    (ready|not ready): /.test(l));
 
 const suite = suiteNeeding({ root: true });
 
@@ -88,6 +90,10 @@ suite("the README's two set-up commands, as a newcomer", () => {
         // It ends with what it did, for a person; the JSON is one command away.
         expect(summaryOf(r.stdout)).toEqual([`  local: Codex ${codexVersion} at ${codex()}; connectai in ${config()} (OAuth: run codex mcp login connectai once)`]);
         expect(r.out).toContain("up: the same as JSON: npm run pulumi -- stack output targets\n");
+        // Codex's verdict: nothing signed it in (no credential in the stack), and it says how.
+        expect(verdictOf(r.stdout)).toContain("    not ready: Codex is not signed in: run codex login --device-auth on the target, or give the stack openaiApiKey or codexAccessToken");
+        // Codex's verdict: nothing signed it in (no credential in the stack), and it says how.
+        expect(verdictOf(r.stdout)).toContain("    not ready: Codex is not signed in: run codex login --device-auth on the target, or give the stack openaiApiKey or codexAccessToken");
         expect(spawnSync(codex(), ["--version"], { encoding: "utf8" }).stdout).toContain(codexVersion);
         expect(ambientPluginWarnings(r.out)).toEqual([]);
         // A healthy first run is an install: no warning of any kind (no drift, no plugin from PATH).

@@ -9,6 +9,7 @@ import { distFile, LAUNCHER, launcherInput, RUNNER_FILE } from "../../components
 import type { RunnerRequest } from "../../components/runner";
 import { codexBinDir, codexVersion } from "../helpers/codex";
 import { launch, LaunchResult, loginEnv } from "../helpers/launch";
+import { startMcpDouble } from "../helpers/mcp-server";
 import { suiteNeeding } from "../helpers/needs";
 import { createUser, TestUser } from "../helpers/users";
 
@@ -298,7 +299,7 @@ suite("codex-mcp command line", () => {
         const plain = cli(["show-drift"]);
         expect({ status: plain.status, stdout: plain.stdout }).toEqual({
             status: 0,
-            stdout: expect.stringMatching(/\nin sync\nauthentication as found \(not compared: no authentication option given\):\n {2}http_headers\.Authorization: present \(Basic\)\n$/),
+            stdout: expect.stringMatching(/\nin sync\nauthentication as found \(not compared: no authentication option given\):\n {2}http_headers\.Authorization: present \(Basic\)\nnot ready:\n  - Codex is not installed\n$/),
         });
         const oauth = cli(["show-drift", "--oauth"]);
         expect({ status: oauth.status, drift: oauth.stdout.split("\n")[1] }).toEqual({ status: 4, drift: "drift: entry.http_headers" });
@@ -347,6 +348,37 @@ suite("codex-mcp command line", () => {
         expect(fs.readFileSync(bak, "utf8")).toBe(mine + "# a note of the user's\n");
         expect(fs.readFileSync(config, "utf8")).toBe(mine);
         fs.rmSync(bak);
+    });
+
+    test("Codex's verdict: signed in and the server answering is ready; the server gone is not, in Codex's words", async () => {
+        const KEY = "sk-cli-ready-2b4d6f8a";
+        const basic = `Basic ${Buffer.from(`ada@example.com:${PAT}`).toString("base64")}`;
+        const server = await startMcpDouble(basic);
+        const own = fs.mkdtempSync(path.join(os.homedir(), ".cli-ready-"));
+        const env = { PATH: `${codexBinDir()}:${process.env.PATH}`, HOME: os.homedir(), CXM_PAT: PAT };
+        // Asynchronously: the MCP server answers Codex from this very process.
+        const run = (args: string[], input = "") =>
+            new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+                const child = spawn(process.execPath, [bin, ...args, "--url", server.url, "--basic-email", "ada@example.com", "--pat-env", "CXM_PAT", "--codex-home", own], { env });
+                let stdout = "";
+                let stderr = "";
+                child.stdout.on("data", (d) => (stdout += d));
+                child.stderr.on("data", (d) => (stderr += d));
+                child.on("close", (status) => resolve({ status, stdout, stderr }));
+                child.stdin.end(input);
+            });
+        try {
+            let r = await run(["ensure", "--openai-api-key-stdin"], KEY);
+            expect([r.status, r.stdout]).toEqual([0, expect.stringContaining("\nready: Codex can use it\n")]);
+            await server.close();
+            r = await run(["show-drift", "--openai-api-key-stdin"], KEY);
+            expect(r.status).toBe(0); // nothing drifted: the verdict changed, not the file
+            expect(r.stdout).toMatch(new RegExp(`\nnot ready:\n  - the server is unreachable from the target \\(codex doctor: ${server.url.replace(/[.]/g, "\\.")} \\(HEAD connect failed; GET connect failed\\)\\)\n`));
+            for (const out of [r.stdout, r.stderr]) for (const secret of [KEY, PAT, basic]) expect(out.includes(secret)).toBe(false);
+        } finally {
+            await server.close().catch(() => undefined);
+            fs.rmSync(own, { recursive: true, force: true });
+        }
     });
 
     test("usage errors exit 2, failures exit 1", () => {
