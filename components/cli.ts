@@ -225,7 +225,9 @@ function compact(r: RunnerResult): Partial<RunnerResult> {
 function summary(r: RunnerResult, name: string | undefined): string {
     const lines = [`${r.op === "probe" ? "show-drift" : r.op} ${r.configPath} (user ${r.user}, node ${r.node.version})`];
     if (r.op === "probe") {
-        lines.push(r.drift.length ? `drift: ${r.drift.join(", ")}` : "in sync");
+        const all = [...r.drift, ...(r.changes ?? [])];
+        lines.push(all.length ? `drift: ${all.join(", ")}` : "in sync");
+        if (r.changes?.length) lines.push(`  (${r.changes.join(", ")}: the file is as the last ensure wrote it; the entry asked for now differs)`);
         for (const [field, f] of Object.entries(r.entry.fields)) {
             const shown = (v: unknown) => (v === undefined ? "none" : JSON.stringify(v));
             if (f.status !== "ok") lines.push(`  ${field}: ${f.status} (have ${shown(f.actual)}, want ${shown(f.desired)})`);
@@ -278,7 +280,7 @@ export function cli(argv: string[], env = process.env, stdin = () => fs.readFile
     }
     const r = result as RunnerResult;
     process.stdout.write(parsed.json ? JSON.stringify(r) + "\n" : summary(r, parsed.req.name));
-    return r.op === "probe" && r.drift.length ? 4 : 0;
+    return r.op === "probe" && (r.drift.length || r.changes?.length) ? 4 : 0;
 }
 
 if (require.main === module) {

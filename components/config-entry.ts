@@ -800,3 +800,19 @@ export function authFound(text: string | undefined, name: string): string[] {
     if (envHeaders && typeof envHeaders === "object") for (const [k, v] of Object.entries(envHeaders)) out.push(`env_http_headers.${k}: from ${JSON.stringify(v)}`);
     return out.length ? out : [`none in the file (OAuth: codex mcp login ${name})`];
 }
+
+// ---------------------------------------------------------------------------------------------
+// What the last ensure applied.
+
+/**
+ * A keyed digest of entry NAME: of the table found in `text`, or of the desired entry as it would be
+ * written. Equal exactly when the values are. The key is random and lives in the target's record,
+ * beside the file whose values it digests, so the digest tells nothing that file does not.
+ */
+export function entryDigest(key: string, name: string, from: { text?: string; desired?: McpEntry }): string | undefined {
+    const table = from.desired
+        ? canonicalValue(name, from.desired)
+        : ((parseDoc(from.text ?? "").value.mcp_servers ?? {}) as Record<string, unknown>)[name];
+    if (table === undefined) return undefined;
+    return "applied:" + createHmac("sha256", Buffer.from(key, "hex")).update(stableString(table)).digest("hex");
+}

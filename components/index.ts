@@ -84,13 +84,14 @@ interface Probe {
 /** Entry fields whose values are never secret: shown as found, in the label and the warning. */
 const SHOWN = ["url", "startup_timeout_sec", "tool_timeout_sec", "enabled", "bearer_token_env_var"];
 
-function describeDrift(r: RunnerResult): string[] {
-    return r.drift.map((d) => {
+/** Each difference with the value found and, where it is not a secret, the value wanted: `entry.startup_timeout_sec 5 (want 30)`. */
+function describeDrift(r: RunnerResult, list: string[] = r.drift, wantCodex?: string): string[] {
+    return list.map((d) => {
         const field = d.startsWith("entry.") ? d.slice(6) : undefined;
-        const found = field && SHOWN.includes(field) ? r.entry.fields[field]?.actual : undefined;
-        if (found !== undefined) return `${d} ${JSON.stringify(found)}`;
-        if (d === "file-mode" && r.file.mode) return `file-mode ${r.file.mode}`;
-        if (d === "codex-version" && r.codex?.version) return `codex-version ${r.codex.version}`;
+        const f = field && SHOWN.includes(field) ? r.entry.fields[field] : undefined;
+        if (f) return `${d} ${JSON.stringify(f.actual ?? null)} (want ${JSON.stringify(f.desired ?? null)})`;
+        if (d === "file-mode" && r.file.mode) return `file-mode ${r.file.mode} (want 0600)`;
+        if (d === "codex-version" && r.codex?.version) return `codex-version ${r.codex.version}${wantCodex ? ` (want ${wantCodex})` : ""}`;
         return d;
     });
 }
@@ -142,16 +143,21 @@ function probe(name: string, target: pulumi.Output<Target>, desired: pulumi.Outp
         try {
             const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, signIn: keyedSignIn(d.signIn), managedBy: manager(name), headerKey: PROBE_KEY, allowCodexOverrides: d.allowCodexOverrides });
             if (r.signIn?.by === "someone-else") await pulumi.log.warn(`${label}: Codex is signed in ${describeMethod(r.signIn)} by someone else; kept (replaceExistingSignIn: true replaces it)`, parent);
-            if (r.drift.length === 0 && r.token) return { label: r.token, drift: [], inSync: true, ready: r.ready };
-            const what = describeDrift(r);
+            const changes = r.changes ?? [];
+            if (r.drift.length === 0 && changes.length === 0 && r.token) return { label: r.token, drift: [], inSync: true, ready: r.ready };
+            const wantCodex = d.codex?.version;
+            const what = describeDrift(r, r.drift, wantCodex);
             // No record of this server on the target: nothing was installed there yet (or all of it
             // was removed, record included), so what is missing is to be installed, not drift.
             if (r.token === undefined) {
                 if (r.drift.length) await pulumi.log.info(`${label}: to install: ${what.join(", ")}`, parent);
                 return { label: driftLabel(undefined, what.length ? what : ["not yet recorded"], "to install"), drift: [] };
             }
-            await pulumi.log.warn(`${label}: drifted: ${what.join(", ")}; pulumi up repairs it`, parent);
-            return { label: driftLabel(r.token, what), drift: r.drift };
+            // What the program changed is an update like any other, said as such; only the target's own changes are drift.
+            const changed = describeDrift(r, changes, wantCodex);
+            if (changed.length) await pulumi.log.info(`${label}: to change: ${changed.join(", ")}`, parent);
+            if (what.length) await pulumi.log.warn(`${label}: drifted: ${what.join(", ")}; pulumi up repairs it`, parent);
+            return { label: driftLabel(r.token, [...what, ...changed], what.length ? "drifted" : "to change"), drift: r.drift };
         } catch (e) {
             // Leave the other targets alone: this one gets an update that fails, naming it. The
             // message (what the target printed) goes to the output, masked, and never into the label

@@ -9,10 +9,11 @@
 // with root's rights: it starts this runner again as the account (runner-account.ts) and keeps for
 // itself only what needs root, npm in the root-owned global prefix (see docs/architecture.md).
 import { createHash } from "crypto";
+import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { applyEntry, authFound, captureEntry, ConfigEntryError, McpEntry, Observation, observeEntry, removeEntry, restoreEntry, validateEntry } from "./config-entry";
+import { applyEntry, authFound, captureEntry, entryDigest, ConfigEntryError, McpEntry, Observation, observeEntry, removeEntry, restoreEntry, validateEntry } from "./config-entry";
 import { redact, secretsOf } from "./redact";
 import { Account, AccountError, resolveAccount, runAsAccount } from "./runner-account";
 import { codexState, CodexState, globalPrefixWritable, installCodex, installInto, resolveVersion, uninstallFrom, userPrefix, versionIn, hasMarker, markerAdd } from "./runner-codex";
@@ -83,8 +84,10 @@ export interface RunnerResult {
     entry: Observation;
     /** probe with authAsFound: how the entry authenticates, one line per field, never a value (config-entry authFound). */
     auth?: string[];
-    /** What differs from the desired state, before acting: entry fields, file and CODEX_HOME modes, Codex. */
+    /** What differs from the desired state, before acting, because the target changed: entry fields, file and CODEX_HOME modes, Codex. */
     drift: string[];
+    /** What differs because the desired state changed since the last ensure (the target still holds what it wrote). */
+    changes?: string[];
     changed: boolean;
     /** ensure: the previous file, without this entry (config.toml.bak, this tool's own). */
     backup?: string;
@@ -198,12 +201,16 @@ interface ServerRecord {
     saved?: boolean;
     /** config.toml's mode before an ensure set it to 0600 ("0644"): the last remove puts it back. */
     fileMode?: string;
+    /** entryDigest of the entry the last ensure wrote: a file still holding it was not changed on the target. */
+    applied?: string;
 }
 
 interface OwnerRecord {
     servers: Record<string, ServerRecord>;
     codex?: { installedByUs: boolean; version?: string; prefix?: string };
     signIn?: SignInRecord;
+    /** The key of the records' entry digests (random, this target's own). */
+    key?: string;
     /**
      * The SHA-256 of the config.toml.bak this tool last wrote: a .bak with other bytes (or none
      * recorded) is someone else's and is never replaced or deleted. The hash lies beside the file
@@ -215,7 +222,7 @@ interface OwnerRecord {
 function readOwner(codexHome: string): OwnerRecord {
     try {
         const r = JSON.parse(fs.readFileSync(path.join(codexHome, OWNER_FILE), "utf8")) as OwnerRecord;
-        return { servers: r.servers ?? {}, codex: r.codex, ...(r.signIn ? { signIn: r.signIn } : {}), ...(r.backup ? { backup: r.backup } : {}) };
+        return { servers: r.servers ?? {}, codex: r.codex, ...(r.signIn ? { signIn: r.signIn } : {}), ...(r.backup ? { backup: r.backup } : {}), ...(r.key ? { key: r.key } : {}) };
     } catch {
         return { servers: {} };
     }
@@ -310,6 +317,7 @@ function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]
         if (!result.codex.path) result.drift.push("codex-missing");
         else if (wantCodex !== "latest" && result.codex.version !== wantCodex) result.drift.push("codex-version");
     }
+    splitChanges(req, before.text, owner, result);
     if (req.op === "probe") return withVerdict(req, account, probeSignIn(req, account, codexHome, owner, result));
 
     if (!lstatQuiet(codexHome)) fs.mkdirSync(codexHome, { recursive: true, mode: HOME_MODE });
@@ -330,6 +338,22 @@ function withVerdict(req: RunnerRequest, account: Account, result: RunnerResult)
     const secrets = [...secretsOf(req.entry?.http_headers), ...(req.signIn && req.op !== "probe" ? [req.signIn.secret] : [])];
     result.ready = readiness({ codex, codexHome: result.codexHome, signIn, name: req.name, entry: req.entry, headerKey: req.op === "probe" ? req.headerKey : undefined, secrets });
     return result;
+}
+
+/**
+ * Differences the program made rather than the target: the entry as the last ensure wrote it (its
+ * digest in the record) against a desired entry that has changed since, and Codex at the version
+ * this tool last installed against another version asked for now.
+ */
+function splitChanges(req: RunnerRequest, text: string | undefined, owner: OwnerRecord, result: RunnerResult): void {
+    if (req.op === "remove") return;
+    const rec = owner.servers[tokenKey(req.name)];
+    const asWritten = req.name !== undefined && rec?.applied !== undefined && owner.key !== undefined && entryDigest(owner.key, req.name, { text }) === rec.applied;
+    const ours = (d: string) => (d.startsWith("entry.") && asWritten) || (d === "codex-version" && result.codex?.version !== undefined && result.codex.version === owner.codex?.version);
+    const changes = result.drift.filter(ours);
+    if (!changes.length) return;
+    result.changes = changes;
+    result.drift = result.drift.filter((d) => !ours(d));
 }
 
 /** A probe's view of the sign-in: Codex's status, the stored credential compared keyed, and the drift from what the stack wants. */
@@ -424,7 +448,9 @@ function change(req: RunnerRequest, account: Account, place: Place, owner: Owner
         const had = owner.servers[key];
         result.repaired = had?.token !== undefined ? result.drift : [];
         const fileMode = had?.fileMode ?? modeOf(modeWas);
-        owner.servers[key] = { ...had, token: req.token ?? had?.token, ...(req.claim ? { claim: req.claim } : {}), ...(req.managedBy ? { managedBy: req.managedBy } : {}), ...(fileMode ? { fileMode } : {}) };
+        if (req.name !== undefined && req.entry) owner.key ??= randomBytes(32).toString("hex");
+        const applied = req.name !== undefined && req.entry ? entryDigest(owner.key!, req.name, { desired: req.entry }) : undefined;
+        owner.servers[key] = { ...had, token: req.token ?? had?.token, ...(req.claim ? { claim: req.claim } : {}), ...(req.managedBy ? { managedBy: req.managedBy } : {}), ...(fileMode ? { fileMode } : {}), ...(applied ? { applied } : {}) };
     } else {
         delete owner.servers[key];
         if (req.codex?.uninstall) result.codex = uninstallOwn(account, owner);

@@ -35,11 +35,24 @@ function userConfig(): string {
 type Files = Record<string, { mode: string; text: string }>;
 
 /** Every file in dir but the filler, with its mode and bytes. */
+/** The record with its random digest key and the digests it keys as placeholders (their bytes are this run's). */
+function placeheld(record: string): string {
+    try {
+        const r = JSON.parse(record);
+        if (r.key) r.key = "<key>";
+        for (const s of Object.values(r.servers ?? {}) as Array<{ applied?: string }>) if (s.applied) s.applied = "<applied>";
+        return JSON.stringify(r, null, 2) + "\n";
+    } catch {
+        return record; // not JSON: compared as it is
+    }
+}
+
 function snap(dir: string): Files {
     const out: Files = {};
     for (const n of fs.readdirSync(dir).sort()) {
         if (n === "filler") continue;
-        out[n] = { mode: (fs.statSync(path.join(dir, n)).mode & 0o777).toString(8), text: fs.readFileSync(path.join(dir, n), "latin1") };
+        const text = fs.readFileSync(path.join(dir, n), "latin1");
+        out[n] = { mode: (fs.statSync(path.join(dir, n)).mode & 0o777).toString(8), text: n === ".codex-mcp-owner.json" ? placeheld(text) : text };
     }
     return out;
 }
@@ -98,7 +111,9 @@ suiteNeeding({ root: true })("a full or read-only disk: nothing of the user's is
     const e1 = applyEntry(original, NAME, entry1);
     const e2 = applyEntry(e1, NAME, entry2);
     /** The ownership record: the server's record, and the hash of the config.toml.bak this tool wrote. */
-    const owner = (r: object, bak?: string) => JSON.stringify({ servers: { [NAME]: r }, ...(bak !== undefined ? { backup: createHash("sha256").update(bak).digest("hex") } : {}) }, null, 2) + "\n";
+    // An ensure that got as far as its record keeps the digest of the entry it wrote, under the target's key.
+    const owner = (r: { token?: string; [k: string]: unknown }, bak?: string) =>
+        JSON.stringify({ servers: { [NAME]: r.token ? { ...r, applied: "<applied>" } : r }, ...(bak !== undefined ? { backup: createHash("sha256").update(bak).digest("hex") } : {}), ...(r.token ? { key: "<key>" } : {}) }, null, 2) + "\n";
 
     describe("ENOSPC at every page boundary", () => {
         let home: string;

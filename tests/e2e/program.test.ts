@@ -125,12 +125,34 @@ suite("the fleet program with the real engine", () => {
         const preview = await stack.preview({ onOutput });
         expect(preview.changeSummary.update).toBe(1);
         const said = printed.slice(before).join("");
-        expect(said).toMatch(/exec runuser -u \w+ .*: drifted: file-mode 0644, entry\.startup_timeout_sec 10;/);
+        expect(said).toMatch(/exec runuser -u \w+ .*: drifted: file-mode 0644 \(want 0600\), entry\.startup_timeout_sec 10 \(want 30\);/);
         expect(said).not.toMatch(/local .*: drifted/);
         const up = await stack.up({ onOutput });
         expect(up.summary.resourceChanges?.update).toBe(1);
         expect((up.outputs.targets.value as Record<string, { repairedByLastUpdate: string[] }>)["other-user"].repairedByLastUpdate).toEqual(["file-mode", "entry.startup_timeout_sec"]);
         expect(fs.statSync(userConfig()).mode & 0o777).toBe(0o600);
+        await stack.preview({ expectNoChanges: true, onOutput });
+    });
+
+    test("a change the stack makes is a change, not drift: said with the value found and the one wanted, no warning, no drift output", async () => {
+        type Out = Record<string, { driftFoundByThisRun: string[]; repairedByLastUpdate: string[] }>;
+        await stack.setConfig("startupTimeoutSec", { value: "45" });
+        const before = printed.length;
+        const preview = await stack.preview({ onOutput });
+        expect(preview.changeSummary.update).toBe(2);
+        const said = printed.slice(before).join("");
+        expect(said).toMatch(/local \S+: to change: entry\.startup_timeout_sec 30 \(want 45\)/);
+        expect(said).toMatch(/runuser -u \w+ .*: to change: entry\.startup_timeout_sec 30 \(want 45\)/);
+        expect(said).not.toMatch(/drifted|warning/i);
+        const up = await stack.up({ onOutput });
+        for (const t of Object.values(up.outputs.targets.value as Out)) expect([t.driftFoundByThisRun, t.repairedByLastUpdate]).toEqual([[], []]);
+        expect(codexMcpGet(localHome, "connectai", { Authorization: header })).toMatchObject({ startup_timeout_sec: 45 });
+        await stack.preview({ expectNoChanges: true, onOutput });
+        // Back to the default: the same, the other way.
+        await stack.removeConfig("startupTimeoutSec");
+        const back = printed.length;
+        await stack.up({ onOutput });
+        expect(printed.slice(back).join("")).toMatch(/local \S+: to change: entry\.startup_timeout_sec 45 \(want 30\)/);
         await stack.preview({ expectNoChanges: true, onOutput });
     });
 
