@@ -66,6 +66,21 @@ describe("Codex signed in from the stack, with the real engine and Codex", () =>
     let access: { token: string; jwks: object };
     const printed: string[] = [];
     const processTable: string[] = [];
+    const environs = new Set<string>(); // most stay the same from one sample to the next
+    /**
+     * Every process's environment but the program's own: Pulumi's language host hands the program its
+     * decrypted configuration in PULUMI_CONFIG (see the README, "Secrets"); nothing else may hold a credential.
+     */
+    function sampleEnvirons(): void {
+        for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+            try {
+                const env = fs.readFileSync(`/proc/${pid}/environ`, "latin1");
+                if (!env.split("\0").some((v) => v.startsWith("PULUMI_CONFIG="))) environs.add(env);
+            } catch {
+                // gone meanwhile
+            }
+        }
+    }
     let sampler: NodeJS.Timeout | undefined;
     const onOutput = (s: string) => printed.push(s);
     const home = (n: string) => path.join(homes, n);
@@ -94,7 +109,10 @@ describe("Codex signed in from the stack, with the real engine and Codex", () =>
             { name: "chatgpt", kind: "local", codexHome: home("chatgpt") },
         ]);
         setSecretConfig(stack, env, "openaiApiKey", KEY1);
-        sampler = setInterval(() => exec("ps -eww -o args=", { maxBuffer: 16 << 20 }, (_e, out) => processTable.push(out)), 100);
+        sampler = setInterval(() => {
+            exec("ps -eww -o args=", { maxBuffer: 16 << 20 }, (_e, out) => processTable.push(out));
+            sampleEnvirons();
+        }, 100);
     });
 
     afterAll(async () => {
@@ -178,12 +196,14 @@ describe("Codex signed in from the stack, with the real engine and Codex", () =>
         const haystacks: Array<[string, string]> = [
             ["engine output", printed.join("")],
             ["process table", processTable.join("")],
+            ["environments of every process but the program's", [...environs].join("\n")],
             ...files(stateDir).map((f): [string, string] => [f, fs.readFileSync(f, "utf8")]),
             [`Pulumi.${stack.name}.yaml`, fs.readFileSync(path.join(projectRoot, `Pulumi.${stack.name}.yaml`), "utf8")],
         ];
         // The witnesses: the scan saw the state with our commands in it, and the process table.
         expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("command:local:Command"))).toBe(true);
         expect(processTable.length).toBeGreaterThan(10);
+        expect([...environs].some((e) => e.includes("PULUMI_"))).toBe(true); // the engine's and the feeders' environments were read
         const needles = [KEY1, KEY2, access.token].flatMap((s) => [s, createHash("sha256").update(s).digest("hex"), Buffer.from(s).toString("base64")]);
         for (const [where, text] of haystacks) for (const n of needles) expect(`${where}: ${text.includes(n)}`).toBe(`${where}: false`);
     });
