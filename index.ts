@@ -67,6 +67,7 @@ for (const t of settings.targets) {
         },
         takeOver: t.takeOver ?? settings.takeOver,
         allowCodexOverrides: config.getBoolean("allowCodexOverrides") ?? false,
+        liveCheck: config.getBoolean("liveCheck") ?? false,
     });
     const c = codex;
     results[t.name] = pulumi.unsecret(

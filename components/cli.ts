@@ -82,6 +82,8 @@ Target:
   --codex-version V        install or upgrade Codex to V (a version or 'latest') with npm
   --uninstall-codex        with remove: uninstall Codex, only if this tool installed it
   --no-verify              skip the check with 'codex mcp list --json' after writing
+  --live-check             the verdict also tries the entry's headers with an MCP initialize to the
+                             server (2xx accepted, 401/403 refused)
   --allow-codex-overrides  accept an entry Codex will not use as written (disabled by an admin's
                              requirements.toml, changed by /etc/codex/config.toml): reported as
                              not ready instead of failing
@@ -104,7 +106,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
     const ops: Record<string, RunnerRequest["op"]> = { ensure: "ensure", remove: "remove", "show-drift": "probe", "install-codex": "ensure", "uninstall-codex": "remove" };
     if (!ops[op]) throw new UsageError(op ? `unknown command: ${op}` : "a command is required");
     const opts: Record<string, string | boolean | string[]> = {};
-    const flags = new Set(["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json", "--take-over", "--openai-api-key-stdin", "--codex-access-token-stdin", "--replace-sign-in", "--allow-codex-overrides", "--oauth"]);
+    const flags = new Set(["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json", "--take-over", "--openai-api-key-stdin", "--codex-access-token-stdin", "--replace-sign-in", "--allow-codex-overrides", "--oauth", "--live-check"]);
     for (let i = 0; i < rest.length; i++) {
         const a = rest[i];
         if (flags.has(a)) opts[a] = true;
@@ -155,6 +157,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string):
     const req: RunnerRequest = { op: ops[op], name: (opts["--name"] as string) ?? "connectai", entry, managedBy: (opts["--managed-by"] as string) ?? "codex-mcp" };
     if (opts["--take-over"]) req.takeOver = true;
     if (opts["--allow-codex-overrides"]) req.allowCodexOverrides = true;
+    if (opts["--live-check"]) req.liveCheck = true;
     if (op === "show-drift" && !auth.length && !opts["--oauth"]) req.authAsFound = true;
     if (op === "remove") delete req.entry;
     if (opts["--codex-home"]) req.codexHome = opts["--codex-home"] as string;

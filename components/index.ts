@@ -68,6 +68,7 @@ export interface Desired {
     /** A secret inside the desired state: it reaches the target on stdin only, and the probe only keyed. */
     signIn?: SignInRequest;
     allowCodexOverrides?: boolean;
+    liveCheck?: boolean;
     verify?: boolean;
     takeOver?: boolean;
 }
@@ -141,7 +142,7 @@ function probe(name: string, target: pulumi.Output<Target>, desired: pulumi.Outp
     const result = pulumi.all([target, desired]).apply(async ([t, d]): Promise<Probe> => {
         const label = describeTarget(t);
         try {
-            const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, signIn: keyedSignIn(d.signIn), managedBy: manager(name), headerKey: PROBE_KEY, allowCodexOverrides: d.allowCodexOverrides });
+            const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, signIn: keyedSignIn(d.signIn), managedBy: manager(name), headerKey: PROBE_KEY, allowCodexOverrides: d.allowCodexOverrides, liveCheck: d.liveCheck });
             if (r.signIn?.by === "someone-else") await pulumi.log.warn(`${label}: Codex is signed in ${describeMethod(r.signIn)} by someone else; kept (replaceExistingSignIn: true replaces it)`, parent);
             const changes = r.changes ?? [];
             if (r.drift.length === 0 && changes.length === 0 && r.token) return { label: r.token, drift: [], inSync: true, ready: r.ready };
@@ -193,6 +194,7 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
         managedBy: manager(name),
         ...(d.signIn ? { signIn: d.signIn } : {}),
         ...(d.allowCodexOverrides ? { allowCodexOverrides: true } : {}),
+        ...(d.liveCheck ? { liveCheck: true } : {}),
         takeOver: d.takeOver,
         codexHome: target.codexHome,
         user: target.owner,
@@ -353,6 +355,11 @@ export interface CodexMcpServerArgs {
      * a value changed by /etc/codex/config.toml): reported as not ready instead of failing the update.
      */
     allowCodexOverrides?: pulumi.Input<boolean>;
+    /**
+     * Readiness also tries the entry's literal headers with an MCP initialize to the server, from the
+     * target (2xx: accepted; 401/403: refused). Off by default: it reaches out to the server on every run.
+     */
+    liveCheck?: pulumi.Input<boolean>;
 }
 
 /** What one entry on a target should be, from a CodexMcpServer's (or ConnectAiCodex's) arguments. */
@@ -371,10 +378,11 @@ function serverDesired(args: Omit<CodexMcpServerArgs, "target">, who: string, pa
             verify: args.verify,
             takeOver: args.takeOver,
             allowOverrides: args.allowCodexOverrides,
+            live: args.liveCheck,
             codex: args.codex ? codexDesired(args.codex) : undefined,
             signIn: signInDesired(args.codex, who, parent),
         })
-        .apply(({ serverName, url, startup, tool, enabled, headers, bearer, envHeaders, verify, takeOver, allowOverrides, codex, signIn }): Desired => {
+        .apply(({ serverName, url, startup, tool, enabled, headers, bearer, envHeaders, verify, takeOver, allowOverrides, live, codex, signIn }): Desired => {
             const entry: McpEntry = { url };
             if (startup !== undefined) entry.startup_timeout_sec = startup;
             if (tool !== undefined) entry.tool_timeout_sec = tool;
@@ -382,7 +390,7 @@ function serverDesired(args: Omit<CodexMcpServerArgs, "target">, who: string, pa
             if (bearer) entry.bearer_token_env_var = bearer;
             if (headers && Object.keys(headers).length) entry.http_headers = headers as Record<string, string>;
             if (envHeaders && Object.keys(envHeaders).length) entry.env_http_headers = envHeaders as Record<string, string>;
-            return { name: serverName, entry, codex, verify, ...(takeOver ? { takeOver } : {}), ...(allowOverrides ? { allowCodexOverrides: true } : {}), ...(signIn ? { signIn } : {}) };
+            return { name: serverName, entry, codex, verify, ...(takeOver ? { takeOver } : {}), ...(allowOverrides ? { allowCodexOverrides: true } : {}), ...(live ? { liveCheck: true } : {}), ...(signIn ? { signIn } : {}) };
         });
 }
 
@@ -458,6 +466,8 @@ export interface ConnectAiCodexArgs {
     takeOver?: pulumi.Input<boolean>;
     /** See CodexMcpServerArgs.allowCodexOverrides. */
     allowCodexOverrides?: pulumi.Input<boolean>;
+    /** See CodexMcpServerArgs.liveCheck. */
+    liveCheck?: pulumi.Input<boolean>;
 }
 
 /** Codex plus a CData Connect AI entry, with Connect AI's defaults and its authentication modes. */
@@ -510,6 +520,7 @@ export class ConnectAiCodex extends pulumi.ComponentResource {
             verify: args.verify,
             takeOver: args.takeOver,
             allowCodexOverrides: args.allowCodexOverrides,
+            liveCheck: args.liveCheck,
         }, me, this);
         // The command is this component's own child: a nested CodexMcpServer cost every target one
         // more resource, 1 KB of state and one more outputs write per run. The alias keeps the

@@ -115,6 +115,30 @@ function unreachable(codex: string, codexHome: string, name: string, secrets: st
     return mine === undefined ? undefined : said(mine.slice(name.length + 2), secrets);
 }
 
+/**
+ * An MCP `initialize`, as Codex would send it, to the entry's URL with its literal headers: does the
+ * server accept the credential? Run from a child Node process that gets the request on stdin (the
+ * runner itself is synchronous); the headers never leave this machine but to that server.
+ */
+const LIVE_CHECK = `
+const { url, headers } = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "codex-connect-pulumi", version: "1" } } });
+fetch(url, { method: "POST", headers: { ...headers, "content-type": "application/json", accept: "application/json, text/event-stream" }, body, signal: AbortSignal.timeout(20000) })
+  .then((r) => { process.stdout.write(String(r.status)); return r.body && r.body.cancel(); })
+  .catch((e) => process.stdout.write("error " + String(e && e.cause && e.cause.code || e && e.name || e)));
+`;
+
+function liveCheck(url: string, fileHeaders: Record<string, string> | undefined, secrets: string[]): string | undefined {
+    const headers = nonEmpty(fileHeaders);
+    if (!headers) return undefined; // no credential in the file to try (OAuth, or one from the environment Codex runs in)
+    const r = run(process.execPath, ["-e", LIVE_CHECK], { input: JSON.stringify({ url, headers }), timeout: 30_000 }, false);
+    const answer = r.stdout.trim();
+    if (/^2\d\d$/.test(answer)) return undefined;
+    if (answer === "401" || answer === "403") return `the server refused the credential (HTTP ${answer} to an MCP initialize)`;
+    if (/^\d{3}$/.test(answer)) return `the server answered an MCP initialize with HTTP ${answer}`;
+    return `an MCP initialize did not reach the server (${said(answer || `exit ${r.status}`, secrets)})`;
+}
+
 /** Whether the entry carries a credential of its own (else Codex signs in to the server with OAuth). */
 const hasCredential = (e: McpEntry) => Boolean(nonEmpty(e.http_headers) || e.bearer_token_env_var || nonEmpty(e.env_http_headers));
 
@@ -127,6 +151,9 @@ export interface ReadyInput {
     entry?: McpEntry;
     headerKey?: string;
     secrets: string[];
+    /** Also try the credential with an MCP initialize: the headers as the file holds them (a probe has only keyed ones of the desired entry). */
+    live?: boolean;
+    configText?: string;
 }
 
 /** Codex's verdict on this target, with the reasons a person acts on. */
@@ -144,6 +171,11 @@ export function readiness(i: ReadyInput): Readiness {
         if (got.enabled !== false) {
             const down = unreachable(i.codex, i.codexHome, i.name, i.secrets);
             if (down !== undefined) reasons.push(`the server is unreachable from the target (codex doctor: ${down})`);
+        }
+        if (i.live && got.enabled !== false) {
+            const onFile = (parseToml(i.configText ?? "") as { mcp_servers?: Record<string, { http_headers?: Record<string, string> }> }).mcp_servers?.[i.name]?.http_headers;
+            const refused = liveCheck(i.entry.url, onFile, i.secrets);
+            if (refused) reasons.push(refused);
         }
         if (!hasCredential(i.entry) && got.auth_status !== "o_auth") {
             reasons.push(

@@ -70,6 +70,8 @@ export interface RunnerRequest {
     signIn?: SignInRequest;
     /** Accept an entry that Codex will not use as written (disabled or changed by a system layer): reported, not refused. */
     allowCodexOverrides?: boolean;
+    /** Readiness also tries the entry's credential with an MCP initialize to its server (off by default: it reaches out). */
+    liveCheck?: boolean;
 }
 
 export interface RunnerResult {
@@ -336,7 +338,8 @@ function withVerdict(req: RunnerRequest, account: Account, result: RunnerResult)
     const codex = result.codex?.path ?? codexState(account, req.codexDirs ?? [], false, true).path;
     const signIn = result.signIn ?? (codex ? signInState(codex, result.codexHome) : undefined);
     const secrets = [...secretsOf(req.entry?.http_headers), ...(req.signIn && req.op !== "probe" ? [req.signIn.secret] : [])];
-    result.ready = readiness({ codex, codexHome: result.codexHome, signIn, name: req.name, entry: req.entry, headerKey: req.op === "probe" ? req.headerKey : undefined, secrets });
+    const configText = req.liveCheck ? readQuiet(result.configPath) : undefined;
+    result.ready = readiness({ codex, codexHome: result.codexHome, signIn, name: req.name, entry: req.entry, headerKey: req.op === "probe" ? req.headerKey : undefined, secrets, live: req.liveCheck, configText });
     return result;
 }
 

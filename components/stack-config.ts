@@ -56,7 +56,7 @@ const AUTHS = ["oauth", "basic", "bearer-env", "env-headers"];
 const TARGET_FIELDS = Object.keys({ name: 1, kind: 1, host: 1, port: 1, user: 1, privateKeyPath: 1, agent: 1, hostKey: 1, insecureSkipHostKeyCheck: 1, proxy: 1, container: 1, prefix: 1, codexHome: 1, owner: 1, uninstallCodexOnDestroy: 1, takeOver: 1 } satisfies Record<keyof TargetConfig, 1>);
 const PROXY_FIELDS = Object.keys({ host: 1, port: 1, user: 1, privateKeyPath: 1, agent: 1, hostKey: 1, insecureSkipHostKeyCheck: 1 } satisfies Record<keyof NonNullable<TargetConfig["proxy"]>, 1>);
 /** The project's stack config keys: Pulumi.yaml's config schema, and the two secrets it cannot declare. */
-export const STACK_KEYS = ["targets", "auth", "email", "envHttpHeaders", "bearerTokenEnvVar", "serverName", "url", "startupTimeoutSec", "toolTimeoutSec", "codexVersion", "uninstallCodexOnDestroy", "takeOver", "replaceExistingSignIn", "allowCodexOverrides", "pat", "sshPrivateKey", "openaiApiKey", "codexAccessToken"];
+export const STACK_KEYS = ["targets", "auth", "email", "envHttpHeaders", "bearerTokenEnvVar", "serverName", "url", "startupTimeoutSec", "toolTimeoutSec", "codexVersion", "uninstallCodexOnDestroy", "takeOver", "replaceExistingSignIn", "allowCodexOverrides", "liveCheck", "pat", "sshPrivateKey", "openaiApiKey", "codexAccessToken"];
 
 /**
  * Keys of this project's namespace (`project:key`) that it does not know: Pulumi passes them to the

@@ -10,6 +10,7 @@ import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation"
 import { codexBinDir, codexMcpGet } from "../helpers/codex";
 import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
 import { caEnvArgs } from "../helpers/ca-env";
+import { startMcpDouble } from "../helpers/mcp-server";
 import { suiteNeeding } from "../helpers/needs";
 import { createUser, TestUser } from "../helpers/users";
 
@@ -153,6 +154,28 @@ suite("the fleet program with the real engine", () => {
         const back = printed.length;
         await stack.up({ onOutput });
         expect(printed.slice(back).join("")).toMatch(/local \S+: to change: entry\.startup_timeout_sec 45 \(want 30\)/);
+        await stack.preview({ expectNoChanges: true, onOutput });
+    });
+
+    test("liveCheck: each target tries its credential with an MCP initialize; a refused PAT is named in the verdict", async () => {
+        type Out = Record<string, { notReadyBecause?: string[] }>;
+        const server = await startMcpDouble(header);
+        try {
+            await stack.setAllConfig({ url: { value: server.url }, liveCheck: { value: "true" } });
+            const up = await stack.up({ onOutput });
+            expect(up.summary.resourceChanges?.update).toBe(2);
+            expect(server.initialized).toBeGreaterThanOrEqual(2); // from both targets, the header as the file holds it
+            for (const t of Object.values(up.outputs.targets.value as Out)) expect(t.notReadyBecause!.filter((w) => /refused|initialize/.test(w))).toEqual([]);
+            server.expect = "Basic another";
+            const again = await stack.up({ onOutput });
+            expect(again.summary.resourceChanges?.update ?? 0).toBe(0);
+            for (const t of Object.values(again.outputs.targets.value as Out)) expect(t.notReadyBecause).toContain("the server refused the credential (HTTP 401 to an MCP initialize)");
+        } finally {
+            await stack.removeConfig("liveCheck");
+            await stack.removeConfig("url");
+            await server.close();
+        }
+        await stack.up({ onOutput });
         await stack.preview({ expectNoChanges: true, onOutput });
     });
 

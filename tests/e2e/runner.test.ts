@@ -368,8 +368,14 @@ suite("codex-mcp command line", () => {
                 child.stdin.end(input);
             });
         try {
-            let r = await run(["ensure", "--openai-api-key-stdin"], KEY);
+            let r = await run(["ensure", "--openai-api-key-stdin", "--live-check"], KEY);
             expect([r.status, r.stdout]).toEqual([0, expect.stringContaining("\nready: Codex can use it\n")]);
+            expect(server.initialized).toBe(1); // the live check's initialize, with the file's header
+            // The server now wants another credential: the live check says so, Codex's own checks cannot.
+            server.expect = "Basic another";
+            r = await run(["show-drift", "--openai-api-key-stdin", "--live-check"], KEY);
+            expect(r.stdout).toContain("\nnot ready:\n  - the server refused the credential (HTTP 401 to an MCP initialize)\n");
+            expect((await run(["show-drift", "--openai-api-key-stdin"], KEY)).stdout).toContain("\nready: Codex can use it\n");
             await server.close();
             r = await run(["show-drift", "--openai-api-key-stdin"], KEY);
             expect(r.status).toBe(0); // nothing drifted: the verdict changed, not the file
