@@ -141,7 +141,7 @@ suite("the README's two set-up commands, as a newcomer", () => {
         expect(JSON.parse(list.stdout).map((s: { name: string }) => s.name)).toEqual(["docs"]);
     });
 
-    test("the README's variants: Basic auth with the PAT from a file, another CODEX_HOME, back to OAuth; the PAT never shown", () => {
+    test("the README's variants: Basic auth with the PAT from a file, another CODEX_HOME, a rotated PAT, back to OAuth; the PAT never shown", () => {
         const PAT = "PAT-readme-setup-7c1e55";
         const b64 = Buffer.from(`ada@example.com:${PAT}`).toString("base64");
         fs.writeFileSync(path.join(user.home, ".connect-ai-pat"), `${PAT}\n`, { mode: 0o600 });
@@ -164,6 +164,16 @@ suite("the README's two set-up commands, as a newcomer", () => {
             expect(state.includes(secret)).toBe(false);
             expect(fs.readFileSync(path.join(cloneA, "Pulumi.local.yaml"), "utf8").includes(secret)).toBe(false);
         }
+        // A rotated PAT, the same way: a change of the stack's, said as one (no drift, no warning).
+        const PAT2 = "PAT-readme-setup-rotated-90d2";
+        fs.writeFileSync(path.join(user.home, ".connect-ai-pat"), `${PAT2}\n`);
+        const rotated = asUser(cloneA, `CODEX_HOME=${alt} CONNECT_AI_EMAIL=ada@example.com CONNECT_AI_PAT_FILE=~/.connect-ai-pat npm run up`);
+        expect({ status: rotated.status, tail: rotated.status === 0 ? "" : rotated.out.slice(-3000) }).toEqual({ status: 0, tail: "" });
+        expect(rotated.out).toMatch(/local \S+: to change: entry\.http_headers/);
+        expect(rotated.out.split("\n").filter((l) => /warning|drifted/i.test(l))).toEqual([]);
+        const got2 = spawnSync("runuser", ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, `CODEX_HOME=${alt}`, "PATH=/usr/bin:/bin", codex(), "mcp", "get", "connectai", "--json"], { encoding: "utf8" });
+        expect(JSON.parse(got2.stdout).transport.http_headers.Authorization === `Basic ${Buffer.from(`ada@example.com:${PAT2}`).toString("base64")}`).toBe(true);
+        for (const secret of [PAT2, Buffer.from(`ada@example.com:${PAT2}`).toString("base64")]) expect(rotated.out.includes(secret)).toBe(false);
         // The mode stays in the stack, and says so; CONNECT_AI_AUTH=oauth goes back, email and PAT gone from it.
         const again = asUser(cloneA, `CODEX_HOME=${alt} npm run up`);
         expect(again.status).toBe(0);
@@ -171,6 +181,8 @@ suite("the README's two set-up commands, as a newcomer", () => {
         const back = asUser(cloneA, `CODEX_HOME=${alt} CONNECT_AI_AUTH=oauth npm run up`);
         expect({ status: back.status, tail: back.status === 0 ? "" : back.out.slice(-3000) }).toEqual({ status: 0, tail: "" });
         expect(back.out).toContain("(auth oauth)");
+        expect(back.out).toMatch(/local \S+: to change: entry\.http_headers/);
+        expect(back.out.split("\n").filter((l) => /warning|drifted/i.test(l))).toEqual([]);
         const oauth = spawnSync("runuser", ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, `CODEX_HOME=${alt}`, "PATH=/usr/bin:/bin", codex(), "mcp", "get", "connectai", "--json"], { encoding: "utf8" });
         expect(JSON.parse(oauth.stdout).transport.http_headers ?? null).toBeNull();
         // `pulumi` as the README's fleet section means it here: the same stack, backend and passphrase.
