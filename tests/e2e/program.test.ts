@@ -109,9 +109,14 @@ suite("the fleet program with the real engine", () => {
         expect(targets["other-user"].codex).toMatch(/^0\.169\.0 at /);
     });
 
-    test("a second preview expects no changes", async () => {
+    test("a second preview expects no changes, and a no-op up shows no output diff at all", async () => {
         const preview = await stack.preview({ expectNoChanges: true, onOutput });
         expect(preview.changeSummary.update ?? 0).toBe(0);
+        const first = await stack.up({ onOutput });
+        const second = await stack.up({ onOutput });
+        expect(second.outputs).toEqual(first.outputs);
+        expect(second.stdout).not.toMatch(/^\s*[~+-] +\w+\s*:/m); // no changed, added or removed output
+        expect(second.summary.resourceChanges).toEqual({ same: expect.any(Number) });
     });
 
     test("the user adding a server and comments is not drift", async () => {
