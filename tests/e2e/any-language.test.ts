@@ -158,7 +158,7 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         expect(Object.keys(connect.inputProperties)).toEqual(expect.arrayContaining(["target", "auth", "email", "pat", "bearerTokenEnvVar", "envHttpHeaders", "serverName", "url", "codex", "verify", "takeOver"]));
         expect(connect.requiredInputs).toEqual(["target"]);
         expect(connect.inputProperties.pat.description).toMatch(/secret whatever the caller passes/);
-        expect(Object.keys(connect.properties).sort()).toEqual(["codexPath", "codexVersion", "configPath", "drift", "loginCommand", "repaired"]);
+        expect(Object.keys(connect.properties).sort()).toEqual(["codexPath", "codexVersion", "configPath", "drift", "loginCommand", "notReadyBecause", "ready", "repaired", "signIn"]);
         expect(r["codex-connect-pulumi:index:CodexMcpServer"].requiredInputs).toEqual(["name", "target", "url"]);
         expect(r["codex-connect-pulumi:index:CodexMcpServer"].inputProperties.httpHeaders).toMatchObject({ type: "object", additionalProperties: { type: "string" } });
         expect(r["codex-connect-pulumi:index:CodexCli"].requiredInputs).toEqual(["target"]);
