@@ -20,6 +20,7 @@ need libnss-extrausers "an account outside /etc/passwd" dpkg -s libnss-extrauser
 debootstrap_found() { command -v debootstrap || test -x "$root/usr/sbin/debootstrap"; }
 need debootstrap "dev containers" debootstrap_found
 need openssl "the test git host's certificate" command -v openssl
+need shellcheck "actionlint's check of the example workflow's shell steps" command -v shellcheck
 [ ${#missing[@]} -gt 0 ] || exit 0
 
 if ! command -v apt-get >/dev/null; then
@@ -34,9 +35,12 @@ else
 fi
 
 # Every suite that uses these needs root too (tests/helpers/needs.ts): as another account without
-# CI=true it is skipped, named, and listed at the end of the run, as before.
+# CI=true it is skipped, named, and listed at the end of the run, as before. shellcheck is the
+# exception: tests/unit/examples.test.ts runs as any account, and fails without it, saying so.
 if [ "$(id -u)" -ne 0 ] && [ "${CI:-}" != true ]; then
-  echo "$me: missing ${missing[*]}; the suites that use them need root and are skipped for this account (to run them: $how, then npm test as root)" >&2
+  but=
+  [[ " ${missing[*]} " == *" shellcheck "* ]] && but=" (tests/unit/examples.test.ts fails without shellcheck)"
+  echo "$me: missing ${missing[*]}; the suites that use them need root and are skipped for this account$but (to run them: $how, then npm test as root)" >&2
   exit 0
 fi
 echo "$me: missing ${why[*]}; $how" >&2

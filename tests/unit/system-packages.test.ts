@@ -11,7 +11,7 @@ const bash = execFileSync("sh", ["-c", "command -v bash"], { encoding: "utf8" })
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "system-packages-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const ALL = ["openssh-server", "openssh-client", "libnss-extrausers", "debootstrap", "openssl"];
+const ALL = ["openssh-server", "openssh-client", "libnss-extrausers", "debootstrap", "openssl", "shellcheck"];
 let n = 0;
 
 /** Runs the script on a machine where `have` are installed, as `uid`, with or without apt-get. */
@@ -34,6 +34,7 @@ function run(have: string[], opts: { uid: number; ci?: boolean; aptGet?: boolean
     if (have.includes("openssh-client")) stub("ssh-keygen", "");
     if (have.includes("debootstrap")) stub("debootstrap", "", path.join(root, "usr/sbin"));
     if (have.includes("openssl")) stub("openssl", "");
+    if (have.includes("shellcheck")) stub("shellcheck", "");
     const env: NodeJS.ProcessEnv = { PATH: bin, SYSTEM_PACKAGES_ROOT: root };
     if (opts.ci) env.CI = "true";
     const r = spawnSync(bash, [script], { env, encoding: "utf8" });
@@ -50,22 +51,29 @@ test("all present: no apt-get, exit 0, nothing said", () => {
 test("some missing as root: apt-get update once, then installs exactly the missing ones, saying why", () => {
     const r = run(["openssh-client", "debootstrap"], { uid: 0 });
     expect(r.status).toBe(0);
-    expect(r.calls).toEqual(["apt-get update -qq", "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server libnss-extrausers openssl"]);
-    expect(r.stderr).toMatch(/^system-packages\.sh: installing openssh-server \(sshd .*\) libnss-extrausers \(.*\) openssl \(.*\)\n$/);
+    expect(r.calls).toEqual(["apt-get update -qq", "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server libnss-extrausers openssl shellcheck"]);
+    expect(r.stderr).toMatch(/^system-packages\.sh: installing openssh-server \(sshd .*\) libnss-extrausers \(.*\) openssl \(.*\) shellcheck \(actionlint.*\)\n$/);
 });
 
 test("missing as another account under CI=true: stops at once with the sudo line, installs nothing", () => {
     const r = run(["openssh-server", "openssh-client", "openssl"], { uid: 1000, ci: true });
     expect(r.status).not.toBe(0);
     expect(r.calls).toEqual([]);
-    expect(r.stderr).toContain("run: sudo apt-get install -y libnss-extrausers debootstrap\n");
+    expect(r.stderr).toContain("run: sudo apt-get install -y libnss-extrausers debootstrap shellcheck\n");
 });
 
 test("missing as another account without CI: says the suites are skipped (they need root) and goes on", () => {
+    const r = run(["openssl", "shellcheck"], { uid: 1000 });
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual([]);
+    expect(r.stderr).toMatch(/need root and are skipped for this account \(to run them: .*sudo apt-get install -y openssh-server openssh-client libnss-extrausers debootstrap,/);
+});
+
+test("shellcheck missing as another account without CI: says which suite fails without it (it needs no root)", () => {
     const r = run(["openssl"], { uid: 1000 });
     expect(r.status).toBe(0);
     expect(r.calls).toEqual([]);
-    expect(r.stderr).toMatch(/need root and are skipped .*sudo apt-get install -y openssh-server openssh-client libnss-extrausers debootstrap,/);
+    expect(r.stderr).toMatch(/skipped for this account \(tests\/unit\/examples\.test\.ts fails without shellcheck\) \(to run them: .*sudo apt-get install -y openssh-server openssh-client libnss-extrausers debootstrap shellcheck,/);
 });
 
 test("no apt-get, as root: the missing list and a clear message, exit non-zero", () => {
