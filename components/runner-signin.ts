@@ -6,6 +6,7 @@
 // account's own credential store (cli_auth_credentials_store in its config.toml).
 import * as fs from "fs";
 import * as path from "path";
+import { createHmac } from "crypto";
 import { keyedHeader } from "./config-entry";
 import { redact } from "./redact";
 import { run } from "./runner-codex";
@@ -29,6 +30,8 @@ export interface SignInRecord {
     claim?: string;
     /** The same credential was there before this stack: destroy leaves it. */
     adopted?: boolean;
+    /** A keyed digest of the credential this stack signed in with (the key beside auth.json, which holds the credential itself). */
+    applied?: string;
 }
 
 export interface SignInState {
@@ -61,6 +64,14 @@ function storedCredentials(codexHome: string): { method?: SignInState["method"];
     const access = pick(auth.agent_identity, auth.personal_access_token, auth.access_token);
     const method = apiKey.length ? "api-key" : access.length ? "access-token" : pick(tokens.access_token, tokens.id_token).length ? "chatgpt" : Object.keys(auth).length ? "other" : undefined;
     return { method, values: [...apiKey, ...access] };
+}
+
+const digestOf = (key: string, secret: string) => "applied:" + createHmac("sha256", Buffer.from(key, "hex")).update(secret).digest("hex");
+
+/** Whether auth.json still holds the credential this stack last signed in with (its keyed digest in the record). */
+export function storedIsApplied(codexHome: string, key: string | undefined, rec: SignInRecord | undefined): boolean {
+    if (!key || !rec?.applied) return false;
+    return storedCredentials(codexHome).values.some((v) => digestOf(key, v) === rec.applied);
 }
 
 function env(codexHome: string): NodeJS.ProcessEnv {
@@ -107,10 +118,10 @@ function login(codex: string, codexHome: string, want: SignInRequest): void {
  * (a rotated key), or when the stack says to replace another's; a sign-in someone else made stays.
  * Returns the state after, and the record to keep (undefined: none).
  */
-export function ensureSignIn(codex: string, codexHome: string, want: SignInRequest, rec: SignInRecord | undefined, who: { managedBy?: string; claim?: string }): { state: SignInState; record?: SignInRecord } {
+export function ensureSignIn(codex: string, codexHome: string, want: SignInRequest, rec: SignInRecord | undefined, who: { managedBy?: string; claim?: string; key: string }): { state: SignInState; record?: SignInRecord } {
     const before = signInState(codex, codexHome, want, undefined, [want.secret]);
     const ours = rec !== undefined && !rec.adopted && rec.managedBy === who.managedBy;
-    const mine = { kind: want.kind, ...(who.managedBy ? { managedBy: who.managedBy } : {}), ...(who.claim ? { claim: who.claim } : {}) };
+    const mine = { kind: want.kind, ...(who.managedBy ? { managedBy: who.managedBy } : {}), ...(who.claim ? { claim: who.claim } : {}), applied: digestOf(who.key, want.secret) };
     if (before.matches === true) {
         const record = rec?.managedBy === who.managedBy ? { ...rec, ...mine } : rec ?? { ...mine, adopted: before.status !== "signed-out" };
         return { state: { ...before, by: record.adopted ? "before" : "this-stack", action: "none" }, record };

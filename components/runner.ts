@@ -20,7 +20,7 @@ import { codexState, CodexState, globalPrefixWritable, installCodex, installInto
 import { codexServers, overrides, readiness, Readiness } from "./runner-ready";
 import { Changes, FileError, FileState, ioError, isWriteError, readText, removeStaleSides, Undone, withLock } from "./runner-files";
 import { CallerGone, checkpoint } from "./lifeline";
-import { ensureSignIn, removeSignIn, SignInRecord, SignInRequest, signInDrift, SignInState, signInState } from "./runner-signin";
+import { ensureSignIn, removeSignIn, SignInRecord, SignInRequest, signInDrift, SignInState, signInState, storedIsApplied } from "./runner-signin";
 import { MIN_NODE_MAJOR } from "./versions";
 
 export type { CodexState } from "./runner-codex";
@@ -370,7 +370,10 @@ function probeSignIn(req: RunnerRequest, account: Account, codexHome: string, ow
     result.signIn = signInState(codex, codexHome, req.signIn, req.headerKey);
     const ours = owner.signIn !== undefined && !owner.signIn.adopted && owner.signIn.managedBy === req.managedBy;
     if (req.signIn && result.signIn.matches !== true && !ours && !req.signIn.replace && result.signIn.status !== "signed-out") result.signIn.by = "someone-else";
-    result.drift.push(...signInDrift(result.signIn, req.signIn, ours));
+    const drift = signInDrift(result.signIn, req.signIn, ours);
+    // The credential this stack signed in with, against a new one the stack asks for: a change of the stack's.
+    if (drift.includes("signin-other") && storedIsApplied(codexHome, owner.key, owner.signIn)) result.changes = [...(result.changes ?? []), "signin-credential"];
+    else result.drift.push(...drift);
     return result;
 }
 
@@ -485,7 +488,8 @@ function signInStep(req: RunnerRequest, account: Account, place: Place, owner: O
         result.signIn = signInState(codex, place.codexHome);
         return;
     }
-    const out = ensureSignIn(codex, place.codexHome, req.signIn, owner.signIn, who);
+    owner.key ??= randomBytes(32).toString("hex");
+    const out = ensureSignIn(codex, place.codexHome, req.signIn, owner.signIn, { ...who, key: owner.key });
     result.signIn = out.state;
     if (out.record) owner.signIn = out.record;
     else delete owner.signIn;

@@ -140,6 +140,16 @@ describe("Codex signed in from the stack, with the real engine and Codex", () =>
         await stack.preview({ expectNoChanges: true, onOutput });
     });
 
+    test("signed in by hand with another key: drift (signin-other), repaired with the stack's key", async () => {
+        expect(spawnSync(codex(), ["login", "--with-api-key"], { env: { ...process.env, CODEX_HOME: home("key") }, input: "sk-someone-else-1234", stdio: ["pipe", "ignore", "ignore"] }).status).toBe(0);
+        const before = printed.length;
+        await stack.preview({ onOutput });
+        expect(printed.slice(before).join("")).toMatch(/local \S+key: drifted: signin-other/);
+        await stack.up({ onOutput });
+        expect(authOf(home("key")).OPENAI_API_KEY === KEY1).toBe(true);
+        await stack.preview({ expectNoChanges: true, onOutput });
+    });
+
     test("signed out by hand: preview names it, up signs in again, no flapping", async () => {
         expect(spawnSync(codex(), ["logout"], { env: { ...process.env, CODEX_HOME: home("key") }, stdio: "ignore" }).status).toBe(0);
         expect(loginStatus(home("key"))).toBe(1);
@@ -155,6 +165,11 @@ describe("Codex signed in from the stack, with the real engine and Codex", () =>
 
     test("a rotated key: the stack's new key replaces the one it signed in with", async () => {
         setSecretConfig(stack, env, "openaiApiKey", KEY2);
+        // The credential this stack signed in with, against the one it asks for now: a change, not drift.
+        const before = printed.length;
+        await stack.preview({ onOutput });
+        expect(printed.slice(before).join("")).toMatch(/local \S+key: to change: signin-credential/);
+        expect(printed.slice(before).join("")).not.toMatch(/drifted/);
         const up = await stack.up({ onOutput });
         expect(up.summary.resourceChanges?.update).toBe(2);
         expect(authOf(home("key")).OPENAI_API_KEY === KEY2).toBe(true);
