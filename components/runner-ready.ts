@@ -103,7 +103,7 @@ export function overrides(got: CodexServer, name: string, entry: McpEntry, codex
 
 /** The server's reachability from `codex doctor --json` (a HEAD or GET; any HTTP answer counts). */
 function unreachable(codex: string, codexHome: string, name: string, secrets: string[]): string | undefined {
-    const r = run(codex, ["doctor", "--json"], { env: { ...process.env, CODEX_HOME: codexHome }, timeout: 120_000 });
+    const r = run(codex, ["doctor", "--json"], { env: { ...process.env, CODEX_HOME: codexHome }, timeout: 30_000 }); // past that, no word on reachability
     let details: Record<string, unknown> | undefined;
     try {
         details = JSON.parse(r.stdout.slice(r.stdout.indexOf("{"))).checks?.["mcp.config"]?.details;
