@@ -82,3 +82,13 @@ export interface TargetPlaces {
     /** A field's name as that place writes it (ansible_user for user). */
     spelled(i: number, field: string): string;
 }
+
+const ANY_KIND: Array<keyof TargetConfig> = ["name", "kind", "codexHome", "owner", "uninstallCodexOnDestroy", "takeOver"];
+/** The fields each kind takes (as the components' targets do); the others mean nothing to it. */
+export const KIND_FIELDS: Record<TargetConfig["kind"], ReadonlyArray<keyof TargetConfig>> = {
+    local: ANY_KIND,
+    ssh: [...ANY_KIND, "host", "port", "user", "privateKeyPath", "agent", "hostKey", "insecureSkipHostKeyCheck", "proxy"],
+    docker: [...ANY_KIND, "container", "user"],
+    podman: [...ANY_KIND, "container", "user"],
+    exec: [...ANY_KIND, "prefix"],
+};
