@@ -63,6 +63,6 @@ export class TransportError extends Error {
 export function hostKeyRequired(hop: SshHop, knownHosts?: string): string {
     const port = hop.port ?? 22;
     const scan = `ssh-keyscan -t ed25519${port === 22 ? "" : ` -p ${port}`} ${hop.host}`;
-    const how = knownHosts ? `known_hosts ${knownHosts} has none for ${port === 22 ? hop.host : `[${hop.host}]:${port}`} either; add it with: ${scan} >> ${knownHosts}` : `get it with: ${scan} | cut -d' ' -f2-`;
+    const how = knownHosts ? `none for ${port === 22 ? hop.host : `[${hop.host}]:${port}`} in ${knownHosts} either; add it with: ${scan} >> ${knownHosts}` : `get it with: ${scan} | cut -d' ' -f2-`;
     return `hostKey: required (SSH fails closed without a pinned host key); ${how}   (or set insecureSkipHostKeyCheck: true to connect unverified)`;
 }

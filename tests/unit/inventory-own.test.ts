@@ -140,7 +140,7 @@ describe("the stack's checks, naming the inventory's file, line and host", () =>
 
     test("no host key: the ssh-keyscan line, and the known_hosts file it is not in", () => {
         expect(check("hosts:\n  web1: { host: 10.0.0.5, port: 2222, user: u, agent: true }\n", "keys/known_hosts")).toEqual([
-            "fleet.yaml:2:3: host web1: hostKey: required (SSH fails closed without a pinned host key); known_hosts keys/known_hosts has none for [10.0.0.5]:2222 either; add it with: ssh-keyscan -t ed25519 -p 2222 10.0.0.5 >> keys/known_hosts   (or set insecureSkipHostKeyCheck: true to connect unverified)",
+            "fleet.yaml:2:3: host web1: hostKey: required (SSH fails closed without a pinned host key); none for [10.0.0.5]:2222 in keys/known_hosts either; add it with: ssh-keyscan -t ed25519 -p 2222 10.0.0.5 >> keys/known_hosts   (or set insecureSkipHostKeyCheck: true to connect unverified)",
         ]);
     });
 
