@@ -148,3 +148,9 @@ describe("the stack's checks, naming the inventory's file, line and host", () =>
         expect(check("defaults: { kind: local }\nhosts:\n  a:\n  b:\n")).toEqual(["fleet.yaml:4:3: host b: the same target as a (local ~/.codex)"]);
     });
 });
+
+test("docs/inventory.md shows examples/inventory/fleet.yaml as it is", () => {
+    const doc = fs.readFileSync(path.join(root, "docs", "inventory.md"), "utf8");
+    const block = /<!-- examples\/inventory\/fleet\.yaml[^>]*-->\n```yaml\n([\s\S]*?)```/.exec(doc);
+    expect(block?.[1]).toBe(fs.readFileSync(path.join(root, "examples", "inventory", "fleet.yaml"), "utf8"));
+});
