@@ -64,7 +64,8 @@ export function inventoryPlaces(targets: InventoryTarget[]): TargetPlaces {
     return {
         at: (i, field) => {
             const t = targets[i];
-            const loc = (field && t.from[field]) || t.origin;
+            // A bastion's missing field is the bastion's problem: at the line that names the bastion.
+            const loc = (field && (t.from[field] ?? (field.startsWith("proxy.") ? t.from.proxy : undefined))) || t.origin;
             return `${placeOf(loc)}: host ${t.host}${field ? `: ${t.spelled[field] ?? field}` : ""}`;
         },
         spelled: (i, field) => targets[i].spelled[field] ?? field.slice(field.lastIndexOf(".") + 1),

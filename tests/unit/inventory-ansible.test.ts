@@ -4,7 +4,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseInventory } from "../../components/inventory";
-import { InventorySource, VarsFile } from "../../components/inventory-types";
+import { inventoryPlaces, InventorySource, VarsFile } from "../../components/inventory-types";
+import { validateStackConfig } from "../../components/stack-config";
 
 const root = path.join(__dirname, "..", "..");
 /** An inventory at inv/hosts with vars files given as {"group_vars/web.yml": "..."} (directories implied). */
@@ -279,4 +280,18 @@ describe("YAML", () => {
         expect(problemsOf("plugin: amazon.aws.aws_ec2\nregions: [eu-west-1]\n")).toEqual(["inv/hosts:1:1: the configuration of an inventory plugin (plugin: amazon.aws.aws_ec2), not an inventory; write its hosts out with: ansible-inventory -i inv/hosts --list --yaml > hosts.yml"]);
         expect(problemsOf("all:\n  hosts:\n    h1: just-text\n")).toEqual(['inv/hosts:3:5: host h1: a host\'s value is its variables, a mapping; got "just-text"']);
     });
+});
+
+test("the stack's checks name the Ansible variable and its line: a bastion without a key where the bastion is named", () => {
+    const inv = read("[web]\na ansible_user=dev codex_connect_host_key='ssh-ed25519 AAAA' codex_connect_agent=true\nb codex_connect_codex_home=relative\n[web:vars]\nansible_ssh_common_args='-J j@bastion:2200'\n");
+    expect(inv.problems).toEqual([]);
+    const stack = { targets: inv.targets.map((t) => t.target), auth: "oauth" as const, hasPat: false, serverName: "connectai", url: "https://mcp.cloud.cdata.com/mcp", startupTimeoutSec: 30, codexVersion: "0.169.0", uninstallCodexOnDestroy: false };
+    expect(validateStackConfig(stack, false, inventoryPlaces(inv.targets))).toEqual([
+        "inv/hosts:5:1: host a: codex_connect_proxy_host_key: required (SSH fails closed without a pinned host key); get it with: ssh-keyscan -t ed25519 -p 2200 bastion | cut -d' ' -f2-   (or set codex_connect_proxy_insecure_skip_host_key_check: true to connect unverified)",
+        "inv/hosts:3: host b: ansible_user: required for ssh",
+        "inv/hosts:3: host b: needs ansible_ssh_private_key_file, codex_connect_agent: true, or the stack secret sshPrivateKey",
+        expect.stringMatching(/^inv\/hosts:3: host b: codex_connect_host_key: required /),
+        expect.stringMatching(/^inv\/hosts:5:1: host b: codex_connect_proxy_host_key: required /),
+        "inv/hosts:3:3: host b: codex_connect_codex_home: must be an absolute path",
+    ]);
 });
