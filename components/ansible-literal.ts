@@ -99,8 +99,7 @@ class LiteralParser {
         // Python 3 refuses a decimal integer with a leading zero (022), and so this does.
         if (/^0\d+$/.test(t)) throw new NotALiteral();
         this.i += m[0].length;
-        if (/^0[xob]/i.test(t)) return Number(t.toLowerCase().replace(/^0o/, "0o"));
-        return Number(t);
+        return Number(t.toLowerCase());
     }
 
     /** One string literal or several side by side ('a' 'b' is 'ab'). */
