@@ -2,9 +2,11 @@
 // Connect AI entry on every target. With no targets configured it provisions this machine.
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
+import * as os from "os";
 // The components as any program gets them: the package (npm run build compiles it into dist/).
 import { ConnectAiAuth, ConnectAiCodex, DEFAULT_CODEX_VERSION, CONNECT_AI_NAME, CONNECT_AI_URL } from "codex-connect-pulumi";
 import { checkedPat, StackConfig, TargetConfig, toTarget, unknownKeyProblems, validateStackConfig } from "codex-connect-pulumi/stack-config";
+import { compactProblems, fleetTargets } from "codex-connect-pulumi/inventory";
 
 const config = new pulumi.Config();
 // Pulumi.yaml gives every optional key an empty default: read "" (and 0, {}) as "not set".
@@ -13,10 +15,12 @@ const storedPat = config.getSecret("pat");
 const sshKey = config.getSecret("sshPrivateKey");
 const openaiApiKey = config.getSecret("openaiApiKey");
 const codexAccessToken = config.getSecret("codexAccessToken");
-// No targets configured (the default, []) means this machine, as the account running Pulumi.
-const configured = config.getObject<TargetConfig[]>("targets") ?? [];
+// The targets (or an inventory file's hosts); neither (the default) means this machine, as the
+// account running Pulumi. Relative paths are the project directory's, the program's working directory.
+const fleet = fleetTargets({ configured: config.getObject<TargetConfig[]>("targets") ?? [], inventory: str("inventory"), knownHosts: str("knownHosts"), projectDir: process.cwd(), home: os.homedir() });
 const settings: StackConfig = {
-    targets: configured.length ? configured : [{ name: "local", kind: "local" }],
+    targets: fleet.targets,
+    knownHosts: fleet.knownHosts,
     auth: (config.get("auth") as ConnectAiAuth) ?? "oauth",
     email: str("email"),
     hasPat: storedPat !== undefined,
@@ -32,7 +36,7 @@ const settings: StackConfig = {
 };
 
 // pulumi.Config reads only the keys asked for; the whole map shows the misspelled ones.
-const problems = [...unknownKeyProblems(Object.keys(pulumi.runtime.allConfig()), pulumi.getProject()), ...validateStackConfig(settings, sshKey !== undefined)];
+const problems = [...unknownKeyProblems(Object.keys(pulumi.runtime.allConfig()), pulumi.getProject()), ...fleet.problems, ...compactProblems(validateStackConfig(settings, sshKey !== undefined, fleet.places))];
 if (problems.length) {
     throw new pulumi.RunError(`the stack configuration has ${problems.length} problem(s); nothing was changed:\n  - ${problems.join("\n  - ")}`);
 }

@@ -6,31 +6,11 @@ import { emailProblem, patProblem, urlProblem } from "./inputs";
 import { redact } from "./redact";
 import type { ConnectAiAuth } from "./index";
 import * as pulumi from "@pulumi/pulumi";
-import { hostKeyRequired } from "./target";
+import { hostKeyRequired, SshHop } from "./target";
 import type { SshHopArgs, TargetArgs } from "./target-args";
+import { KINDS, PROXY_FIELDS, TARGET_FIELDS, TargetConfig, TargetPlaces } from "./target-config";
 
-export interface TargetConfig {
-    name: string;
-    kind: "local" | "ssh" | "docker" | "podman" | "exec";
-    host?: string;
-    port?: number;
-    user?: string;
-    /** A file holding the private key (read by the program, kept secret); or use the stack's sshPrivateKey. */
-    privateKeyPath?: string;
-    agent?: boolean;
-    hostKey?: string;
-    /** Connect without verifying the host key: explicit, and warned about on every run. */
-    insecureSkipHostKeyCheck?: boolean;
-    proxy?: { host: string; port?: number; user: string; privateKeyPath?: string; agent?: boolean; hostKey?: string; insecureSkipHostKeyCheck?: boolean };
-    container?: string;
-    prefix?: string[];
-    codexHome?: string;
-    owner?: string;
-    /** Overrides the stack's uninstallCodexOnDestroy for this target. */
-    uninstallCodexOnDestroy?: boolean;
-    /** Overrides the stack's takeOver for this target. */
-    takeOver?: boolean;
-}
+export type { ProxyConfig, TargetConfig, TargetPlaces } from "./target-config";
 
 export interface StackConfig {
     targets: TargetConfig[];
@@ -47,16 +27,13 @@ export interface StackConfig {
     uninstallCodexOnDestroy: boolean;
     /** Take over entries another manager holds (the target's record names it). */
     takeOver?: boolean;
+    /** The known_hosts file the targets' host keys were looked up in, named when one has none. */
+    knownHosts?: string;
 }
 
-const KINDS = ["local", "ssh", "docker", "podman", "exec"];
 const AUTHS = ["oauth", "basic", "bearer-env", "env-headers"];
-// The fields a target and its proxy may have, kept equal to the types by the compiler (satisfies):
-// anything else in the stack config is a mistake, and nothing else would refuse it.
-const TARGET_FIELDS = Object.keys({ name: 1, kind: 1, host: 1, port: 1, user: 1, privateKeyPath: 1, agent: 1, hostKey: 1, insecureSkipHostKeyCheck: 1, proxy: 1, container: 1, prefix: 1, codexHome: 1, owner: 1, uninstallCodexOnDestroy: 1, takeOver: 1 } satisfies Record<keyof TargetConfig, 1>);
-const PROXY_FIELDS = Object.keys({ host: 1, port: 1, user: 1, privateKeyPath: 1, agent: 1, hostKey: 1, insecureSkipHostKeyCheck: 1 } satisfies Record<keyof NonNullable<TargetConfig["proxy"]>, 1>);
 /** The project's stack config keys: Pulumi.yaml's config schema, and the two secrets it cannot declare. */
-export const STACK_KEYS = ["targets", "auth", "email", "envHttpHeaders", "bearerTokenEnvVar", "serverName", "url", "startupTimeoutSec", "toolTimeoutSec", "codexVersion", "uninstallCodexOnDestroy", "takeOver", "replaceExistingSignIn", "allowCodexOverrides", "liveCheck", "pat", "sshPrivateKey", "openaiApiKey", "codexAccessToken"];
+export const STACK_KEYS = ["targets", "inventory", "knownHosts", "auth", "email", "envHttpHeaders", "bearerTokenEnvVar", "serverName", "url", "startupTimeoutSec", "toolTimeoutSec", "codexVersion", "uninstallCodexOnDestroy", "takeOver", "replaceExistingSignIn", "allowCodexOverrides", "liveCheck", "pat", "sshPrivateKey", "openaiApiKey", "codexAccessToken"];
 
 /**
  * Keys of this project's namespace (`project:key`) that it does not know: Pulumi passes them to the
@@ -70,14 +47,26 @@ export function unknownKeyProblems(keys: string[], project: string): string[] {
         .map((k) => `${k}: ${unknownName("key", k, STACK_KEYS)}`);
 }
 
-function unknownFields(o: object, at: string, known: readonly string[]): string[] {
+function unknownFields(o: object, at: (field: string) => string, known: readonly string[]): string[] {
     return Object.keys(o)
         .filter((k) => !known.includes(k))
-        .map((k) => `${at}.${k}: ${unknownName("field", k, known)}`);
+        .map((k) => `${at(k)}: ${unknownName("field", k, known)}`);
+}
+
+/** The stack config's own targets: targets[i] (name).field. */
+export function stackTargetPlaces(targets: TargetConfig[]): TargetPlaces {
+    return {
+        at: (i, field) => {
+            const t = targets[i];
+            const where = `targets[${i}]${t && t.name ? ` (${t.name})` : ""}`;
+            return field ? `${where}.${field}` : where;
+        },
+        spelled: (_i, field) => field.slice(field.lastIndexOf(".") + 1),
+    };
 }
 
 /** Every problem in the configuration, each as "where: what". Empty when it is valid. */
-export function validateStackConfig(c: StackConfig, hasSshKey: boolean): string[] {
+export function validateStackConfig(c: StackConfig, hasSshKey: boolean, places: TargetPlaces = stackTargetPlaces(c.targets)): string[] {
     const problems: string[] = [];
     if (!AUTHS.includes(c.auth)) problems.push(`auth: must be one of ${AUTHS.join(", ")}, got ${JSON.stringify(c.auth)}`);
     if (c.auth === "basic") {
@@ -111,29 +100,31 @@ export function validateStackConfig(c: StackConfig, hasSshKey: boolean): string[
 
     const seen = new Map<string, string>();
     c.targets.forEach((t, i) => {
-        const where = `targets[${i}]${t && t.name ? ` (${t.name})` : ""}`;
-        if (!t || typeof t !== "object") return problems.push(`${where}: must be an object`);
-        problems.push(...unknownFields(t, where, TARGET_FIELDS));
-        if (t.proxy && typeof t.proxy === "object") problems.push(...unknownFields(t.proxy, `${where}.proxy`, PROXY_FIELDS));
-        if (!t.name || !/^[A-Za-z0-9_.-]+$/.test(t.name)) problems.push(`${where}.name: required, letters, digits, '.', '-' or '_'`);
-        else if (seen.has(t.name)) problems.push(`${where}.name: ${t.name} is also the name of ${seen.get(t.name)}`);
-        if (!KINDS.includes(t.kind)) return problems.push(`${where}.kind: must be one of ${KINDS.join(", ")}, got ${JSON.stringify(t.kind)}`);
+        const at = (field?: string) => places.at(i, field);
+        const spelled = (field: string) => places.spelled(i, field);
+        if (!t || typeof t !== "object") return problems.push(`${at()}: must be an object`);
+        problems.push(...unknownFields(t, (k) => at(k), TARGET_FIELDS));
+        if (t.proxy && typeof t.proxy === "object") problems.push(...unknownFields(t.proxy, (k) => at(`proxy.${k}`), PROXY_FIELDS));
+        if (!t.name || !/^[A-Za-z0-9_.-]+$/.test(t.name)) problems.push(`${at("name")}: required, letters, digits, '.', '-' or '_'`);
+        else if (seen.has(t.name)) problems.push(`${at("name")}: ${t.name} is also the name of ${seen.get(t.name)}`);
+        if (!KINDS.includes(t.kind)) return problems.push(`${at("kind")}: must be one of ${KINDS.join(", ")}, got ${JSON.stringify(t.kind)}`);
         const key = identityKey(t);
         const twin = [...seen.entries()].find(([, k]) => k === key);
-        if (twin) problems.push(`${where}: the same target as ${twin[0]} (${key})`);
+        if (twin) problems.push(`${at()}: the same target as ${twin[0]} (${key})`);
         if (t.name) seen.set(t.name, key);
         if (t.kind === "ssh") {
-            if (!t.host) problems.push(`${where}.host: required for ssh`);
-            if (!t.user) problems.push(`${where}.user: required for ssh`);
-            if (t.port !== undefined && !(Number.isInteger(t.port) && t.port > 0 && t.port < 65536)) problems.push(`${where}.port: must be 1-65535`);
-            if (!t.privateKeyPath && !t.agent && !hasSshKey) problems.push(`${where}: needs privateKeyPath, agent: true, or the stack secret sshPrivateKey`);
-            if (t.proxy && (!t.proxy.host || !t.proxy.user)) problems.push(`${where}.proxy: host and user are required`);
-            if (t.host && !t.hostKey && !t.insecureSkipHostKeyCheck) problems.push(`${where}.${hostKeyRequired({ host: t.host, port: t.port, user: t.user ?? "" })}`);
-            if (t.proxy?.host && !t.proxy.hostKey && !t.proxy.insecureSkipHostKeyCheck) problems.push(`${where}.proxy.${hostKeyRequired({ host: t.proxy.host, port: t.proxy.port, user: t.proxy.user })}`);
+            if (!t.host) problems.push(`${at("host")}: required for ssh`);
+            if (!t.user) problems.push(`${at("user")}: required for ssh`);
+            if (t.port !== undefined && !(Number.isInteger(t.port) && t.port > 0 && t.port < 65536)) problems.push(`${at("port")}: must be 1-65535`);
+            if (!t.privateKeyPath && !t.agent && !hasSshKey) problems.push(`${at()}: needs ${spelled("privateKeyPath")}, ${spelled("agent")}: true, or the stack secret sshPrivateKey`);
+            if (t.proxy && (!t.proxy.host || !t.proxy.user)) problems.push(`${at("proxy")}: host and user are required`);
+            const keyless = (field: string, hop: SshHop) => `${at(field)}: ${hostKeyRequired(hop, c.knownHosts).replace(/^hostKey: /, "").replace("insecureSkipHostKeyCheck", spelled(field.replace("hostKey", "insecureSkipHostKeyCheck")))}`;
+            if (t.host && !t.hostKey && !t.insecureSkipHostKeyCheck) problems.push(keyless("hostKey", { host: t.host, port: t.port, user: t.user ?? "" }));
+            if (t.proxy?.host && !t.proxy.hostKey && !t.proxy.insecureSkipHostKeyCheck) problems.push(keyless("proxy.hostKey", { host: t.proxy.host, port: t.proxy.port, user: t.proxy.user }));
         }
-        if ((t.kind === "docker" || t.kind === "podman") && !t.container) problems.push(`${where}.container: required for ${t.kind}`);
-        if (t.kind === "exec" && !(Array.isArray(t.prefix) && t.prefix.length && t.prefix.every((p) => typeof p === "string"))) problems.push(`${where}.prefix: required for exec, a list of strings such as ["kubectl", "exec", "-i", "pod", "--"]`);
-        if (t.codexHome !== undefined && !t.codexHome.startsWith("/")) problems.push(`${where}.codexHome: must be an absolute path`);
+        if ((t.kind === "docker" || t.kind === "podman") && !t.container) problems.push(`${at("container")}: required for ${t.kind}`);
+        if (t.kind === "exec" && !(Array.isArray(t.prefix) && t.prefix.length && t.prefix.every((p) => typeof p === "string"))) problems.push(`${at("prefix")}: required for exec, a list of strings such as ["kubectl", "exec", "-i", "pod", "--"]`);
+        if (t.codexHome !== undefined && !t.codexHome.startsWith("/")) problems.push(`${at("codexHome")}: must be an absolute path`);
     });
     return problems;
 }

@@ -60,7 +60,9 @@ export class TransportError extends Error {
 
 
 /** Why an SSH hop without a pinned key is refused, and how to get the key. */
-export function hostKeyRequired(hop: SshHop): string {
+export function hostKeyRequired(hop: SshHop, knownHosts?: string): string {
     const port = hop.port ?? 22;
-    return `hostKey: required (SSH fails closed without a pinned host key); get it with: ssh-keyscan -t ed25519${port === 22 ? "" : ` -p ${port}`} ${hop.host} | cut -d' ' -f2-   (or set insecureSkipHostKeyCheck: true to connect unverified)`;
+    const scan = `ssh-keyscan -t ed25519${port === 22 ? "" : ` -p ${port}`} ${hop.host}`;
+    const how = knownHosts ? `none for ${port === 22 ? hop.host : `[${hop.host}]:${port}`} in ${knownHosts} either; add it with: ${scan} >> ${knownHosts}` : `get it with: ${scan} | cut -d' ' -f2-`;
+    return `hostKey: required (SSH fails closed without a pinned host key); ${how}   (or set insecureSkipHostKeyCheck: true to connect unverified)`;
 }

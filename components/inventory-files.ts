@@ -1,0 +1,113 @@
+// The fleet program's edge for inventories: reads the files the stack config names (the inventory,
+// its group_vars/ and host_vars/, a known_hosts file) and hands them to the pure parsers.
+import * as fs from "fs";
+import * as path from "path";
+import { compactProblems, parseInventory } from "./inventory";
+import { inventoryPlaces, InventorySource, VarsFile } from "./inventory-types";
+import { parseKnownHosts, withKnownHosts } from "./known-hosts";
+import type { TargetConfig, TargetPlaces } from "./target-config";
+
+export { compactProblems } from "./inventory";
+
+/** More files than a group_vars/ or host_vars/ directory holds: something else is there. */
+const MAX_VARS_FILES = 20_000;
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+export interface FleetTargets {
+    targets: TargetConfig[];
+    /** How problems name the targets; undefined for the stack config's own. */
+    places?: TargetPlaces;
+    /** The known_hosts file as messages name it, when one is set. */
+    knownHosts?: string;
+    problems: string[];
+}
+
+export interface FleetTargetsArgs {
+    /** The stack config's targets. */
+    configured: TargetConfig[];
+    /** The stack config's inventory and knownHosts, as written there. */
+    inventory?: string;
+    knownHosts?: string;
+    /** What a relative path in the stack config is relative to. */
+    projectDir: string;
+    home: string;
+}
+
+/**
+ * The fleet: the inventory's hosts, or the stack config's targets (one of the two), or this
+ * machine when neither is set; with host keys from the known_hosts file where they pin none.
+ */
+export function fleetTargets(a: FleetTargetsArgs): FleetTargets {
+    const problems: string[] = [];
+    let targets = a.configured.length ? a.configured : [{ name: "local", kind: "local" } as TargetConfig];
+    let places: TargetPlaces | undefined;
+    if (a.inventory) {
+        if (a.configured.length) problems.push("inventory: set together with targets; the fleet comes from one of them (pulumi config rm targets, or pulumi config rm inventory)");
+        const src = readInventory(a.inventory, a.projectDir, a.home);
+        if ("error" in src) problems.push(src.error);
+        else {
+            const inv = parseInventory(src);
+            problems.push(...inv.problems);
+            targets = inv.targets.map((t) => t.target);
+            places = inventoryPlaces(inv.targets);
+        }
+    }
+    if (a.knownHosts) {
+        const text = readText(a.knownHosts, a.projectDir, a.home);
+        if ("error" in text) problems.push(`knownHosts: ${text.error}`);
+        else {
+            const parsed = parseKnownHosts(text.text, a.knownHosts);
+            problems.push(...parsed.problems);
+            targets = withKnownHosts(targets, parsed.knownHosts);
+        }
+    }
+    return { targets, places, knownHosts: a.knownHosts, problems: compactProblems(problems) };
+}
+
+function resolve(written: string, projectDir: string, home: string): string {
+    if (written === "~" || written.startsWith("~/")) return path.join(home, written.slice(1));
+    return path.resolve(projectDir, written);
+}
+
+function readText(written: string, projectDir: string, home: string): { text: string; file: string } | { error: string } {
+    const file = resolve(written, projectDir, home);
+    try {
+        const size = fs.statSync(file).size;
+        if (size > MAX_FILE_BYTES) return { error: `${written} is ${size} bytes, more than an inventory holds (${MAX_FILE_BYTES})` };
+        return { text: fs.readFileSync(file, "utf8"), file };
+    } catch (e) {
+        return { error: `cannot read ${written}: ${(e as Error).message}` };
+    }
+}
+
+/** The inventory and the group_vars/ and host_vars/ beside it. */
+export function readInventory(written: string, projectDir: string, home: string): InventorySource | { error: string } {
+    const read = readText(written, projectDir, home);
+    if ("error" in read) return { error: `inventory: ${read.error} (the path is relative to the project directory, or absolute)` };
+    const dir = path.dirname(read.file);
+    const varsFiles: VarsFile[] = [];
+    try {
+        for (const sub of ["group_vars", "host_vars"]) walk(dir, sub, varsFiles);
+    } catch (e) {
+        return { error: `inventory: ${(e as Error).message}` };
+    }
+    return { file: path.normalize(written), text: read.text, dir, varsFiles, home };
+}
+
+function walk(root: string, rel: string, out: VarsFile[]): void {
+    const full = path.join(root, rel);
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(full);
+    } catch {
+        return;
+    }
+    if (out.length >= MAX_VARS_FILES) throw new Error(`more than ${MAX_VARS_FILES} files in group_vars/ and host_vars/ beside the inventory`);
+    if (stat.isDirectory()) {
+        out.push({ path: rel });
+        for (const name of fs.readdirSync(full).sort()) walk(root, `${rel}/${name}`, out);
+    } else if (stat.isFile()) {
+        if (stat.size > MAX_FILE_BYTES) throw new Error(`${rel} is ${stat.size} bytes, more than a vars file holds (${MAX_FILE_BYTES})`);
+        out.push({ path: rel, text: fs.readFileSync(full, "utf8") });
+    }
+}
