@@ -43,6 +43,17 @@ const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 const isSecret = (o: pulumi.Output<unknown>) => (o as unknown as { isSecret: Promise<boolean> }).isSecret;
 
+
+/** The message a constructor throws, or "no error". */
+function message(f: () => unknown): string {
+    try {
+        f();
+    } catch (e) {
+        return (e as Error).message;
+    }
+    return "no error";
+}
+
 describe("ConnectAiCodex", () => {
     test("basic auth: one local.Command under the component (no nested CodexMcpServer); header only inside its secret stdin", async () => {
         registered.length = 0;
@@ -111,14 +122,6 @@ describe("ConnectAiCodex", () => {
     });
 
     test("target: unknown fields refused with the closest known name; another kind's fields keep their message; all at once", () => {
-        const message = (f: () => unknown) => {
-            try {
-                f();
-            } catch (e) {
-                return (e as Error).message;
-            }
-            return "no error";
-        };
         const ssh = { kind: "ssh" as const, host: "10.0.0.5", user: "dev", privateKey: "k", hostKey: "ssh-ed25519 AAAA" };
         const typos = { prot: 2222, privateKeyPth: "/k", container: "c", proxy: { host: "b", user: "j", hostKey: "ssh-ed25519 BBBB", usr: "x", codexHome: "/c", zzz: 1 } };
         expect(message(() => new ConnectAiCodex("web1", { target: { ...ssh, ...typos } as never }))).toBe(
@@ -136,14 +139,6 @@ describe("ConnectAiCodex", () => {
     });
 
     test("target kind docker or podman: the exec preset of the same name (one identity: either spelling keeps a stack's resources)", () => {
-        const message = (f: () => unknown) => {
-            try {
-                f();
-            } catch (e) {
-                return (e as Error).message;
-            }
-            return "no error";
-        };
         for (const engine of ["docker", "podman"] as const) {
             const short = validTarget("ConnectAiCodex dev", { kind: engine, container: "devbox", user: "vscode", codexHome: "/c" });
             const long = validTarget("ConnectAiCodex dev", { kind: "exec", preset: engine, container: "devbox", user: "vscode", codexHome: "/c" });
