@@ -10,5 +10,5 @@ module.exports = {
   globalSetup: "<rootDir>/tests/helpers/global-setup.js",
   // The default per-suite lines, then the list of suites this machine could not run (root, sshd).
   reporters: ["default", "<rootDir>/tests/helpers/skip-reporter.js"],
-  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: { warnOnly: false } }] },
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.all.json", diagnostics: { warnOnly: false } }] },
 };
