@@ -47,8 +47,10 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
     /**
      * `codex exec` as the host's account, asynchronously: the MCP server runs in this process, so a
      * blocking spawn would starve it. With no model reachable, Codex still starts its MCP servers.
+     * Stopped once `done` says the server saw what the test waits for (with no model, Codex would
+     * otherwise retry until the 25 s are up), or when it ends by itself.
      */
-    const codexExec = (h: FleetHost) =>
+    const codexExec = (h: FleetHost, done: () => boolean = () => false) =>
         new Promise<string>((resolve) => {
             const p = spawn("runuser", ["-u", h.user.name, "--", "env", "-i", `HOME=${h.user.home}`, "PATH=/usr/bin:/bin", ...caEnvArgs(), codexOf(h), "exec", "--skip-git-repo-check", "-c", "mcp_servers.connectai.required=true", "say hi"], {
                 stdio: ["ignore", "pipe", "pipe"],
@@ -58,9 +60,22 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
             p.stdout.on("data", (d) => (out += d));
             p.stderr.on("data", (d) => (out += d));
             // The MCP handshake comes first; what follows (no model to reach) is not waited for.
-            const timer = setTimeout(() => process.kill(-p.pid!, "SIGKILL"), 25_000);
+            let stopping = false;
+            const stop = () => {
+                if (stopping) return;
+                stopping = true;
+                try {
+                    process.kill(-p.pid!, "SIGKILL");
+                } catch {
+                    // ended already
+                }
+            };
+            const timer = setTimeout(stop, 25_000);
+            // Once the server saw it, a second for the rest of the handshake (the tool list), then stop.
+            const poll = setInterval(() => done() && (clearInterval(poll), setTimeout(stop, 1000)), 100);
             p.on("close", () => {
                 clearTimeout(timer);
+                clearInterval(poll);
                 resolve(out);
             });
         });
@@ -147,7 +162,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
 
     test("2. Codex really uses it: the MCP handshake carries the header; a wrong PAT gets a 401", async () => {
         const before = mcp.initialized;
-        await codexExec(h1);
+        await codexExec(h1, () => mcp.initialized > before);
         expect(mcp.initialized).toBeGreaterThan(before);
 
         mcp.expect = headerOf("a-wrong-pat");
@@ -224,7 +239,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
         mcp.expect = headerOf(PAT2);
         for (const h of [h1, h2, h3]) expect(codexGet(h, headerOf(PAT2)).transport.http_headers.Authorization).toBe("<as expected>");
         const before = mcp.initialized;
-        await codexExec(h2);
+        await codexExec(h2, () => mcp.initialized > before);
         expect(mcp.initialized).toBeGreaterThan(before);
     });
 
