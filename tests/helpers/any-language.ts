@@ -22,8 +22,8 @@ export function toolchainBinWithYaml(): string {
 /**
  * This package as a consumer's checkout holds it: every file git would commit (this working tree's),
  * its npm packages (copied from here: `pulumi package add` runs `npm install` in the package, which
- * then finds nothing to fetch, and builds it with the package's prepare script) and its build
- * (dist/, what the provider runs), copied too: jest's global setup built it from these very files.
+ * then finds nothing to fetch) and its build (dist/, what the provider runs), copied too: jest's
+ * global setup built it from these very files, so the package's prepare script finds it current.
  */
 export function packageCheckout(dest: string): string {
     freshClone(dest);
