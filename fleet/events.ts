@@ -57,7 +57,9 @@ export interface TargetFailure {
 }
 
 export interface ShardCounts {
+    /** The shard's targets (a destroy: those it removes). */
     targets: string[];
+    /** Targets changed (or to change), removals from the shard included. */
     changed: string[];
     drifted: string[];
     notReady: string[];
@@ -69,7 +71,8 @@ export interface ShardCounts {
 type TargetOutput = { driftFoundByThisRun?: unknown; ready?: unknown };
 
 export class ShardEvents {
-    private readonly targets = new Set<string>();
+    /** Each target's steps: a target whose only steps are deletes has left the shard (an up, a preview) or is what a destroy removes. */
+    private readonly steps = new Map<string, Set<OpType>>();
     private readonly changed = new Set<string>();
     private readonly drifted = new Set<string>();
     private readonly failed = new Map<string, string>();
@@ -78,15 +81,27 @@ export class ShardEvents {
     private outputs: Record<string, unknown> | undefined;
     private resourceChanges: OpMap | undefined;
 
-    /** @param probeFailures a target that could not be probed is a failure (preview, refresh: nothing else will fail it). */
-    constructor(private readonly probeFailures = false) {}
+    private readonly probeFailures: boolean;
+    private readonly destroy: boolean;
+
+    /**
+     * In a preview (or refresh), a target that could not be probed is a failure: nothing else will
+     * fail it. In a destroy, the targets are those it deletes; otherwise those the shard keeps.
+     */
+    constructor(command: "preview" | "up" | "refresh" | "destroy" = "up") {
+        this.probeFailures = command === "preview" || command === "refresh";
+        this.destroy = command === "destroy";
+    }
 
     /** The Automation API's onEvent. */
     readonly add = (e: EngineEvent): void => {
         const step = e.resourcePreEvent?.metadata ?? e.resOutputsEvent?.metadata ?? e.resOpFailedEvent?.metadata;
         if (step) {
             const target = targetOfUrn(step.urn);
-            if (target) this.targets.add(target);
+            if (target) {
+                if (!this.steps.has(target)) this.steps.set(target, new Set());
+                this.steps.get(target)!.add(step.op);
+            }
             if (target && e.resOutputsEvent && CHANGES.has(step.op)) this.changed.add(target);
             if (target && e.resOpFailedEvent && !this.failed.has(target)) this.failed.set(target, `its ${step.op} failed`);
             if (e.resOutputsEvent && step.type === STACK_TYPE && step.new?.outputs) this.outputs = step.new.outputs;
@@ -115,6 +130,7 @@ export class ShardEvents {
 
     /** The counts, with the stack outputs the program exported (`targets.<name>.driftFoundByThisRun`, `ready`). */
     counts(outputs?: Record<string, unknown>): ShardCounts {
+        const targets = new Set([...this.steps].filter(([, ops]) => this.destroy || [...ops].some((op) => op !== "delete")).map(([t]) => t));
         const exported = ((outputs ?? this.outputs)?.targets ?? {}) as Record<string, unknown>;
         const notReady: string[] = [];
         for (const [name, value] of Object.entries(exported)) {
@@ -122,7 +138,7 @@ export class ShardEvents {
             const t = value as TargetOutput;
             const drift = Array.isArray(t.driftFoundByThisRun) ? t.driftFoundByThisRun.filter((d) => d !== "unreachable") : [];
             if (drift.length) this.drifted.add(name);
-            if (t.ready === false && this.targets.has(name)) notReady.push(name);
+            if (t.ready === false && targets.has(name)) notReady.push(name);
         }
         const failed = new Map(this.failed);
         if (this.probeFailures) for (const [t, why] of this.unprobed) if (!failed.has(t)) failed.set(t, why);
@@ -132,7 +148,7 @@ export class ShardEvents {
         failures.push(...[...new Set(stack)].map((reason) => ({ reason })));
         const sorted = (s: Iterable<string>) => [...s].sort();
         return {
-            targets: sorted(this.targets),
+            targets: sorted(targets),
             changed: sorted([...this.changed].filter((t) => !failed.has(t))),
             drifted: sorted(this.drifted),
             notReady: notReady.sort(),

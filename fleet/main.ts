@@ -107,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
 
     const runOne = async (stack: string, command: FleetArgs["command"], prepare?: () => Promise<void>): Promise<ShardResult> => {
         const started = Date.now();
-        const events = new ShardEvents(command === "preview" || command === "refresh");
+        const events = new ShardEvents(command);
         const log = args.logDir ? fs.createWriteStream(path.join(args.logDir, `${stack}.${command}.log`)) : undefined;
         const common = {
             onEvent: events.add,

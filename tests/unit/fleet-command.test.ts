@@ -185,15 +185,15 @@ describe("engine events, per target", () => {
     });
 
     test("a preview: planned steps count, a target that cannot be probed is a failure, a clean one changes nothing", () => {
-        const e = new ShardEvents(true);
+        const e = new ShardEvents("preview");
         for (const x of [...target("a", "same"), diag("warning", "ssh y@h:22: could not be probed: ssh: timed out\n", URN(COMPONENT, "b")), ...target("b", "update")]) e.add(x);
         expect(e.counts()).toMatchObject({ targets: ["a", "b"], changed: [], failures: [{ target: "b", reason: "could not be probed: ssh: timed out" }] });
 
-        const clean = new ShardEvents(true);
+        const clean = new ShardEvents("preview");
         for (const x of [...target("a", "same"), ev({ summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { same: 4 }, policyPacks: {} } } as Partial<EngineEvent>)]) clean.add(x);
         expect(anyChange(clean.counts())).toBe(false);
         // A change outside the targets (the provider) is a change too.
-        const provider = new ShardEvents(true);
+        const provider = new ShardEvents("preview");
         provider.add(ev({ summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { same: 4, update: 1 }, policyPacks: {} } } as Partial<EngineEvent>));
         expect(anyChange(provider.counts())).toBe(true);
     });
@@ -215,10 +215,13 @@ describe("engine events, per target", () => {
         expect(generic.counts().failures).toEqual([{ reason: "update failed" }]);
     });
 
-    test("a destroy: every deleted target changed", () => {
-        const e = new ShardEvents();
+    test("a destroy: every deleted target changed; an up that deletes a target: a change, no longer one of the shard's", () => {
+        const e = new ShardEvents("destroy");
         for (const x of [...target("a", "delete", "delete"), ...target("b", "delete", "delete")]) e.add(x);
         expect(e.counts()).toMatchObject({ targets: ["a", "b"], changed: ["a", "b"], failures: [] });
+        const up = new ShardEvents("up");
+        for (const x of [...target("a", "same"), ...target("gone", "delete", "delete")]) up.add(x);
+        expect(up.counts()).toMatchObject({ targets: ["a"], changed: ["gone"] });
     });
 });
 
