@@ -142,7 +142,7 @@ export class ShardEvents {
         }
         const failed = new Map(this.failed);
         if (this.probeFailures) for (const [t, why] of this.unprobed) if (!failed.has(t)) failed.set(t, why);
-        const failures: TargetFailure[] = [...failed].map(([target, reason]) => ({ target, reason }));
+        const failures: TargetFailure[] = [...failed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([target, reason]) => ({ target, reason }));
         // "update failed" says no more than the targets' own errors.
         const stack = this.stackErrors.filter((m) => !(GENERIC.test(m) && (failures.length || this.stackErrors.some((o) => !GENERIC.test(o)))));
         failures.push(...[...new Set(stack)].map((reason) => ({ reason })));

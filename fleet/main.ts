@@ -67,6 +67,19 @@ export async function main(argv: string[]): Promise<number> {
         say(USAGE);
         return EXIT_OK;
     }
+    // Ctrl-C reaches the running Pulumi CLIs too (one process group): each cancels as Pulumi does.
+    // SIGTERM (a cancelled job) reaches only this process: it is passed on as Pulumi's Ctrl-C.
+    let interrupted = false;
+    const abort = new AbortController();
+    process.on("SIGINT", () => {
+        if (!interrupted) process.stderr.write("\nfleet: interrupted: no further shard starts; the running ones stop as Pulumi does on Ctrl-C\n");
+        interrupted = true;
+    });
+    process.on("SIGTERM", () => {
+        interrupted = true;
+        abort.abort();
+    });
+
     const projectDir = process.cwd();
     const project = projectName(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"));
     const backend = mask(process.env.PULUMI_BACKEND_URL ?? "the backend you are logged in to");
@@ -92,19 +105,6 @@ export async function main(argv: string[]): Promise<number> {
     const baseKeys = Object.keys(base.config);
     const baseShard = base.config[`${project}:shard`]?.value || undefined;
 
-    // Ctrl-C reaches the running Pulumi CLIs too (one process group): each cancels as Pulumi does.
-    // SIGTERM (a cancelled job) reaches only this process: it is passed on as Pulumi's Ctrl-C.
-    let interrupted = false;
-    const abort = new AbortController();
-    process.on("SIGINT", () => {
-        if (!interrupted) process.stderr.write("\nfleet: interrupted: no further shard starts; the running ones stop as Pulumi does on Ctrl-C\n");
-        interrupted = true;
-    });
-    process.on("SIGTERM", () => {
-        interrupted = true;
-        abort.abort();
-    });
-
     const runOne = async (stack: string, command: FleetArgs["command"], prepare?: () => Promise<void>): Promise<ShardResult> => {
         const started = Date.now();
         const events = new ShardEvents(command);
@@ -129,7 +129,8 @@ export async function main(argv: string[]): Promise<number> {
             else if (command === "refresh") await s.refresh(common);
             else await s.destroy({ ...common, continueOnError: args.continueOnError });
         } catch (e) {
-            if (e instanceof CliError) events.failedRun(`error: ${e.message}`);
+            if (abort.signal.aborted) events.failedRun("error: cancelled: SIGTERM, passed on to Pulumi as its Ctrl-C");
+            else if (e instanceof CliError) events.failedRun(`error: ${e.message}`);
             else if (e instanceof CommandError) events.failedRun(e.message);
             else events.failedRun(`error: ${(e as Error).message}`);
         } finally {
@@ -144,6 +145,7 @@ export async function main(argv: string[]): Promise<number> {
     const startedAll = Date.now();
     const limit = Math.min(args.concurrency, Math.max(1, plan.run.length));
     show(`fleet ${args.command}: ${plan.run.length} of ${n} shard stacks of ${args.base} (${shardStack(args.base, 0)} .. ${shardStack(args.base, Math.max(0, n - 1))}), ${limit} at a time, on ${backend}`);
+    if (plan.leftOver.length && args.command === "up") show(`fleet up: ${plan.leftOver.map((j) => shardStack(args.base, j)).join(", ")}: left by an earlier, larger --shards; destroyed once every current shard's up has succeeded`);
     if (!plan.run.length) {
         show(`fleet ${args.command}: no shard stack of ${args.base} to ${args.command}`);
         return EXIT_OK;
@@ -184,7 +186,7 @@ export async function main(argv: string[]): Promise<number> {
                 skip: skipped,
             });
             for (const r of destroyed) {
-                results.push({ ...r, stack: `${r.stack} (left over: destroy)` });
+                results.push({ ...r, leftOver: true });
                 if (r.status !== "ran" || r.failures.length) {
                     leftOverFailed = true;
                     leftOver.push(`${r.stack}: left over from an earlier --shards, and its destroy failed: kept; the next up tries again`);

@@ -14,6 +14,8 @@ export const EXIT_CHANGES = 3;
 
 export interface ShardResult extends ShardCounts {
     stack: string;
+    /** A stack of an earlier, larger --shards, destroyed by this up: a row of its own, in no total. */
+    leftOver?: boolean;
     /** ran: the engine ran (and may have failed); absent: destroy or refresh found no stack; skipped: not started (interrupted). */
     status: "ran" | "absent" | "skipped";
     seconds: number;
@@ -61,13 +63,14 @@ export interface Summary {
 /** The table, the failures, the changes (when none were expected), the left-over stacks and the verdict. */
 export function summaryLines(s: Summary): string[] {
     const ran = s.results.filter((r) => r.status === "ran");
-    const total = (f: (r: ShardResult) => number) => String(ran.reduce((n, r) => n + f(r), 0));
+    const current = ran.filter((r) => !r.leftOver);
+    const total = (f: (r: ShardResult) => number) => String(current.reduce((n, r) => n + f(r), 0));
     const failedOf = (r: ShardResult) => r.failures.length;
     const rows = [
         ["stack", "targets", "changed", "drifted", "failed", "not ready", "seconds"],
         ...s.results.map((r) =>
             r.status === "ran"
-                ? [r.stack, String(r.targets.length), String(r.changed.length), String(r.drifted.length), String(failedOf(r)), String(r.notReady.length), String(Math.round(r.seconds))]
+                ? [r.leftOver ? `${r.stack} (left over: destroyed)` : r.stack, String(r.targets.length), String(r.changed.length), String(r.drifted.length), String(failedOf(r)), String(r.notReady.length), String(Math.round(r.seconds))]
                 : [r.stack, "-", "-", "-", "-", "-", r.status === "absent" ? "no stack" : "not run"],
         ),
         ["total", total((r) => r.targets.length), total((r) => r.changed.length), total((r) => r.drifted.length), total(failedOf), total((r) => r.notReady.length), `${Math.round(s.seconds)} (wall)`],
@@ -113,7 +116,7 @@ export function exitCode(s: Pick<Summary, "results" | "expectNoChanges" | "inter
 }
 
 function verdict(s: Summary): string {
-    const ran = s.results.filter((r) => r.status === "ran");
+    const ran = s.results.filter((r) => r.status === "ran" && !r.leftOver);
     const failed = ran.filter((r) => r.failures.length).length;
     const changed = ran.filter((r) => r.changes).length;
     const of = `${plural(ran.length, "shard")}`;

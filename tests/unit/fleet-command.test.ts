@@ -276,6 +276,17 @@ describe("what is printed, and the exit code", () => {
         expect(summaryLines(summary({ results: [result("s0")] })).at(-1)).toBe("fleet up: done on 1 shard");
     });
 
+    test("a left-over stack destroyed by an up: a row of its own, in no total and not among the shards done", () => {
+        const lines = summaryLines(
+            summary({
+                results: [result("fleet-shard-0", { targets: ["a"] }), result("fleet-shard-1", { targets: ["b", "c"], changed: ["c"] }), result("fleet-shard-2", { leftOver: true, targets: ["c"], changed: ["c"], seconds: 2 })],
+                leftOver: ["fleet-shard-2: left over from an earlier --shards: destroyed and removed"],
+            }),
+        );
+        expect(lines).toEqual(expect.arrayContaining(["fleet-shard-2 (left over: destroyed)        1        1        0       0          0          2", "fleet-shard-2: left over from an earlier --shards: destroyed and removed", "fleet up: done on 2 shards"]));
+        expect(lines.find((l) => l.startsWith("total"))).toMatch(/^total +3 +1 +0 +0 +0 +60 \(wall\)$/);
+    });
+
     test("one stack-level reason on every shard is said once; drift without the flag is listed", () => {
         const reason = "the stack configuration has 1 problem(s); nothing was changed: pat: required";
         const lines = summaryLines(summary({ results: [result("s0", { failures: [{ reason }] }), result("s1", { failures: [{ reason }] })] }));
