@@ -7,7 +7,8 @@ import * as os from "os";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { codexBinDir, codexVersion } from "../helpers/codex";
-import { FleetHost, fleetProgramStack, npmSeed, setSecretConfig, startFleet } from "../helpers/fleet";
+import { FleetHost, npmSeed, setSecretConfig, startFleet } from "../helpers/fleet";
+import { sandboxStack } from "../helpers/stack";
 import { McpDouble, startMcpDouble } from "../helpers/mcp-server";
 import { suiteNeeding } from "../helpers/needs";
 import { spawnSync } from "child_process";
@@ -58,7 +59,7 @@ suite("shards of one inventory, a host handed over between them, with the real e
     }
 
     async function shardStack(name: string, shard: string): Promise<ShardStack> {
-        const { stack, env, remove } = await fleetProgramStack(name);
+        const { stack, env, remove } = await sandboxStack({ name });
         await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL }, url: { value: mcp.url }, inventory: { value: inventory() }, shard: { value: shard } });
         setSecretConfig(stack, env, "pat", PAT);
         const s = { stack, remove };
