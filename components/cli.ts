@@ -99,9 +99,11 @@ Exit codes:
   4  show-drift: drift found (listed on standard output)
 `;
 
-class UsageError extends Error {}
+/** A command line the CLI refuses before anything runs: exit 2, the message, no change. */
+export class UsageError extends Error {}
 
-function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string): { req: RunnerRequest; json: boolean } {
+/** The command line as a runner request (the PAT and sign-in credentials read from stdin or the environment); throws UsageError. */
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string): { req: RunnerRequest; json: boolean } {
     const [op, ...rest] = argv;
     const ops: Record<string, RunnerRequest["op"]> = { ensure: "ensure", remove: "remove", "show-drift": "probe", "install-codex": "ensure", "uninstall-codex": "remove" };
     if (!ops[op]) throw new UsageError(op ? `unknown command: ${op}` : "a command is required");
@@ -251,6 +253,7 @@ function summary(r: RunnerResult, name: string | undefined): string {
     }
     if (r.adopted) lines.push("the entry that was already there is saved on the target; remove puts it back");
     if (r.keptFor) lines.push(`left in place: ${r.keptFor} manages it now`);
+    if (r.handedOverFrom) lines.push(`taken over from ${r.handedOverFrom}`);
     if (r.ready) lines.push(r.ready.ready ? "ready: Codex can use it" : `not ready:\n${r.ready.reasons.map((why) => `  - ${why}`).join("\n")}`);
     if (r.signIn) lines.push(`codex sign-in: ${r.signIn.status}${r.signIn.method ? ` (${r.signIn.method})` : ""}${r.signIn.by ? `, by ${r.signIn.by}` : ""}${r.signIn.action && r.signIn.action !== "none" ? `: ${r.signIn.action}` : ""}${r.signIn.problem ? `; ${r.signIn.problem}` : ""}`);
     if (r.codex?.action === "uninstalled") lines.push("uninstalled Codex (this tool had installed it)");
