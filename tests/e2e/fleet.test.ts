@@ -1,7 +1,7 @@
 // The real thing, end to end: the Pulumi engine (Automation API, file backend, passphrase secrets)
 // runs the fleet program against three SSH hosts (real sshd, one account each) and the local
 // target; the real Codex reads what was written and talks to a real MCP server.
-import { exec, execFileSync, spawn, spawnSync } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -14,6 +14,7 @@ import { PulumiSandbox, sandboxStack } from "../helpers/stack";
 import { ambientPluginWarnings, projectRoot } from "../helpers/toolchain";
 import { caEnvArgs } from "../helpers/ca-env";
 import { suiteNeeding } from "../helpers/needs";
+import { ProcessTable } from "../helpers/process-table";
 
 const EMAIL = "ada@example.com";
 const PAT1 = "PAT-fleet-first-9d41e7";
@@ -33,8 +34,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
     let sandbox: PulumiSandbox;
     let remove: (() => Promise<void>) | undefined;
     const printed: string[] = [];
-    const processTable: string[] = [];
-    let sampler: NodeJS.Timeout | undefined;
+    const processTable = new ProcessTable();
     const onOutput = (s: string) => printed.push(s);
 
     // h3 starts with a file of its own: comments, other servers, CRLF.
@@ -128,11 +128,11 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
         await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL }, url: { value: mcp.url } });
         setSecret("pat", PAT1);
         await setTargets(allTargets());
-        sampler = setInterval(() => exec("ps -eww -o args=", { maxBuffer: 16 << 20 }, (_e, out) => processTable.push(out)), 100);
+        processTable.start(100);
     });
 
     afterAll(async () => {
-        if (sampler) clearInterval(sampler);
+        processTable.stop();
         await remove?.();
         fs.rmSync(localHome, { recursive: true, force: true });
         await mcp?.close();
@@ -288,12 +288,11 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
     });
 
     test("11. secrets: the PATs, their base64 and the headers appear nowhere in plain text", () => {
-        if (sampler) clearInterval(sampler);
-        sampler = undefined;
+        processTable.stop();
         const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)]));
         const haystacks: Array<[string, string]> = [
             ["engine output", printed.join("")],
-            ["process table", processTable.join("")],
+            ["process table", processTable.text()],
             ["stack config", fs.readFileSync(path.join(projectRoot, `Pulumi.${stack.name}.yaml`), "utf8")],
         ];
         for (const f of files(path.join(sandbox.dir, "state"))) haystacks.push([f, fs.readFileSync(f, "utf8")]);
@@ -303,7 +302,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
         }
         expect(haystacks.filter(([n]) => n.endsWith("backup")).length).toBeGreaterThan(0);
         expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("command:local:Command"))).toBe(true);
-        expect(processTable.length).toBeGreaterThan(50);
+        expect(processTable.samples).toBeGreaterThan(50);
         const secrets = [...secretsOf(PAT1), ...secretsOf(PAT2)];
         const leaks = haystacks.filter(([, h]) => secrets.some((s) => h.includes(s))).map(([n, h]) =>
             // Name the leaking process by its program only: its arguments hold the secret.

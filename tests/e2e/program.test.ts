@@ -2,7 +2,6 @@
 // and an exec target (another account via runuser), basic auth with a recognisable PAT.
 // Up, a clean preview, drift on one target found and repaired, the secret scanned for everywhere,
 // bad config (and misspelled names) refused before anything runs, destroy.
-import { exec } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -14,6 +13,7 @@ import { caEnvArgs } from "../helpers/ca-env";
 import { startMcpDouble } from "../helpers/mcp-server";
 import { suiteNeeding } from "../helpers/needs";
 import { createUser, TestUser } from "../helpers/users";
+import { ProcessTable } from "../helpers/process-table";
 
 const PAT = "PAT-program-e2e-c0ffee42";
 const EMAIL = "ada@example.com";
@@ -30,8 +30,7 @@ suite("the fleet program with the real engine", () => {
     let sandbox: PulumiSandbox;
     let remove: (() => Promise<void>) | undefined;
     const printed: string[] = [];
-    const processTable: string[] = [];
-    let sampler: NodeJS.Timeout | undefined;
+    const processTable = new ProcessTable();
 
     const mine = '# my settings\nmodel = "o3"\n\n[mcp_servers.docs]\nurl = "https://docs.example/mcp" # keep me\n';
     const userConfig = () => path.join(user.home, ".codex", "config.toml");
@@ -39,7 +38,7 @@ suite("the fleet program with the real engine", () => {
     const onOutput = (s: string) => printed.push(s);
 
     function sampleProcesses() {
-        sampler = setInterval(() => exec("ps -eww -o args=", { maxBuffer: 16 << 20 }, (_e, out) => processTable.push(out)), 100);
+        processTable.start(100);
     }
 
     beforeAll(async () => {
@@ -69,7 +68,7 @@ suite("the fleet program with the real engine", () => {
     });
 
     afterAll(async () => {
-        if (sampler) clearInterval(sampler);
+        processTable.stop();
         await remove?.();
         fs.rmSync(localHome, { recursive: true, force: true });
         user?.remove();
@@ -177,11 +176,10 @@ suite("the fleet program with the real engine", () => {
     });
 
     test("the secret appears nowhere in plain text: state, engine output, backups, process table", async () => {
-        if (sampler) clearInterval(sampler);
-        sampler = undefined;
+        processTable.stop();
         const haystacks: Array<[string, string]> = [
             ["engine output", printed.join("")],
-            ["process table", processTable.join("")],
+            ["process table", processTable.text()],
         ];
         const files = (dir: string): string[] =>
             fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)]));
@@ -189,7 +187,7 @@ suite("the fleet program with the real engine", () => {
         for (const f of [`${userConfig()}.bak`, path.join(projectRoot, `Pulumi.${stack.name}.yaml`)]) haystacks.push([f, fs.readFileSync(f, "utf8")]);
         // The witnesses: the scan did see the state (our resources are in it) and the process table.
         expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("command:local:Command"))).toBe(true);
-        expect(processTable.length).toBeGreaterThan(10);
+        expect(processTable.samples).toBeGreaterThan(10);
         const leaks = haystacks.filter(([, h]) => secrets.some((s) => h.includes(s))).map(([n]) => n);
         expect(leaks).toEqual([]);
     });
