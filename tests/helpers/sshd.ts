@@ -111,3 +111,88 @@ export async function startSshHost(user: TestUser, options: SshHostOptions = {})
         },
     };
 }
+
+export interface SharedSshd {
+    port: number;
+    /** The host's public key line (the same for every account behind it). */
+    hostKey: string;
+    /** The one client key every account accepts: its private key file (OpenSSH format) and public line. */
+    clientKeyFile: string;
+    dir: string;
+    pidFile: string;
+    log: () => string;
+    stop(): void;
+}
+
+export interface SharedSshdOptions {
+    /** sshd's AllowUsers patterns, e.g. ["cxs1a2b3cx*"]. */
+    allowUsers: string[];
+    /** The directory for keys, config, pid file and log (made if missing; 0755: sshd reads authorized_keys as the account). */
+    dir: string;
+    env?: Record<string, string>;
+    /** Unauthenticated connections at once before sshd starts refusing (MaxStartups); default 1000. */
+    maxStartups?: number;
+    /** Sessions per connection (MaxSessions, Ansible's multiplexed sessions); default 100. */
+    maxSessions?: number;
+}
+
+/**
+ * One sshd on 127.0.0.1 for many local accounts (a benchmark's thousand "hosts" share a port and
+ * differ by account): one host key, one client key in one authorized_keys file for all of them,
+ * MaxStartups and MaxSessions raised so that a tool's parallel connections are never refused.
+ */
+export async function startSharedSshd(options: SharedSshdOptions): Promise<SharedSshd> {
+    const dir = options.dir;
+    fs.mkdirSync(dir, { recursive: true });
+    fs.chmodSync(dir, 0o755);
+    keygen(path.join(dir, "host"));
+    const keys = path.join(dir, "client-key");
+    fs.mkdirSync(keys, { mode: 0o700 });
+    keygen(path.join(keys, "client"));
+    fs.writeFileSync(path.join(dir, "authorized_keys"), fs.readFileSync(path.join(keys, "client.pub")), { mode: 0o644 });
+    fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+    const port = await freePort();
+    const pidFile = path.join(dir, "sshd.pid");
+    const config = [
+        `Port ${port}`,
+        "ListenAddress 127.0.0.1",
+        `HostKey ${path.join(dir, "host")}`,
+        `PidFile ${pidFile}`,
+        `AuthorizedKeysFile ${path.join(dir, "authorized_keys")}`,
+        `AllowUsers ${options.allowUsers.join(" ")}`,
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "PubkeyAuthentication yes",
+        "UsePAM no",
+        "StrictModes no",
+        "PermitRootLogin no",
+        "LogLevel VERBOSE",
+        `MaxStartups ${options.maxStartups ?? 1000}`,
+        `MaxSessions ${options.maxSessions ?? 100}`,
+        // No DNS lookup of 127.0.0.1 per connection.
+        "UseDNS no",
+        ...Object.entries(options.env ?? {}).map(([k, v]) => `SetEnv ${k}=${v}`),
+    ].join("\n");
+    fs.writeFileSync(path.join(dir, "sshd_config"), config + "\n");
+    const logFile = path.join(dir, "sshd.log");
+    const proc = spawn("/usr/sbin/sshd", ["-D", "-f", path.join(dir, "sshd_config"), "-E", logFile], { stdio: "ignore" });
+    const stop = () => {
+        proc.kill("SIGTERM");
+        fs.rmSync(dir, { recursive: true, force: true });
+    };
+    try {
+        await waitForPort(port, 10_000);
+    } catch (e) {
+        stop();
+        throw e;
+    }
+    return {
+        port,
+        hostKey: fs.readFileSync(path.join(dir, "host.pub"), "utf8").trim(),
+        clientKeyFile: path.join(keys, "client"),
+        dir,
+        pidFile,
+        log: () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : ""),
+        stop,
+    };
+}
