@@ -121,7 +121,26 @@ export interface SharedSshd {
     dir: string;
     pidFile: string;
     log: () => string;
+    /**
+     * CPU seconds (user + system) of the sessions that have ended: the listener's cutime and cstime
+     * (every connection's sshd is its child, and waits for what runs under it). The target side.
+     */
+    sessionsCpuSeconds(): number;
+    /** Connections still open (the listener's child processes). */
+    openConnections(): number;
     stop(): void;
+}
+
+const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
+
+/** The fields of /proc/PID/stat after the command name (field 3 onwards), or undefined when the process is gone. */
+function procStat(pid: number | string): string[] | undefined {
+    try {
+        const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        return text.slice(text.lastIndexOf(")") + 2).split(" ");
+    } catch {
+        return undefined;
+    }
 }
 
 export interface SharedSshdOptions {
@@ -193,6 +212,11 @@ export async function startSharedSshd(options: SharedSshdOptions): Promise<Share
         dir,
         pidFile,
         log: () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : ""),
+        sessionsCpuSeconds() {
+            const f = procStat(proc.pid!);
+            return f ? (Number(f[13]) + Number(f[14])) / CLOCK_TICKS : NaN; // cutime, cstime
+        },
+        openConnections: () => fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d) && procStat(d)?.[1] === String(proc.pid)).length,
         stop,
     };
 }
