@@ -7,7 +7,9 @@ Runs CMD as a child of this process, which makes itself a child subreaper
 (prctl PR_SET_CHILD_SUBREAPER): a descendant that outlives its parent (an
 `ssh -o ControlPersist` master that forks itself into the background, a plugin
 the engine did not wait for) is re-parented to this process instead of init,
-so its CPU time is still counted. When CMD exits, the descendants it left are
+so its CPU time is still counted (reaped as they end: while CMD runs, this
+process's cutime and cstime in /proc/PID/stat are what its orphans used so
+far, which is how a long-running CMD such as sshd is measured). When CMD exits, the descendants it left are
 sent SIGTERM (what a benchmark's settle step does to Ansible's persistent
 connections), then SIGKILL after 5 s, and all are reaped. OUT.json then holds
 
@@ -82,7 +84,20 @@ def main():
     child = subprocess.Popen(cmd)
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, lambda sig, _frame: child.send_signal(sig))
-    code = child.wait()
+    # Reaps as it goes (orphans re-parented here count at once, and leave no zombies on a long run)
+    # until CMD itself ends.
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            code = child.wait()
+            break
+        if pid == child.pid:
+            code = os.waitstatus_to_exitcode(status)
+            child.returncode = code
+            break
     wall = time.monotonic() - t0
     lingering = children(os.getpid())
     for c in lingering:

@@ -8,6 +8,7 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { SharedSshd, startSharedSshd } from "../tests/helpers/sshd";
+import { projectRoot } from "../tests/helpers/toolchain";
 import { createUsers, removeUsers, TestUser } from "../tests/helpers/users";
 import { ACCOUNT_PREFIX, atCleanup } from "./scale-cleanup";
 
@@ -94,6 +95,8 @@ export async function startScaleFleet(count: number, opts: { dir: string; codexP
             env: { PATH: `${path.join(opts.codexPrefix, "bin")}:/usr/local/bin:/usr/bin:/bin` },
             maxStartups: Math.max(100, 4 * opts.parallel),
             maxSessions: 100,
+            // The target side's CPU: sessions whose sshd monitor did not wait for them end up here.
+            wrapper: ["/usr/bin/python3", path.join(projectRoot, "bench", "rusage.py"), path.join(opts.dir, "sshd-usage.json"), "--"],
         });
     } catch (e) {
         stop();

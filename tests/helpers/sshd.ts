@@ -153,6 +153,12 @@ export interface SharedSshdOptions {
     maxStartups?: number;
     /** Sessions per connection (MaxSessions, Ansible's multiplexed sessions); default 100. */
     maxSessions?: number;
+    /**
+     * A command that runs sshd (argv prefix), e.g. a child subreaper: sshd's per-connection monitor
+     * exits without waiting for the session's process, which then counts only for the process it is
+     * re-parented to. sessionsCpuSeconds adds that process's cutime and cstime to sshd's.
+     */
+    wrapper?: string[];
 }
 
 /**
@@ -194,17 +200,22 @@ export async function startSharedSshd(options: SharedSshdOptions): Promise<Share
     ].join("\n");
     fs.writeFileSync(path.join(dir, "sshd_config"), config + "\n");
     const logFile = path.join(dir, "sshd.log");
-    const proc = spawn("/usr/sbin/sshd", ["-D", "-f", path.join(dir, "sshd_config"), "-E", logFile], { stdio: "ignore" });
+    const [cmd, ...argv] = [...(options.wrapper ?? []), "/usr/sbin/sshd", "-D", "-f", path.join(dir, "sshd_config"), "-E", logFile];
+    const proc = spawn(cmd, argv, { stdio: "ignore" });
     const stop = () => {
         proc.kill("SIGTERM");
         fs.rmSync(dir, { recursive: true, force: true });
     };
+    let sshdPid = 0;
     try {
         await waitForPort(port, 10_000);
+        sshdPid = Number(fs.readFileSync(pidFile, "utf8").trim());
     } catch (e) {
         stop();
         throw e;
     }
+    // sshd and the wrapper, if any: the processes whose children are sessions.
+    const parents = [...new Set([proc.pid!, sshdPid])];
     return {
         port,
         hostKey: fs.readFileSync(path.join(dir, "host.pub"), "utf8").trim(),
@@ -213,10 +224,15 @@ export async function startSharedSshd(options: SharedSshdOptions): Promise<Share
         pidFile,
         log: () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : ""),
         sessionsCpuSeconds() {
-            const f = procStat(proc.pid!);
-            return f ? (Number(f[13]) + Number(f[14])) / CLOCK_TICKS : NaN; // cutime, cstime
+            const fields = parents.map((p) => procStat(p));
+            return fields.every((f) => f) ? fields.reduce((a, f) => a + (Number(f![13]) + Number(f![14])) / CLOCK_TICKS, 0) : NaN; // cutime, cstime
         },
-        openConnections: () => fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d) && procStat(d)?.[1] === String(proc.pid)).length,
+        openConnections: () =>
+            fs.readdirSync("/proc").filter((d) => {
+                if (!/^\d+$/.test(d) || Number(d) === sshdPid) return false;
+                const ppid = Number(procStat(d)?.[1]);
+                return parents.includes(ppid);
+            }).length,
         stop,
     };
 }
