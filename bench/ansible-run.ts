@@ -22,6 +22,9 @@ export interface PlaybookOptions {
     usageFile?: string;
     /** Hosts that must each be in the recap (the run's inventory). */
     hosts?: string[];
+    /** In a process group of its own (stopped as one by an interrupted benchmark), and a time limit. */
+    ownGroup?: boolean;
+    timeoutMs?: number;
 }
 
 export interface PlaybookRun {
@@ -33,7 +36,7 @@ export interface PlaybookRun {
 export async function runPlaybook(o: PlaybookOptions): Promise<PlaybookRun> {
     const args = ["-i", o.inventory, "-f", String(o.forks), "-e", `@${o.varsFile}`, "-e", `codex_version=${codexVersion}`, ...(o.extra ?? []), PLAYBOOK];
     const env = { ...process.env, ANSIBLE_PIPELINING: "True", ANSIBLE_HOST_KEY_CHECKING: "True", ANSIBLE_SSH_CONTROL_PATH_DIR: o.controlDir, ANSIBLE_NOCOLOR: "1", ANSIBLE_RETRY_FILES_ENABLED: "False", ANSIBLE_CALLBACKS_ENABLED: "ansible.posix.profile_tasks" };
-    const r = await runTool("ansible-playbook", args, { env, usageFile: o.usageFile });
+    const r = await runTool("ansible-playbook", args, { env, usageFile: o.usageFile, ownGroup: o.ownGroup, timeoutMs: o.timeoutMs });
     const out = r.stdout + r.stderr;
     // BENCH_LOG_DIR=dir keeps every playbook's output (with per-task times) for profiling.
     if (process.env.BENCH_LOG_DIR) fs.appendFileSync(path.join(process.env.BENCH_LOG_DIR, `ansible-${o.forks}.log`), `\n=== ${(o.extra ?? []).join(" ") || "run"}\n${out}`);

@@ -40,9 +40,9 @@ export interface ToolRun {
 /**
  * Runs a command to its end, its output kept. With `usageFile`, under bench/rusage.py, which counts
  * the CPU time of the command and of everything it starts (read back into `usage`). `ownGroup`: in
- * a process group of its own.
+ * a process group of its own. `timeoutMs`: stopped (SIGTERM, then SIGKILL) past it, code null.
  */
-export function runTool(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string; usageFile?: string; input?: string; ownGroup?: boolean }): Promise<ToolRun> {
+export function runTool(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string; usageFile?: string; input?: string; ownGroup?: boolean; timeoutMs?: number }): Promise<ToolRun> {
     const [file, argv] = opts.usageFile ? ["/usr/bin/python3", [RUSAGE, opts.usageFile, "--", cmd, ...args]] : [cmd, args];
     return new Promise((resolve, reject) => {
         const p = spawn(file, argv, { cwd: opts.cwd ?? projectRoot, env: opts.env, stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"], detached: opts.ownGroup ?? false });
@@ -52,12 +52,34 @@ export function runTool(cmd: string, args: string[], opts: { env: NodeJS.Process
         p.stdout!.on("data", (d: Buffer) => out.push(d));
         p.stderr!.on("data", (d: Buffer) => err.push(d));
         if (opts.input !== undefined) p.stdin!.end(opts.input);
+        let timedOut = false;
+        // Past the timeout: the process group (or the process) is stopped, and the run fails saying so.
+        const timer = opts.timeoutMs
+            ? setTimeout(() => {
+                  timedOut = true;
+                  try {
+                      if (opts.ownGroup) process.kill(-p.pid!, "SIGTERM");
+                      else p.kill("SIGTERM");
+                  } catch {
+                      /* gone */
+                  }
+                  setTimeout(() => {
+                      try {
+                          if (opts.ownGroup) process.kill(-p.pid!, "SIGKILL");
+                          else p.kill("SIGKILL");
+                      } catch {
+                          /* gone */
+                      }
+                  }, 10_000).unref();
+              }, opts.timeoutMs)
+            : undefined;
         p.on("error", (e) => {
             running.delete(p);
             reject(e);
         });
         p.on("close", (code) => {
             running.delete(p);
+            if (timer) clearTimeout(timer);
             let usage: Usage | undefined;
             if (opts.usageFile) {
                 try {
@@ -66,7 +88,8 @@ export function runTool(cmd: string, args: string[], opts: { env: NodeJS.Process
                     usage = undefined; // killed before it wrote: the caller fails on the exit code
                 }
             }
-            resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), usage });
+            const stderr = Buffer.concat(err).toString() + (timedOut ? `\n(stopped: still running after ${opts.timeoutMs! / 1000} s)` : "");
+            resolve({ code: timedOut ? null : code, stdout: Buffer.concat(out).toString(), stderr, usage });
         });
     });
 }

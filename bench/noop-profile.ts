@@ -5,7 +5,9 @@
 // config, secrets and checkpoint, the program's language host, Node and @pulumi/pulumi, the
 // program's own code, the probe over SSH, the command plugin, Check and Diff, the engine's finish.
 // Also, each on its own: `pulumi version`, a bare Node, Node loading @pulumi/pulumi and the
-// program's modules, `npm --version`. Medians of --runs; untraced previews give the real total.
+// program's modules, `npm --version`; and, from a V8 CPU profile of the program's process
+// (bench/cpu-profile-hook.js), what loading its modules costs, @pulumi/pulumi's index apart.
+// Medians of --runs; untraced previews give the real total.
 //
 //   npm run bench:profile -- [--runs 5] [--out docs]
 //
@@ -55,9 +57,9 @@ export const PHASES = [
     "runtime metadata the preview waits for: a first language host and its About (`node --version`, `npm --version`)",
     "stack, config, secrets manager (passphrase), checkpoint read (the backend); the plan starts",
     "the program's language host: start, GetRequiredPackages",
-    "Node starts and loads @pulumi/pulumi (until the SDK's run)",
+    "Node starts, the SDK's run command loads (gRPC, its runtime modules)",
     "the SDK connects to the engine, registers the stack",
-    "the program's own code until the target's component registers (its modules, config, inventory, key)",
+    "the program until the target's component registers: its modules (below), config, inventory, key",
     "the component's registration",
     "the probe over SSH (handshake, the runner on the target, Codex's verdict), until the command registers",
     "the command plugin: started, handshake, CheckConfig, Configure",
@@ -88,6 +90,46 @@ export function phasesOf(spans: Span[]): number[] {
     const aboutEnd = Math.min(about.end, plan.start);
     const marks = [0, hosts[0].start, aboutEnd, plan.start, run.start, sdkRun.start, program.start, regs[0].start, regs[0].end, regs[1].start, configure.end, diff.end, root.end];
     return marks.slice(1).map((m, i) => Math.max(0, m - marks[i]));
+}
+
+interface ProfileNode {
+    id: number;
+    callFrame: { url: string; functionName: string };
+    children?: number[];
+}
+
+/**
+ * From a V8 CPU profile of the program's process: the CPU ms (sampled, inclusive) of loading the
+ * program's module and, within it, of the modules it requires first.
+ */
+export function moduleLoads(file: string): Record<string, number> {
+    const p = JSON.parse(fs.readFileSync(file, "utf8")) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+    const nodes = new Map(p.nodes.map((n) => [n.id, n]));
+    const parent = new Map<number, number>();
+    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const self = new Map<number, number>();
+    p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + p.timeDeltas[i] / 1000));
+    const inclusive = (id: number): number => (self.get(id) ?? 0) + (nodes.get(id)!.children ?? []).reduce((a, c) => a + inclusive(c), 0);
+    const ancestors = (id: number) => {
+        const urls: string[] = [];
+        for (let x = parent.get(id); x !== undefined; x = parent.get(x)) urls.push(nodes.get(x)!.callFrame.url);
+        return urls;
+    };
+    /** Time in the top-level frames of modules whose URL ends so, under the program's module. */
+    const entries = (suffix: string, under?: string) =>
+        p.nodes
+            .filter((n) => n.callFrame.url.endsWith(suffix) && !nodes.get(parent.get(n.id) ?? -1)?.callFrame.url.endsWith(suffix))
+            .filter((n) => !under || ancestors(n.id).some((u) => u.endsWith(under)))
+            .reduce((a, n) => a + inclusive(n.id), 0);
+    const program = "/dist/program/index.js";
+    return {
+        "the program's module, all it requires and its top-level code": entries(program),
+        "of which `require(\"@pulumi/pulumi\")` (the SDK's full index)": entries("@pulumi/pulumi/index.js", program),
+        "of which, within it, closure serialisation's @npmcli/arborist (for dynamic providers; the program has none)": entries("@npmcli/arborist/lib/index.js", program),
+        "of which, within it, closure serialisation's TypeScript": entries("@pulumi/pulumi/typescript-shim.js", program),
+        "of which the package's components (`dist/components`, ssh2, TOML parsers)": entries("/dist/components/index.js", program),
+        "of which the package's inventory reader (`dist/components/inventory-files`)": entries("/dist/components/inventory-files.js", program),
+    };
 }
 
 function args() {
@@ -128,23 +170,37 @@ async function main() {
     const preview = ["preview", "--expect-no-changes", "--parallel", "1"];
     const untraced: Array<{ wall: number; cpu: number }> = [];
     const traced: Array<{ wall: number; cpu: number; phases: number[] }> = [];
+    const loads: Array<Record<string, number>> = [];
     try {
         await driver.begin();
         await driver.phase("first");
         driver.verify();
         await driver.cliOnFirstStack(preview); // warm: the first preview after an up reads caches in
-        for (let i = 0; i < opts.runs; i++) {
+        const plain = async () => {
             const t0 = process.hrtime.bigint();
             const r = await driver.cliOnFirstStack(preview);
             untraced.push({ wall: Number(process.hrtime.bigint() - t0) / 1e9, cpu: r.usage.user + r.usage.sys });
+        };
+        const withTrace = async (i: number) => {
             const file = path.join(dir, `trace-${i}.json`);
             const t1 = process.hrtime.bigint();
             const t = await driver.cliOnFirstStack([...preview, "--otel-traces", `file://${file}`]);
-            const w = Number(process.hrtime.bigint() - t1) / 1e9;
-            const phases = phasesOf(readSpans(file));
-            traced.push({ wall: w, cpu: t.usage.user + t.usage.sys, phases });
-            log(`run ${i + 1}: untraced ${untraced[i].wall.toFixed(2)} s, traced ${w.toFixed(2)} s (${phases.map((p) => (p / 1000).toFixed(2)).join(" + ")})`);
+            traced.push({ wall: Number(process.hrtime.bigint() - t1) / 1e9, cpu: t.usage.user + t.usage.sys, phases: phasesOf(readSpans(file)) });
+        };
+        for (let i = 0; i < opts.runs; i++) {
+            // In turns, so that neither kind is always the one after the other.
+            if (i % 2) await withTrace(i).then(plain);
+            else await plain().then(() => withTrace(i));
+            const t = traced[traced.length - 1];
+            log(`run ${i + 1}: untraced ${untraced[i].wall.toFixed(2)} s, traced ${t.wall.toFixed(2)} s (${t.phases.map((p) => (p / 1000).toFixed(2)).join(" + ")})`);
         }
+        // The program's process under V8's profiler: what its module loading spends, by module.
+        const profiles = path.join(dir, "cpuprofiles");
+        fs.mkdirSync(profiles);
+        for (let i = 0; i < opts.runs; i++) {
+            await driver.cliOnFirstStack(preview, { NODE_OPTIONS: `--require ${path.join(projectRoot, "bench", "cpu-profile-hook.js")}`, BENCH_CPU_PROFILE_DIR: profiles });
+        }
+        for (const f of fs.readdirSync(profiles)) loads.push(moduleLoads(path.join(profiles, f)));
     } finally {
         await driver.end();
         fleet.stop();
@@ -165,6 +221,7 @@ async function main() {
         untraced: { wallSeconds: median(untraced.map((u) => u.wall)), cpuSeconds: median(untraced.map((u) => u.cpu)), samples: untraced },
         traced: { wallSeconds: median(traced.map((t) => t.wall)), cpuSeconds: median(traced.map((t) => t.cpu)), samples: traced },
         phases,
+        moduleLoads: Object.fromEntries(Object.keys(loads[0] ?? {}).map((k) => [k, median(loads.map((l) => l[k]))])),
         parts,
     };
     const json = path.join(opts.out, "benchmarks", "noop-profile.json");
@@ -177,6 +234,12 @@ async function main() {
         "| phase | ms |",
         "|---|---:|",
         ...phases.map((p) => `| ${p.what} | ${Math.round(p.ms)} |`),
+        "",
+        `The program's module loading, from V8's CPU profile of the program's process (${loads.length} runs, medians, CPU ms sampled every 0.2 ms):`,
+        "",
+        "| module | CPU ms |",
+        "|---|---:|",
+        ...Object.entries(result.moduleLoads).map(([k, v]) => `| ${k} | ${Math.round(v)} |`),
         "",
         "Each on its own (medians):",
         "",

@@ -13,7 +13,7 @@ import { EMAIL, PAT } from "./scale-pulumi";
 
 let runs = 0;
 
-export function ansibleDriver(fleet: ScaleFleet, o: { parallel: number; codexPrefix: string; usageDir: string }): ScaleDriver {
+export function ansibleDriver(fleet: ScaleFleet, o: { parallel: number; codexPrefix: string; usageDir: string; timeoutMs?: number }): ScaleDriver {
     const names = fleet.hosts.map((h) => h.name);
     const first = names[0];
     const vars = path.join(fleet.controllerDir, "ansible-vars.json");
@@ -23,7 +23,7 @@ export function ansibleDriver(fleet: ScaleFleet, o: { parallel: number; codexPre
     const play = async (extra: string[], what: string, expect: (changed: Record<string, number>) => boolean): Promise<PhaseRun> => {
         const controlDir = fs.mkdtempSync(path.join(fleet.controllerDir, "cp-"));
         try {
-            const r = await runPlaybook({ inventory: fleet.inventory, varsFile: vars, forks: o.parallel, controlDir, extra, hosts: names, usageFile: path.join(o.usageDir, `ansible-${process.pid}-${++runs}.json`) });
+            const r = await runPlaybook({ inventory: fleet.inventory, varsFile: vars, forks: o.parallel, controlDir, extra, hosts: names, usageFile: path.join(o.usageDir, `ansible-${process.pid}-${++runs}.json`), ownGroup: true, timeoutMs: o.timeoutMs });
             if (!expect(r.changed)) {
                 const changed = Object.entries(r.changed).filter(([, c]) => c > 0);
                 throw new Error(`ansible ${what}: unexpected changes on ${changed.length} host(s): ${JSON.stringify(Object.fromEntries(changed.slice(0, 10)))}`);

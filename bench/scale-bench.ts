@@ -16,10 +16,14 @@
 // need it. --shards 1 is the one-stack deployment. --shard-concurrency K: at most K shard stacks at
 // once, each with --parallel (--parallel / K). --shard-runner: `fleet` runs the shards with
 // `npm run fleet` (auto: when package.json has it), `cli` one pulumi CLI per shard stack.
+// --phase-timeout S (default 7200): a tool process still running after S seconds is stopped and
+// its deployment counted as failed. A deployment that fails (a phase's check, a tool's error) is
+// listed as such and the run goes on with the next; the exit code is then 1.
 // --append keeps the samples of other sizes already in docs/benchmarks/scale.json.
 // Writes docs/benchmarks/scale.json and the tables between the scale markers in docs/benchmarks.md.
 // Everything it makes goes again at the end, on ^C or SIGTERM too, and a later run removes what a
 // killed one left (bench/scale-cleanup.ts).
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -33,14 +37,14 @@ import { atCleanup, cleanUpOnSignals, RUN_PREFIX, sweepStale } from "./scale-cle
 import { SCALE_PHASES, ScaleDriver, ScalePhase } from "./scale-driver";
 import { installSharedCodex, ScaleFleet, startScaleFleet } from "./scale-fleet";
 import { EMAIL, hasFleetCommand, PAT, pulumiDriver, URL } from "./scale-pulumi";
-import { ScaleResults, ScaleSample, StepTime, writeScaleResults } from "./scale-report";
+import { ScaleFailure, ScaleResults, ScaleSample, StepTime, writeScaleResults } from "./scale-report";
 
 const DRIFTED = "https://drifted.example/mcp";
 const BASIC = Buffer.from(`${EMAIL}:${PAT}`).toString("base64");
 
 function args() {
     const a = process.argv.slice(2);
-    const known = ["--sizes", "--shards", "--parallel", "--phases", "--tools", "--runs", "--shard-concurrency", "--shard-runner", "--out", "--append"];
+    const known = ["--sizes", "--shards", "--parallel", "--phases", "--tools", "--runs", "--shard-concurrency", "--shard-runner", "--phase-timeout", "--out", "--append"];
     for (const x of a.filter((x) => x.startsWith("--"))) if (!known.includes(x)) throw new Error(`unknown option ${x} (known: ${known.join(" ")})`);
     const get = (flag: string) => {
         const i = a.indexOf(flag);
@@ -60,10 +64,11 @@ function args() {
         runs: Number(get("--runs") ?? 1),
         shardConcurrency: Number(get("--shard-concurrency") ?? 10),
         shardRunner: (runner === "auto" ? (hasFleetCommand() ? "fleet" : "cli") : runner) as "cli" | "fleet",
+        phaseTimeout: Number(get("--phase-timeout") ?? 7200),
         out: path.resolve(get("--out") ?? path.join(projectRoot, "docs")),
         append: a.includes("--append"),
     };
-    for (const [k, v] of Object.entries({ sizes: opts.sizes, shards: opts.shards, parallel: [opts.parallel], runs: [opts.runs], "shard-concurrency": [opts.shardConcurrency] })) {
+    for (const [k, v] of Object.entries({ sizes: opts.sizes, shards: opts.shards, parallel: [opts.parallel], runs: [opts.runs], "shard-concurrency": [opts.shardConcurrency], "phase-timeout": [opts.phaseTimeout] })) {
         if (v.some((x) => !Number.isInteger(x) || x < 1)) throw new Error(`--${k}: positive integers, got ${v.join(",")}`);
     }
     if (runner === "fleet" && !hasFleetCommand()) throw new Error("--shard-runner fleet: this checkout has no `npm run fleet`");
@@ -82,10 +87,9 @@ async function timed<T>(steps: StepTime[], n: number, what: string, body: () => 
     return r;
 }
 
-/** One deployment through the phases: a first run, then the no-ops and the repair, each checked. */
-async function runDeployment(driver: ScaleDriver, fleet: ScaleFleet, opts: Opts, run: number, steps: StepTime[]): Promise<ScaleSample[]> {
+/** One deployment through the phases: a first run, then the no-ops and the repair, each checked; samples go into `samples` as they come. */
+async function runDeployment(driver: ScaleDriver, fleet: ScaleFleet, opts: Opts, run: number, steps: StepTime[], samples: ScaleSample[]): Promise<void> {
     const n = fleet.hosts.length;
-    const samples: ScaleSample[] = [];
     const phase = async (p: ScalePhase, check: () => void) => {
         const logins = fleet.logins();
         const targetCpu = fleet.sshd.sessionsCpuSeconds();
@@ -147,7 +151,6 @@ async function runDeployment(driver: ScaleDriver, fleet: ScaleFleet, opts: Opts,
     } finally {
         await timed(steps, n, `${driver.label}: stacks removed`, () => driver.end());
     }
-    return samples;
 }
 
 async function main() {
@@ -159,7 +162,10 @@ async function main() {
     const started = Date.now();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), RUN_PREFIX));
     fs.chmodSync(dir, 0o755); // the accounts run the machine-wide Codex from here
-    atCleanup(dir, () => fs.rmSync(dir, { recursive: true, force: true }));
+    atCleanup(dir, () => {
+        spawnSync("pkill", ["-f", dir]); // what a stopped phase left (ssh masters name their ControlPath here)
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
     const usageDir = path.join(dir, "usage");
     fs.mkdirSync(usageDir, { mode: 0o700 });
     const steps: StepTime[] = [];
@@ -167,6 +173,7 @@ async function main() {
     const jsonFile = path.join(opts.out, "benchmarks", "scale.json");
     const previous: ScaleSample[] = opts.append && fs.existsSync(jsonFile) ? (JSON.parse(fs.readFileSync(jsonFile, "utf8")) as ScaleResults).samples.filter((s) => !opts.sizes.includes(s.n)) : [];
     const samples: ScaleSample[] = [...previous];
+    const failures: ScaleFailure[] = [];
     const save = () =>
         writeScaleResults(opts.out, {
             date: new Date().toISOString(),
@@ -174,18 +181,31 @@ async function main() {
             settings: { ...opts, out: undefined, codexVersion, wallSeconds: (Date.now() - started) / 1000 },
             samples,
             steps,
+            failures,
         });
     for (const n of opts.sizes) {
         const fleet = await timed(steps, n, "accounts and sshd started", () => startScaleFleet(n, { dir, codexPrefix, parallel: opts.parallel }));
         try {
             const drivers: ScaleDriver[] = [];
             for (const tool of opts.tools) {
-                if (tool === "ansible") drivers.push(ansibleDriver(fleet, { parallel: opts.parallel, codexPrefix, usageDir }));
-                else if (tool === "pulumi") for (const s of opts.shards) drivers.push(pulumiDriver(fleet, { shards: s, parallel: opts.parallel, shardConcurrency: opts.shardConcurrency, runner: opts.shardRunner, codexPrefix, usageDir }));
+                const timeoutMs = opts.phaseTimeout * 1000;
+                if (tool === "ansible") drivers.push(ansibleDriver(fleet, { parallel: opts.parallel, codexPrefix, usageDir, timeoutMs }));
+                else if (tool === "pulumi") for (const s of opts.shards) drivers.push(pulumiDriver(fleet, { shards: s, parallel: opts.parallel, shardConcurrency: opts.shardConcurrency, runner: opts.shardRunner, codexPrefix, usageDir, timeoutMs }));
                 else throw new Error(`--tools: pulumi or ansible, got ${tool}`);
             }
             for (let run = 1; run <= opts.runs; run++) {
-                for (const d of drivers) samples.push(...(await runDeployment(d, fleet, opts, run, steps)));
+                for (const d of drivers) {
+                    const got: ScaleSample[] = [];
+                    try {
+                        await runDeployment(d, fleet, opts, run, steps, got);
+                    } catch (e) {
+                        const message = e instanceof Error ? e.message : String(e);
+                        failures.push({ label: d.label, n, run, message });
+                        log(`${d.label} n=${n} run ${run} FAILED: ${message}`);
+                    }
+                    samples.push(...got);
+                    save(); // what is measured so far is kept if a later step is killed
+                }
             }
         } finally {
             await timed(steps, n, "accounts and sshd removed", () => fleet.stop());
@@ -193,6 +213,7 @@ async function main() {
         save();
     }
     log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${jsonFile} and the scale tables in ${path.join(opts.out, "benchmarks.md")}`);
+    if (failures.length) throw new Error(`${failures.length} deployment(s) failed:\n${failures.map((f) => `  ${f.label} n=${f.n} run ${f.run}: ${f.message}`).join("\n")}`);
 }
 
 main().then(

@@ -54,13 +54,15 @@ export interface PulumiScaleOptions {
     codexPrefix: string;
     /** Where the CPU wrapper's files go. */
     usageDir: string;
+    /** A phase's processes are stopped past this (each CLI run, or the fleet command). */
+    timeoutMs?: number;
 }
 
 let usageFiles = 0;
 
 export interface PulumiScaleDriver extends ScaleDriver {
-    /** One CLI command on the first stack (after begin), under the CPU wrapper; rejects on a non-zero exit. */
-    cliOnFirstStack(args: string[]): Promise<ToolRun & { usage: Usage }>;
+    /** One CLI command on the first stack (after begin), under the CPU wrapper, with more environment; rejects on a non-zero exit. */
+    cliOnFirstStack(args: string[], env?: Record<string, string>): Promise<ToolRun & { usage: Usage }>;
 }
 
 export function pulumiDriver(fleet: ScaleFleet, o: PulumiScaleOptions): PulumiScaleDriver {
@@ -77,8 +79,8 @@ export function pulumiDriver(fleet: ScaleFleet, o: PulumiScaleOptions): PulumiSc
     const pulumi = path.join(toolchainBin(), "pulumi");
     const usageFile = () => path.join(o.usageDir, `pulumi-${process.pid}-${++usageFiles}.json`);
 
-    const cli = async (args: string[]): Promise<ToolRun & { usage: Usage }> => {
-        const r = await runTool(pulumi, [...args, "--non-interactive"], { env: sandbox!.env, usageFile: usageFile(), ownGroup: true });
+    const cli = async (args: string[], env: Record<string, string> = {}): Promise<ToolRun & { usage: Usage }> => {
+        const r = await runTool(pulumi, [...args, "--non-interactive"], { env: { ...sandbox!.env, ...env }, usageFile: usageFile(), ownGroup: true, timeoutMs: o.timeoutMs });
         if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}: ${tail(r.stderr || r.stdout)}`);
         if (!r.usage) throw new Error(`pulumi ${args[0]}: no CPU figures from bench/rusage.py`);
         return r as ToolRun & { usage: Usage };
@@ -116,6 +118,7 @@ export function pulumiDriver(fleet: ScaleFleet, o: PulumiScaleOptions): PulumiSc
                 env: sandbox!.env,
                 usageFile: usageFile(),
                 ownGroup: true,
+                timeoutMs: o.timeoutMs,
             });
             if (r.code !== 0 || !r.usage) throw new Error(`npm run fleet -- ${args[0]} exited ${r.code}: ${tail(r.stderr || r.stdout)}`);
             return { usage: r.usage, processes: 1 };
@@ -191,7 +194,7 @@ export function pulumiDriver(fleet: ScaleFleet, o: PulumiScaleOptions): PulumiSc
             if (missing.length) throw new Error(`pulumi: no stack has ${missing.slice(0, 5).map((h) => h.name).join(", ")}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""}`);
         },
         stateBytes: () => stacks.reduce((a, s) => a + fs.statSync(checkpoint(s)).size, 0),
-        cliOnFirstStack: (args) => cli([...args, "--stack", stacks[0]]),
+        cliOnFirstStack: (args, env) => cli([...args, "--stack", stacks[0]], env),
         async end() {
             removeAll?.();
             removeAll = undefined;

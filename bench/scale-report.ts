@@ -41,12 +41,21 @@ export interface StepTime {
     seconds: number;
 }
 
+/** A deployment that did not get through its phases (its samples up to the failure are kept). */
+export interface ScaleFailure {
+    label: string;
+    n: number;
+    run: number;
+    message: string;
+}
+
 export interface ScaleResults {
     date: string;
     machine: string;
     settings: Record<string, unknown>;
     samples: ScaleSample[];
     steps: StepTime[];
+    failures: ScaleFailure[];
 }
 
 const WHAT: Record<ScalePhase, string> = {
@@ -65,7 +74,7 @@ function labels(samples: ScaleSample[]): string[] {
 
 const short = (label: string) => label.replace(/^Pulumi, /, "").replace("one stack", "1 stack");
 
-export function scaleTables(samples: ScaleSample[]): string {
+export function scaleTables(samples: ScaleSample[], failures: ScaleFailure[] = []): string {
     const cols = labels(samples);
     const pulumiCols = cols.filter((c) => c !== "Ansible");
     const sizes = [...new Set(samples.map((s) => s.n))].sort((a, b) => a - b);
@@ -111,6 +120,7 @@ export function scaleTables(samples: ScaleSample[]): string {
         .sort((a, b) => cols.indexOf(a.label) - cols.indexOf(b.label))
         .map((s) => (s.tool === "ansible" ? `Ansible \`-f ${s.perStack}\`` : s.shards === 1 ? `one stack \`--parallel ${s.perStack}\`` : `${s.shards} shards ${s.concurrency} stacks at a time × \`--parallel ${s.perStack}\` (${s.runner})`));
     out.push("", `Parallelism: ${bounds.join("; ")}. ${runs > 1 ? `Medians of ${runs} runs.` : "One run each."} Every phase checked on the hosts (bench/scale-checks.ts).`);
+    for (const f of failures) out.push("", `**Failed:** ${f.label}, N = ${f.n}, run ${f.run}: ${f.message.split("\n")[0].slice(0, 300)}`);
     return out.join("\n");
 }
 
@@ -119,7 +129,7 @@ export function writeScaleResults(outDir: string, results: ScaleResults): void {
     fs.mkdirSync(path.dirname(jsonFile), { recursive: true });
     fs.writeFileSync(jsonFile, JSON.stringify(results, null, 1) + "\n");
     const doc = path.join(outDir, "benchmarks.md");
-    const generated = `<!-- scale:start (written by npm run bench:scale) -->\nMeasured ${results.date.slice(0, 10)} on:  \n${results.machine}\n\n${scaleTables(results.samples)}\n<!-- scale:end -->`;
+    const generated = `<!-- scale:start (written by npm run bench:scale) -->\nMeasured ${results.date.slice(0, 10)} on:  \n${results.machine}\n\n${scaleTables(results.samples, results.failures)}\n<!-- scale:end -->`;
     const text = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Benchmarks\n";
     const marked = /<!-- scale:start[\s\S]*?<!-- scale:end -->/;
     fs.writeFileSync(doc, marked.test(text) ? text.replace(marked, generated) : `${text.trimEnd()}\n\n## At scale\n\n${generated}\n`);
