@@ -15,9 +15,10 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { codexVersion } from "../tests/helpers/codex";
 import { FleetHost, npmSeed, setSecretConfig, setTargetsConfig, startFleet } from "../tests/helpers/fleet";
+import { sandboxStack } from "../tests/helpers/stack";
 import { projectRoot, pulumiSandbox, toolchainBin } from "../tests/helpers/toolchain";
 import { runPlaybook } from "./ansible-run";
 import { changesOf, log, machine as machineLines, median, pulumiCli, sleep } from "./common";
@@ -195,14 +196,10 @@ async function runTool(driver: Driver, hosts: BenchHost[], runs: number, cold: b
 
 async function pulumiDriver(hosts: BenchHost[]): Promise<Driver> {
     const n = hosts.length;
+    // One sandbox (backend) for all runs; each run's stack comes and goes in it.
     const sandbox = pulumiSandbox(`bench-pulumi-${n}-`);
-    const ws = await LocalWorkspace.create({
-        workDir: projectRoot,
-        pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
-        pulumiHome: sandbox.env.PULUMI_HOME,
-        envVars: sandbox.env as Record<string, string>,
-    });
     let stack: Stack | undefined;
+    let removeStack: (() => Promise<void>) | undefined;
     const cli = (...args: string[]) => pulumiCli(sandbox.env, [...args, "--stack", stack!.name, "--non-interactive"]);
     const up = async (expect: (changes: Record<string, number>) => boolean, parallel = n) => {
         const changes = changesOf(await cli("up", "--yes", "--skip-preview", "--json", "--parallel", String(parallel)));
@@ -211,7 +208,7 @@ async function pulumiDriver(hosts: BenchHost[]): Promise<Driver> {
     return {
         tool: "pulumi",
         async begin(run) {
-            stack = await Stack.create(`bench-${n}-${run}-${process.pid}`, ws);
+            ({ stack, remove: removeStack } = await sandboxStack({ name: `bench-${n}-${run}-`, sandbox }));
             await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL }, url: { value: URL }, codexVersion: { value: codexVersion } });
             setSecretConfig(stack, sandbox.env, "pat", PAT);
             await setTargetsConfig(stack, hosts.map((h) => ({ ...h.target, port: h.meter.port })));
@@ -226,8 +223,7 @@ async function pulumiDriver(hosts: BenchHost[]): Promise<Driver> {
         settle: () => undefined, // every SSH session is closed when its operation ends
         async end() {
             if (!stack) return;
-            await ws.removeStack(stack.name, { force: true }).catch(() => undefined);
-            fs.rmSync(path.join(projectRoot, `Pulumi.${stack.name}.yaml`), { force: true });
+            await removeStack!();
             stack = undefined;
         },
         close: () => fs.rmSync(sandbox.dir, { recursive: true, force: true }),

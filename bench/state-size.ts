@@ -5,22 +5,14 @@
 //   node_modules/.bin/ts-node -T bench/state-size.ts [N]     (as root; npm run build first)
 import * as fs from "fs";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { codexVersion } from "../tests/helpers/codex";
 import { npmSeed, setSecretConfig, setTargetsConfig, startFleet } from "../tests/helpers/fleet";
-import { projectRoot, pulumiSandbox, toolchainBin } from "../tests/helpers/toolchain";
+import { sandboxStack } from "../tests/helpers/stack";
 
 async function checkpointBytes(n: number, seed: string): Promise<{ bytes: number; perResource: Record<string, number> }> {
     const fleet = await startFleet(Array.from({ length: n }, (_, i) => `s${i}`), { seed });
-    const sandbox = pulumiSandbox("state-size-");
     try {
-        const ws = await LocalWorkspace.create({
-            workDir: projectRoot,
-            pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
-            pulumiHome: sandbox.env.PULUMI_HOME,
-            envVars: sandbox.env as Record<string, string>,
-        });
-        const stack = await Stack.create(`statesize${n}x${process.pid}`, ws);
+        const { stack, sandbox, remove } = await sandboxStack({ name: `statesize${n}x` });
         try {
             await stack.setAllConfig({ auth: { value: "basic" }, email: { value: "bench@example.com" }, codexVersion: { value: codexVersion } });
             setSecretConfig(stack, sandbox.env, "pat", "PAT-state-size-1");
@@ -41,12 +33,10 @@ async function checkpointBytes(n: number, seed: string): Promise<{ bytes: number
             return { bytes: Buffer.byteLength(text), perResource };
         } finally {
             await stack.destroy().catch(() => undefined);
-            await ws.removeStack(stack.name, { force: true }).catch(() => undefined);
-            fs.rmSync(path.join(projectRoot, `Pulumi.${stack.name}.yaml`), { force: true });
+            await remove();
         }
     } finally {
         fleet.stop();
-        fs.rmSync(sandbox.dir, { recursive: true, force: true });
     }
 }
 

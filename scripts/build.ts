@@ -1,6 +1,7 @@
 // npm run build: everything the package ships, ahead of time (nothing is built at run time):
 //   dist/runner/codex-mcp-runner.js  the runner bundle (Node 18+), also the `codex-mcp` command
 //   dist/components/                 the components, compiled JavaScript with .d.ts
+//   dist/fleet/fleet.js              npm run fleet (fleet/), not part of the package (package.json files)
 import { execFileSync } from "child_process";
 import { buildSync } from "esbuild";
 import * as fs from "fs";
@@ -38,6 +39,20 @@ const runner = buildSync({
 }).outputFiles[0].text;
 write(path.join(dist, "runner", RUNNER_FILE), runner, 0o755);
 fs.rmSync(path.join(dist, "target"), { recursive: true, force: true }); // an older build's SSH script
+
+// The fleet command, one file: its own sources and the few pure helpers of components/ it uses
+// (closest, redact, printable); @pulumi/pulumi and js-yaml from node_modules.
+const fleet = buildSync({
+    entryPoints: [path.join(root, "fleet", "main.ts")],
+    bundle: true,
+    platform: "node",
+    target: `node${MIN_NODE_MAJOR}`,
+    format: "cjs",
+    packages: "external",
+    write: false,
+    logLevel: "silent",
+}).outputFiles[0].text;
+write(path.join(dist, "fleet", "fleet.js"), fleet);
 
 const components = path.join(dist, "components");
 const fresh = `${components}.${process.pid}.tmp`;

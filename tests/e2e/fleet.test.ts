@@ -5,12 +5,13 @@ import { exec, execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { removeEntry } from "../../components/config-entry";
 import { codexBinDir, codexVersion } from "../helpers/codex";
 import { FleetHost, npmSeed, setSecretConfig, setTargetsConfig, startFleet } from "../helpers/fleet";
 import { McpDouble, startMcpDouble } from "../helpers/mcp-server";
-import { ambientPluginWarnings, projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
+import { PulumiSandbox, sandboxStack } from "../helpers/stack";
+import { ambientPluginWarnings, projectRoot } from "../helpers/toolchain";
 import { caEnvArgs } from "../helpers/ca-env";
 import { suiteNeeding } from "../helpers/needs";
 
@@ -28,9 +29,9 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
     let h1: FleetHost, h2: FleetHost, h3: FleetHost, old: FleetHost;
     let mcp: McpDouble;
     let stack: Stack;
-    let ws: LocalWorkspace;
     let localHome: string;
-    let sandbox: ReturnType<typeof pulumiSandbox>;
+    let sandbox: PulumiSandbox;
+    let remove: (() => Promise<void>) | undefined;
     const printed: string[] = [];
     const processTable: string[] = [];
     let sampler: NodeJS.Timeout | undefined;
@@ -108,14 +109,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
         localHome = fs.mkdtempSync(path.join(os.homedir(), ".fleet-local-"));
         mcp = await startMcpDouble(headerOf(PAT1));
 
-        sandbox = pulumiSandbox("fleet-e2e-");
-        ws = await LocalWorkspace.create({
-            workDir: projectRoot,
-            pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
-            pulumiHome: sandbox.env.PULUMI_HOME,
-            envVars: { ...(sandbox.env as Record<string, string>), PATH: `${toolchainBin()}:${codexBinDir()}:${process.env.PATH}` },
-        });
-        stack = await Stack.create(`fleet${process.pid}`, ws);
+        ({ stack, sandbox, remove } = await sandboxStack({ name: "fleet", path: [codexBinDir()] }));
         await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL }, url: { value: mcp.url } });
         setSecret("pat", PAT1);
         await setTargets(allTargets());
@@ -124,8 +118,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
 
     afterAll(async () => {
         if (sampler) clearInterval(sampler);
-        await stack?.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
-        fs.rmSync(path.join(projectRoot, `Pulumi.${stack?.name}.yaml`), { force: true });
+        await remove?.();
         fs.rmSync(localHome, { recursive: true, force: true });
         await mcp?.close();
         fleet?.stop();

@@ -6,9 +6,10 @@ import { exec } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { codexBinDir, codexMcpGet } from "../helpers/codex";
-import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
+import { PulumiSandbox, sandboxStack } from "../helpers/stack";
+import { projectRoot } from "../helpers/toolchain";
 import { caEnvArgs } from "../helpers/ca-env";
 import { startMcpDouble } from "../helpers/mcp-server";
 import { suiteNeeding } from "../helpers/needs";
@@ -26,7 +27,8 @@ suite("the fleet program with the real engine", () => {
     let user: TestUser;
     let stack: Stack;
     let localHome: string;
-    let sandbox: ReturnType<typeof pulumiSandbox>;
+    let sandbox: PulumiSandbox;
+    let remove: (() => Promise<void>) | undefined;
     const printed: string[] = [];
     const processTable: string[] = [];
     let sampler: NodeJS.Timeout | undefined;
@@ -49,22 +51,14 @@ suite("the fleet program with the real engine", () => {
         fs.chownSync(userConfig(), user.uid, user.gid);
         localHome = fs.mkdtempSync(path.join(os.homedir(), ".program-e2e-"));
 
-        sandbox = pulumiSandbox("program-e2e-");
-        const pulumiCommand = await PulumiCommand.get({ root: path.dirname(toolchainBin()) });
-        const ws = await LocalWorkspace.create({
-            workDir: projectRoot,
-            pulumiCommand,
-            pulumiHome: sandbox.env.PULUMI_HOME,
-            envVars: { ...(sandbox.env as Record<string, string>), PATH: `${toolchainBin()}:${codexBinDir()}:${process.env.PATH}` },
-        });
-        stack = await Stack.create(`e2e${process.pid}`, ws);
+        ({ stack, sandbox, remove } = await sandboxStack({ name: "e2e", path: [codexBinDir()] }));
         await stack.setAllConfig({
             auth: { value: "basic" },
             email: { value: EMAIL },
             pat: { value: PAT, secret: true },
         });
         // The targets list, set by path as a user would with `pulumi config set --path`.
-        await ws.setAllConfig(stack.name, {
+        await stack.workspace.setAllConfig(stack.name, {
             "targets[0].name": { value: "local" },
             "targets[0].kind": { value: "local" },
             "targets[0].codexHome": { value: localHome },
@@ -76,12 +70,7 @@ suite("the fleet program with the real engine", () => {
 
     afterAll(async () => {
         if (sampler) clearInterval(sampler);
-        try {
-            await stack?.workspace.removeStack(stack.name, { force: true });
-        } catch {
-            // already gone
-        }
-        fs.rmSync(path.join(projectRoot, `Pulumi.${stack?.name}.yaml`), { force: true });
+        await remove?.();
         fs.rmSync(localHome, { recursive: true, force: true });
         user?.remove();
     });

@@ -11,7 +11,8 @@ import * as os from "os";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { codexBinDir } from "../helpers/codex";
-import { fleetProgramStack, setSecretConfig, setTargetsConfig } from "../helpers/fleet";
+import { setSecretConfig, setTargetsConfig } from "../helpers/fleet";
+import { sandboxStack } from "../helpers/stack";
 import { projectRoot } from "../helpers/toolchain";
 
 const KEY1 = "sk-signin-e2e-first-0a1b2c3d4e5f";
@@ -101,7 +102,7 @@ describe("Codex signed in from the stack, with the real engine and Codex", () =>
         const port = (jwksServer.address() as { port: number }).port;
         // The account's own setting (an enterprise's ChatGPT endpoint): Codex verifies the token there.
         fs.writeFileSync(path.join(home("token"), "config.toml"), `# mine\nchatgpt_base_url = "http://127.0.0.1:${port}/backend-api"\n`, { mode: 0o600 });
-        ({ stack, env, remove } = await fleetProgramStack("signin"));
+        ({ stack, env, remove } = await sandboxStack({ name: "signin" }));
         // Local targets find this machine's cached Codex at the pinned version on PATH.
         stack.workspace.envVars.PATH = `${env.PATH!.split(":")[0]}:${codexBinDir()}:${process.env.PATH}`;
         await setTargetsConfig(stack, [
