@@ -10,12 +10,14 @@
 //
 //   npm run bench:scale -- [--sizes 20,200,1000] [--shards 1,10,50] [--parallel 50]
 //        [--phases first,noop-preview,noop-up,drift] [--tools pulumi,ansible] [--runs 1]
-//        [--shard-concurrency 10] [--shard-runner auto|cli|fleet] [--out docs] [--append]
+//        [--shard-concurrency 5] [--shard-runner auto|cli|fleet] [--phase-timeout 7200]
+//        [--out docs] [--append]
 //
 // --phases: the phases to time; a first run is always made (untimed when not listed), the others
 // need it. --shards 1 is the one-stack deployment. --shard-concurrency K: at most K shard stacks at
-// once, each with --parallel (--parallel / K). --shard-runner: `fleet` runs the shards with
-// `npm run fleet` (auto: when package.json has it), `cli` one pulumi CLI per shard stack.
+// once, each with --parallel (--parallel / K): 5 × 10 = 50 (the fleet command's own default is 4).
+// --shard-runner: `fleet` runs the shards with the fleet command (auto: when the checkout has it),
+// `cli` one pulumi CLI per shard stack.
 // --phase-timeout S (default 7200): a tool process still running after S seconds is stopped and
 // its deployment counted as failed. A deployment that fails (a phase's check, a tool's error) is
 // listed as such and the run goes on with the next; the exit code is then 1.
@@ -62,7 +64,7 @@ function args() {
         phases,
         tools: list("--tools", "pulumi,ansible"),
         runs: Number(get("--runs") ?? 1),
-        shardConcurrency: Number(get("--shard-concurrency") ?? 10),
+        shardConcurrency: Number(get("--shard-concurrency") ?? 5),
         shardRunner: (runner === "auto" ? (hasFleetCommand() ? "fleet" : "cli") : runner) as "cli" | "fleet",
         phaseTimeout: Number(get("--phase-timeout") ?? 7200),
         out: path.resolve(get("--out") ?? path.join(projectRoot, "docs")),

@@ -4,17 +4,18 @@
 //
 // The shards run one of two ways:
 //   fleet  the project's `npm run fleet -- preview|up --shards S --base STACK --concurrency K` (the
-//          Automation API runs the stacks <base>-shard-<i>), when package.json has that script;
+//          Automation API runs the stacks <base>-shard-<i>, made from the base stack), when the
+//          checkout has it; Pulumi's --parallel p through PULUMI_PARALLEL;
 //   cli    one `pulumi` CLI per shard stack, K at a time (what a CI job per shard does), the stacks
 //          <base>-shard-<i> made here: with the stack key `shard: "i/S"` when the program has it,
-//          else each with an inventory of its own hosts (a stand-in until the key lands).
+//          else each with an inventory of its own hosts (a stand-in for a program without the key).
 // Either way the bound on target operations is K stacks at once × --parallel p each (p = the
 // benchmark's --parallel / K), equal to Ansible's forks.
 import * as fs from "fs";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { codexVersion } from "../tests/helpers/codex";
 import { setSecretConfig } from "../tests/helpers/fleet";
+import { sandboxStack } from "../tests/helpers/stack";
 import { projectRoot, pulumiSandbox, toolchainBin } from "../tests/helpers/toolchain";
 import { changesOf, runTool, tail, ToolRun, Usage } from "./common";
 import { atCleanup, RUN_PREFIX, STACK_PREFIX } from "./scale-cleanup";
@@ -35,9 +36,12 @@ export function programHasShardKey(): boolean {
     return !!doc.config && "shard" in doc.config;
 }
 
-/** Whether this checkout has the `fleet` command (package.json's scripts.fleet). */
+/** The fleet command as `npm run build` makes it (scripts/fleet.sh runs it). */
+const FLEET_JS = path.join(projectRoot, "dist", "fleet", "fleet.js");
+
+/** Whether this checkout has the `fleet` command (package.json's scripts.fleet, built into dist/fleet/fleet.js). */
 export function hasFleetCommand(): boolean {
-    return !!JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8")).scripts?.fleet;
+    return !!JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8")).scripts?.fleet && fs.existsSync(FLEET_JS);
 }
 
 /** K stacks at once and --parallel p each, so that K × p stays within `parallel`. */
@@ -110,19 +114,30 @@ export function pulumiDriver(fleet: ScaleFleet, o: PulumiScaleOptions): PulumiSc
         );
     }
 
+    /**
+     * The fleet command over the shard stacks (its first `up` makes them from the base stack, and
+     * every run copies the base's configuration into each): one process, measured as a whole, run
+     * as `npm run fleet` runs it (node dist/fleet/fleet.js, without npm's and the toolchain check's
+     * start), Pulumi's --parallel through PULUMI_PARALLEL (the command has no option for it). Its
+     * table's total line must say what the phase did.
+     */
+    async function viaFleet(phase: ScalePhase): Promise<PhaseRun> {
+        const command = phase === "noop-preview" ? "preview" : "up";
+        const none = phase === "noop-preview" || phase === "noop-up";
+        const argv = [FLEET_JS, command, "--shards", String(o.shards), "--base", base, "--concurrency", String(concurrency), ...(none ? ["--expect-no-changes"] : [])];
+        const r = await runTool(process.execPath, argv, { env: { ...sandbox!.env, PULUMI_PARALLEL: String(perStack) }, usageFile: usageFile(), ownGroup: true, timeoutMs: o.timeoutMs });
+        const out = `${r.stdout}\n${r.stderr}`;
+        if (r.code !== 0 || !r.usage) throw new Error(`npm run fleet -- ${argv.slice(1).join(" ")} exited ${r.code}: ${tail(out, 8)}`);
+        const total = /^total\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(out);
+        if (!total) throw new Error(`npm run fleet -- ${command}: no total line in its output: ${tail(out, 8)}`);
+        const [targets, changed, drifted, failed] = total.slice(1).map(Number);
+        const want = phase === "first" ? n : phase === "drift" ? 1 : 0;
+        if (targets !== n || changed !== want || failed !== 0) throw new Error(`npm run fleet -- ${command} (${phase}): ${targets} targets, ${changed} changed, ${drifted} drifted, ${failed} failed; want ${n} targets, ${want} changed, none failed`);
+        return { usage: r.usage, processes: 1 };
+    }
+
     /** One phase on every stack, K at a time, each checked by its own summary. */
     async function overStacks(args: string[], check: (changes: Record<string, number>[]) => void, json: boolean): Promise<PhaseRun> {
-        if (runner === "fleet") {
-            // The fleet command runs the shard stacks itself (Automation API): one process to measure.
-            const r = await runTool("npm", ["run", "--silent", "fleet", "--", args[0], "--shards", String(o.shards), "--base", base, "--concurrency", String(concurrency), "--parallel", String(perStack)], {
-                env: sandbox!.env,
-                usageFile: usageFile(),
-                ownGroup: true,
-                timeoutMs: o.timeoutMs,
-            });
-            if (r.code !== 0 || !r.usage) throw new Error(`npm run fleet -- ${args[0]} exited ${r.code}: ${tail(r.stderr || r.stdout)}`);
-            return { usage: r.usage, processes: 1 };
-        }
         const runs = await pool(
             concurrency,
             stacks.map((s) => () => cli([...args, "--stack", s, "--parallel", String(perStack)])),
@@ -152,13 +167,7 @@ export function pulumiDriver(fleet: ScaleFleet, o: PulumiScaleOptions): PulumiSc
                 for (const f of fs.readdirSync(projectRoot).filter((f) => f.startsWith(`Pulumi.${base}`) && f.endsWith(".yaml"))) fs.rmSync(path.join(projectRoot, f), { force: true });
                 fs.rmSync(box.dir, { recursive: true, force: true });
             });
-            const ws = await LocalWorkspace.create({
-                workDir: projectRoot,
-                pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
-                pulumiHome: sandbox.env.PULUMI_HOME,
-                envVars: sandbox.env as Record<string, string>,
-            });
-            const stack = await Stack.create(base, ws);
+            const { stack } = await sandboxStack({ name: base, stackName: base, sandbox });
             await stack.setAllConfig({
                 auth: { value: "basic" },
                 email: { value: EMAIL },
@@ -171,6 +180,7 @@ export function pulumiDriver(fleet: ScaleFleet, o: PulumiScaleOptions): PulumiSc
             if (o.shards > 1 && runner === "cli") await makeShardStacks();
         },
         async phase(phase: ScalePhase) {
+            if (runner === "fleet") return viaFleet(phase);
             // A first up creates per stack the stack itself, and per target one component and one command.
             if (phase === "first") return overStacks(up, (cs) => expect("up (first)", sum(cs, "create") === 2 * n + stacks.length && !sum(cs, "update") && !sum(cs, "delete"), cs), true);
             if (phase === "noop-preview") return overStacks(["preview", "--expect-no-changes"], () => undefined, false);
