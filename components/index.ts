@@ -11,6 +11,7 @@ import { argSecrets, redact } from "./redact";
 import { emailProblem, patProblem, urlProblem } from "./inputs";
 import { describeTarget, Target } from "./target";
 import { checkTarget, TargetArgs, ValidTarget, validTarget } from "./target-args";
+import { shortTraces } from "./short-trace";
 import { identity, targetCommand } from "./target-command";
 import { DEFAULT_CODEX_VERSION } from "./versions";
 import { printable, printableDeep } from "./untrusted";
@@ -315,7 +316,12 @@ export class CodexCli extends pulumi.ComponentResource {
     declare readonly notReadyBecause: pulumi.Output<string[]>;
 
     constructor(name: string, args: CodexCliArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("codex-connect:index:CodexCli", name, {}, opts);
+        const restore = shortTraces("caller");
+        try {
+            super("codex-connect:index:CodexCli", name, {}, opts);
+        } finally {
+            restore();
+        }
         const target = validTarget(who("CodexCli", name), args?.target);
         const desired = pulumi.all([codexDesired(args), signInDesired(args, who("CodexCli", name), this)]).apply(([codex, signIn]): Desired => ({ codex, ...(signIn ? { signIn } : {}) }));
         adopt(this, targetState(this, `${name}-codex`, target, desired));
@@ -414,7 +420,12 @@ export class CodexMcpServer extends pulumi.ComponentResource {
     declare readonly notReadyBecause: pulumi.Output<string[]>;
 
     constructor(name: string, args: CodexMcpServerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("codex-connect:index:CodexMcpServer", name, {}, opts);
+        const restore = shortTraces("caller");
+        try {
+            super("codex-connect:index:CodexMcpServer", name, {}, opts);
+        } finally {
+            restore();
+        }
         const me = who("CodexMcpServer", name);
         const target = validTarget(me, args?.target);
         need(args.name, me, "name", "the server name, [mcp_servers.NAME]");
@@ -492,7 +503,12 @@ export class ConnectAiCodex extends pulumi.ComponentResource {
     declare readonly loginCommand: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: ConnectAiCodexArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("codex-connect:index:ConnectAiCodex", name, {}, opts);
+        const restore = shortTraces("caller");
+        try {
+            super("codex-connect:index:ConnectAiCodex", name, {}, opts);
+        } finally {
+            restore();
+        }
         const auth = args.auth ?? "oauth";
         const me = who("ConnectAiCodex", name);
         const target = validTarget(me, args?.target);

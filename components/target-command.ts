@@ -13,6 +13,7 @@ import * as path from "path";
 import { distFile, RUNNER_FILE, shq } from "./launcher";
 import { execArgv } from "./process-run";
 import { redactArgs } from "./redact";
+import { shortTraces } from "./short-trace";
 import type { RunnerRequest } from "./runner";
 import type { SshHop } from "./target";
 import type { SshHopArgs, ValidTarget } from "./target-args";
@@ -73,9 +74,14 @@ export function targetCommand(name: string, args: TargetCommandArgs, parent: pul
     // Relative to the program's directory, where the engine runs local commands: another checkout works too.
     const runner = path.relative(process.cwd(), distFile("runner", RUNNER_FILE));
     const feed = (op: string) => ["node", runner, "__feed", op].map(shq).join(" ");
-    return new local.Command(
-        name,
-        { stdin, logging: "none", addPreviousOutputInEnv: false, triggers: [args.identity], create: pulumi.interpolate`${feed("ensure")} # ${args.label}`, delete: feed("remove") },
-        { parent, aliases, additionalSecretOutputs: ["stdout", "stderr"] },
-    ).stdout;
+    const restore = shortTraces("none");
+    try {
+        return new local.Command(
+            name,
+            { stdin, logging: "none", addPreviousOutputInEnv: false, triggers: [args.identity], create: pulumi.interpolate`${feed("ensure")} # ${args.label}`, delete: feed("remove") },
+            { parent, aliases, additionalSecretOutputs: ["stdout", "stderr"] },
+        ).stdout;
+    } finally {
+        restore();
+    }
 }
