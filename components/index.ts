@@ -262,12 +262,15 @@ function signInDesired(codex: CodexArgs | undefined, who: string, parent: pulumi
 /**
  * Sets a component's outputs: those of one target's state. (Each component extends
  * ComponentResource itself and declares its outputs, so that the schema inferred from these types,
- * for other Pulumi languages, sees them.) Arguments never go to super(): they would be stored in the
- * state, header included.
+ * for other Pulumi languages, sees them; a component provider answers with these properties.)
+ * Arguments never go to super(): they would be stored in the state, header included. Nor do the
+ * outputs go into the component's state: they are all worked out again on every run, from the
+ * command's answer (its stdout, in the state already) and the probe, and a copy there cost every
+ * target about 0.5 KB, and a snapshot write whenever the probe's findings changed.
  */
 function adopt(c: pulumi.ComponentResource, out: TargetOutputs, extra: Record<string, pulumi.Output<unknown>> = {}): void {
     Object.assign(c, out, extra);
-    (c as unknown as { registerOutputs(o: pulumi.Inputs): void }).registerOutputs({ ...out, ...extra });
+    (c as unknown as { registerOutputs(o: pulumi.Inputs): void }).registerOutputs({});
 }
 
 /** `CodexCli name`: how errors name a component. */
