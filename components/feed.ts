@@ -13,7 +13,7 @@ import { launcherInput } from "./launcher";
 import type { Output, RunOptions } from "./process-run";
 import { runLocalLauncher } from "./process-run";
 import { redact } from "./redact";
-import type { RunnerRequest } from "./runner";
+import type { RunnerRequest, RunnerResult } from "./runner";
 import { describeTarget, Target } from "./target";
 import { printable } from "./untrusted";
 
@@ -29,6 +29,22 @@ function readStdin(): { request: RunnerRequest; target: Target } | undefined {
     const { via, ssh, ...request } = parsed;
     const target: Target = ssh ? { ...ssh, kind: "ssh" } : via?.length ? { kind: "exec", prefix: via } : { kind: "local" };
     return { request, target };
+}
+
+/**
+ * What an ensure prints: what the components read back (index.ts), nothing else. The engine keeps
+ * it in every snapshot, as the command's stdout.
+ */
+export function kept(r: RunnerResult): Partial<RunnerResult> {
+    const signIn = r.signIn && { status: r.signIn.status, method: r.signIn.method, by: r.signIn.by, problem: r.signIn.problem };
+    return {
+        configPath: r.configPath,
+        ...(r.codex ? { codex: { version: r.codex.version, path: r.codex.path } as RunnerResult["codex"] } : {}),
+        ...(r.repaired?.length ? { repaired: r.repaired } : {}),
+        ...(r.adopted ? { adopted: true } : {}),
+        ...(signIn ? { signIn } : {}),
+        ...(r.ready ? { ready: r.ready } : {}),
+    };
 }
 
 function run(target: Target, input: Buffer, opts: RunOptions, op: string): Promise<Output> {
@@ -62,7 +78,7 @@ export async function feed(op: string, args: string[]): Promise<number> {
             process.stderr.write(`${label}: ${r.error!.message}\n`);
             return 2;
         }
-        process.stdout.write(JSON.stringify(r) + "\n");
+        process.stdout.write(JSON.stringify(op === "ensure" ? kept(r as RunnerResult) : r) + "\n");
         return 0;
     } catch (e) {
         // Transport errors name the target already; anything else (a key ssh2 cannot read) gets its name.

@@ -74,7 +74,8 @@ describe("ConnectAiCodex", () => {
         const cmd = registered.find((r) => r.type.startsWith("command:"))!;
         expect(cmd.inputs.stdin).toHaveProperty([SECRET_SIG], SECRET_VALUE);
         expect(JSON.stringify(cmd.inputs.stdin)).toContain(b64); // the witness: it is there, inside
-        expect(cmd.inputs).toMatchObject({ logging: "none", addPreviousOutputInEnv: false });
+        expect(cmd.inputs.logging).toBe("none");
+        expect(cmd.inputs).not.toHaveProperty("addPreviousOutputInEnv");
         expect(cmd.inputs.create).toMatch(/^node \S*codex-mcp-runner\.js __feed ensure # to install: file-missing/);
         expect(cmd.inputs.delete).toMatch(/^node \S*codex-mcp-runner\.js __feed remove$/);
         const outsideSecrets = JSON.stringify(registered, (_k, v) => (v && v[SECRET_SIG] === SECRET_VALUE ? "[secret]" : v));
