@@ -13,22 +13,18 @@ import { launcherInput } from "./launcher";
 import type { Output, RunOptions } from "./process-run";
 import { runLocalLauncher } from "./process-run";
 import { redact } from "./redact";
-import type { RunnerRequest, RunnerResult } from "./runner";
+import { open } from "./envelope";
+import type { RunnerResult } from "./runner";
 import { describeTarget, Target } from "./target";
 import { printable } from "./untrusted";
 
-type Stdin = RunnerRequest & { via?: string[]; ssh?: Extract<Target, { kind: "ssh" }> };
-
-function readStdin(): { request: RunnerRequest; target: Target } | undefined {
-    let parsed: Stdin;
+function readStdin(): ReturnType<typeof open> | string {
     try {
-        parsed = JSON.parse(fs.readFileSync(0, "utf8"));
+        return open(fs.readFileSync(0, "utf8"));
     } catch {
-        return undefined;
+        // Not the parser's message: it quotes the text, which holds the secrets.
+        return "the request on stdin is not readable (neither z1 nor JSON)";
     }
-    const { via, ssh, ...request } = parsed;
-    const target: Target = ssh ? { ...ssh, kind: "ssh" } : via?.length ? { kind: "exec", prefix: via } : { kind: "local" };
-    return { request, target };
 }
 
 /**
@@ -55,14 +51,20 @@ function run(target: Target, input: Buffer, opts: RunOptions, op: string): Promi
     return runLauncher(target, input, opts, op);
 }
 
-/** stdin: the request (older states give an exec prefix as arguments instead of `via`). Returns the exit code. */
-export async function feed(op: string, args: string[]): Promise<number> {
+/**
+ * stdin: the request (envelope.ts; older states give an exec prefix as arguments instead of `via`).
+ * `verb`: the operation, and for an ensure the drift token after " # " (`ensure # in sync (3f2a…)`:
+ * the command line's last word, where the preview's diff shows it). Returns the exit code.
+ */
+export async function feed(verb: string, args: string[]): Promise<number> {
     const read = readStdin();
-    if (!read) {
-        process.stderr.write("codex-mcp feed: the request on stdin is not JSON\n");
+    if (typeof read === "string") {
+        process.stderr.write(`codex-mcp feed: ${read}\n`);
         return 2;
     }
-    const { request } = read;
+    const at = verb.indexOf(" # ");
+    const op = at < 0 ? verb : verb.slice(0, at);
+    const request = at < 0 ? read.request : { ...read.request, token: verb.slice(at + 3) };
     const target: Target = read.target.kind === "local" && args.length ? { kind: "exec", prefix: args } : read.target;
     const label = printable(request.label ?? describeTarget(target));
     const frame = newFrame();

@@ -181,13 +181,13 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
     // Names and paths only: never secret. (A trigger that is secret in one run and not in the next
     // is a change, and a change of triggers is a replace: create the new, delete the old.)
     const id = pulumi.unsecret(desired.apply((d) => identity(target, d.name)));
-    const request = pulumi.all([desired, p.label, id]).apply(([d, label, claim]): RunnerRequest => ({
+    // The drift token (the label) is not in the request: the command line carries it (target-command.ts).
+    const request = pulumi.all([desired, id]).apply(([d, claim]): RunnerRequest => ({
         op: "ensure",
         name: d.name,
         entry: d.entry,
         codex: d.codex,
         verify: d.verify,
-        token: label,
         // SSH targets' commands were remote.Commands before 0.3: the engine replaces such a command by
         // a local.Command (create the new, then delete the old), and the old one's remove must see
         // another claim than the new one's, or it would delete the entry the new one has just written.

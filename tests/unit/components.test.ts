@@ -30,6 +30,7 @@ pulumi.runtime.setMocks(
 import { CodexCli, CodexMcpServer, ConnectAiCodex } from "../../components";
 import { validTarget } from "../../components/target-args";
 import { identity } from "../../components/target-command";
+import { open } from "../../components/envelope";
 
 const PAT = "PAT-mock-test-91c2";
 const b64 = Buffer.from(`ada@example.com:${PAT}`).toString("base64");
@@ -41,6 +42,8 @@ const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
 const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+/** A command's stdin as the feeder reads it (envelope.ts): the request, and where the target is. */
+const stdinOf = (r: Registered) => open((r.inputs.stdin as { value: string }).value);
 const isSecret = (o: pulumi.Output<unknown>) => (o as unknown as { isSecret: Promise<boolean> }).isSecret;
 
 
@@ -73,10 +76,11 @@ describe("ConnectAiCodex", () => {
         // The header travels only inside secret values; outside them, nothing holds the PAT.
         const cmd = registered.find((r) => r.type.startsWith("command:"))!;
         expect(cmd.inputs.stdin).toHaveProperty([SECRET_SIG], SECRET_VALUE);
-        expect(JSON.stringify(cmd.inputs.stdin)).toContain(b64); // the witness: it is there, inside
+        expect(stdinOf(cmd).request.entry?.http_headers).toEqual({ Authorization: `Basic ${b64}` }); // the witness: it is there, inside
+        // Five inputs, all kept twice (inputs, outputs): no default spelled out, nothing the feeder works out again.
+        expect(Object.keys(cmd.inputs).sort()).toEqual(["create", "delete", "logging", "stdin", "triggers"]);
         expect(cmd.inputs.logging).toBe("none");
-        expect(cmd.inputs).not.toHaveProperty("addPreviousOutputInEnv");
-        expect(cmd.inputs.create).toMatch(/^node \S*codex-mcp-runner\.js __feed ensure # to install: file-missing/);
+        expect(cmd.inputs.create).toMatch(/^node \S*codex-mcp-runner\.js __feed 'ensure # to install: file-missing[^']* \([0-9a-f]{12}\)'$/);
         expect(cmd.inputs.delete).toMatch(/^node \S*codex-mcp-runner\.js __feed remove$/);
         const outsideSecrets = JSON.stringify(registered, (_k, v) => (v && v[SECRET_SIG] === SECRET_VALUE ? "[secret]" : v));
         expect(outsideSecrets).not.toContain(PAT);
@@ -172,12 +176,16 @@ describe("ConnectAiCodex", () => {
         const mine = registered.filter((r) => r.type.startsWith("command:") && r.name.startsWith("web3"));
         expect(mine.map((r) => r.type)).toEqual(["command:local:Command"]);
         const cmd = mine[0];
-        expect(cmd.inputs.create).toMatch(/^node \S*dist\/runner\/codex-mcp-runner\.js __feed ensure # /);
+        expect(cmd.inputs.create).toMatch(/^node \S*dist\/runner\/codex-mcp-runner\.js __feed 'ensure # /);
         expect(cmd.inputs.delete).toMatch(/^node \S*dist\/runner\/codex-mcp-runner\.js __feed remove$/);
         expect(cmd.inputs.connection).toBeUndefined();
         const stdin = cmd.inputs.stdin as { [k: string]: unknown; value: string };
         expect(stdin[SECRET_SIG]).toBe(SECRET_VALUE);
-        expect(JSON.parse(stdin.value)).toMatchObject({ op: "ensure", ssh: { host: "10.0.0.5", user: "dev", privateKey: "KEY-TEXT-55", hostKey: "ssh-ed25519 AAAA" } });
+        // The label and the claim, left out of the stdin, are the feeder's to work out: the same as the component's.
+        expect(stdinOf(cmd)).toEqual({
+            target: { kind: "ssh", host: "10.0.0.5", user: "dev", privateKey: "KEY-TEXT-55", hostKey: "ssh-ed25519 AAAA" },
+            request: expect.objectContaining({ name: "connectai", label: "ssh dev@10.0.0.5:22", claim: `${identity(validTarget("x", { kind: "ssh", host: "10.0.0.5", user: "dev", privateKey: "k", hostKey: "k" }), "connectai")} (local.Command)`, compact: true }),
+        });
         const outsideSecrets = JSON.stringify(registered, (_k, v) => (v && v[SECRET_SIG] === SECRET_VALUE ? "[secret]" : v));
         expect(outsideSecrets).not.toContain("KEY-TEXT-55");
     });
@@ -197,8 +205,9 @@ describe("CodexMcpServer and CodexCli", () => {
         registered.length = 0;
         const s = new CodexMcpServer("mine", { target: { kind: "local", codexHome: home }, name: "docs", url: "https://docs.example/mcp", takeOver: true });
         await value(s.configPath);
-        const req = JSON.parse(JSON.stringify(registered.find((r) => r.type.startsWith("command:"))!.inputs.stdin).includes(SECRET_SIG) ? (registered.find((r) => r.type.startsWith("command:"))!.inputs.stdin as Record<string, string>).value : "{}");
-        expect(req).toMatchObject({ op: "ensure", name: "docs", managedBy: "pulumi:codex-connect/test/mine", takeOver: true });
+        const cmd = registered.find((r) => r.type.startsWith("command:"))!;
+        expect(cmd.inputs.stdin).toHaveProperty([SECRET_SIG], SECRET_VALUE);
+        expect(stdinOf(cmd).request).toMatchObject({ name: "docs", managedBy: "pulumi:codex-connect/test/mine", takeOver: true });
     });
 
     test("an exec prefix rides in the secret stdin, never in the stored command line; credential flags are masked in the identity", async () => {
@@ -209,6 +218,6 @@ describe("CodexMcpServer and CodexCli", () => {
         const cmd = registered.find((r) => r.type.startsWith("command:"))!;
         const outsideSecrets = JSON.stringify(cmd.inputs, (_k, v) => (v && v[SECRET_SIG] === SECRET_VALUE ? "[secret]" : v));
         expect(outsideSecrets).not.toContain("s3cr3t-prefix-token");
-        expect(JSON.stringify(cmd.inputs.stdin)).toContain("s3cr3t-prefix-token"); // the witness
+        expect(stdinOf(cmd).target).toEqual({ kind: "exec", prefix }); // the witness
     });
 });
