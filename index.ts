@@ -17,7 +17,7 @@ const openaiApiKey = config.getSecret("openaiApiKey");
 const codexAccessToken = config.getSecret("codexAccessToken");
 // The targets (or an inventory file's hosts); neither (the default) means this machine, as the
 // account running Pulumi. Relative paths are the project directory's, the program's working directory.
-const fleet = fleetTargets({ configured: config.getObject<TargetConfig[]>("targets") ?? [], inventory: str("inventory"), knownHosts: str("knownHosts"), projectDir: process.cwd(), home: os.homedir() });
+const fleet = fleetTargets({ configured: config.getObject<TargetConfig[]>("targets") ?? [], inventory: str("inventory"), knownHosts: str("knownHosts"), shard: str("shard"), projectDir: process.cwd(), home: os.homedir() });
 const settings: StackConfig = {
     targets: fleet.targets,
     knownHosts: fleet.knownHosts,
@@ -48,7 +48,8 @@ const pat = settings.auth === "basic" ? checkedPat(storedPat) : storedPat;
 const readKey = (file: string | undefined) => (file ? pulumi.secret(fs.readFileSync(file, "utf8")) : undefined);
 
 const results: Record<string, pulumi.Output<unknown>> = {};
-for (const t of settings.targets) {
+// The whole fleet is validated above, in every shard; this stack provisions its shard's targets.
+for (const t of fleet.selected) {
     const target = toTarget(t, { key: t.agent ? undefined : readKey(t.privateKeyPath) ?? sshKey, proxyKey: t.proxy?.agent ? undefined : readKey(t.proxy?.privateKeyPath) ?? sshKey });
     const uninstallOnDestroy = t.uninstallCodexOnDestroy ?? settings.uninstallCodexOnDestroy;
     const codex = new ConnectAiCodex(t.name, {
@@ -70,6 +71,9 @@ for (const t of settings.targets) {
             replaceExistingSignIn: config.getBoolean("replaceExistingSignIn") ?? false,
         },
         takeOver: t.takeOver ?? settings.takeOver,
+        // Only a sharded stack names its fleet (its requests, and so its state, are otherwise as before).
+        fleet: fleet.shard ? fleet.fleet : undefined,
+        shard: fleet.shard,
         allowCodexOverrides: config.getBoolean("allowCodexOverrides") ?? false,
         liveCheck: config.getBoolean("liveCheck") ?? false,
     });
@@ -96,3 +100,4 @@ for (const t of settings.targets) {
 
 export const targets = results;
 export const auth = settings.auth;
+export const shard = fleet.shard ? { shard: fleet.shard, targets: fleet.selected.length, ofFleet: fleet.targets.length } : undefined;

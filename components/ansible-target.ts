@@ -136,7 +136,7 @@ export function ansibleTarget(host: string, origin: Loc, vars: Map<string, Var>,
     set("uninstallCodexOnDestroy", read("uninstallCodexOnDestroy", "boolean", [ours("uninstallCodexOnDestroy")]));
     set("takeOver", read("takeOver", "boolean", [ours("takeOver")]));
     if (problems.length) return { problems };
-    return { target: { host, target: t, origin, from, spelled }, problems };
+    return { target: { host, target: t, origin, from, spelled, groups: [] }, problems };
 }
 
 /** The bastion: codex_connect_proxy_jump, else the first ProxyJump in ansible_ssh_common_args, then ansible_ssh_extra_args. */

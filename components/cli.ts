@@ -251,6 +251,7 @@ function summary(r: RunnerResult, name: string | undefined): string {
     }
     if (r.adopted) lines.push("the entry that was already there is saved on the target; remove puts it back");
     if (r.keptFor) lines.push(`left in place: ${r.keptFor} manages it now`);
+    if (r.handedOverFrom) lines.push(`taken over from ${r.handedOverFrom}`);
     if (r.ready) lines.push(r.ready.ready ? "ready: Codex can use it" : `not ready:\n${r.ready.reasons.map((why) => `  - ${why}`).join("\n")}`);
     if (r.signIn) lines.push(`codex sign-in: ${r.signIn.status}${r.signIn.method ? ` (${r.signIn.method})` : ""}${r.signIn.by ? `, by ${r.signIn.by}` : ""}${r.signIn.action && r.signIn.action !== "none" ? `: ${r.signIn.action}` : ""}${r.signIn.problem ? `; ${r.signIn.problem}` : ""}`);
     if (r.codex?.action === "uninstalled") lines.push("uninstalled Codex (this tool had installed it)");

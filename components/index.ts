@@ -72,6 +72,8 @@ export interface Desired {
     liveCheck?: boolean;
     verify?: boolean;
     takeOver?: boolean;
+    fleet?: string;
+    shard?: string;
 }
 
 interface Probe {
@@ -93,6 +95,7 @@ function describeDrift(r: RunnerResult, list: string[] = r.drift, wantCodex?: st
         const f = field && SHOWN.includes(field) ? r.entry.fields[field] : undefined;
         if (f) return `${d} ${JSON.stringify(f.actual ?? null)} (want ${JSON.stringify(f.desired ?? null)})`;
         if (d === "file-mode" && r.file.mode) return `file-mode ${r.file.mode} (want 0600)`;
+        if (d === "manager" && r.heldBy) return `manager ${r.heldBy} (want this stack)`;
         if (d === "codex-version" && r.codex?.version) return `codex-version ${r.codex.version}${wantCodex ? ` (want ${wantCodex})` : ""}`;
         return d;
     });
@@ -143,7 +146,7 @@ function probe(name: string, target: pulumi.Output<Target>, desired: pulumi.Outp
     const result = pulumi.all([target, desired]).apply(async ([t, d]): Promise<Probe> => {
         const label = describeTarget(t);
         try {
-            const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, signIn: keyedSignIn(d.signIn), managedBy: manager(name), headerKey: PROBE_KEY, allowCodexOverrides: d.allowCodexOverrides, liveCheck: d.liveCheck });
+            const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, signIn: keyedSignIn(d.signIn), managedBy: manager(name), fleet: d.fleet, shard: d.shard, headerKey: PROBE_KEY, allowCodexOverrides: d.allowCodexOverrides, liveCheck: d.liveCheck });
             if (r.signIn?.by === "someone-else") await pulumi.log.warn(`${label}: Codex is signed in ${describeMethod(r.signIn)} by someone else; kept (replaceExistingSignIn: true replaces it)`, parent);
             const changes = r.changes ?? [];
             if (r.drift.length === 0 && changes.length === 0 && r.token) return { label: r.token, drift: [], inSync: true, ready: r.ready };
@@ -197,6 +200,8 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
         ...(d.allowCodexOverrides ? { allowCodexOverrides: true } : {}),
         ...(d.liveCheck ? { liveCheck: true } : {}),
         takeOver: d.takeOver,
+        ...(d.fleet ? { fleet: d.fleet } : {}),
+        ...(d.shard !== undefined ? { shard: d.shard } : {}),
         codexHome: target.codexHome,
         user: target.owner,
         label: describeTarget(target as Target),
@@ -360,6 +365,14 @@ export interface CodexMcpServerArgs {
      */
     takeOver?: pulumi.Input<boolean>;
     /**
+     * The fleet this target belongs to, a name the stacks that divide the fleet share (the fleet
+     * program uses its inventory's path). With `shard`, a host that moves from another stack of the
+     * same project and fleet (another shard, or the unsharded stack) is handed over, not refused.
+     */
+    fleet?: pulumi.Input<string>;
+    /** This stack's shard of the fleet ("3/16", "group:web"): two stacks holding the same shard are refused. */
+    shard?: pulumi.Input<string>;
+    /**
      * Accept an entry that Codex will not use as written (disabled by an admin's requirements.toml,
      * a value changed by /etc/codex/config.toml): reported as not ready instead of failing the update.
      */
@@ -386,12 +399,14 @@ function serverDesired(args: Omit<CodexMcpServerArgs, "target">, who: string, pa
             envHeaders: args.envHttpHeaders,
             verify: args.verify,
             takeOver: args.takeOver,
+            fleet: args.fleet,
+            shard: args.shard,
             allowOverrides: args.allowCodexOverrides,
             live: args.liveCheck,
             codex: args.codex ? codexDesired(args.codex) : undefined,
             signIn: signInDesired(args.codex, who, parent),
         })
-        .apply(({ serverName, url, startup, tool, enabled, headers, bearer, envHeaders, verify, takeOver, allowOverrides, live, codex, signIn }): Desired => {
+        .apply(({ serverName, url, startup, tool, enabled, headers, bearer, envHeaders, verify, takeOver, fleet, shard, allowOverrides, live, codex, signIn }): Desired => {
             const entry: McpEntry = { url };
             if (startup !== undefined) entry.startup_timeout_sec = startup;
             if (tool !== undefined) entry.tool_timeout_sec = tool;
@@ -399,7 +414,7 @@ function serverDesired(args: Omit<CodexMcpServerArgs, "target">, who: string, pa
             if (bearer) entry.bearer_token_env_var = bearer;
             if (headers && Object.keys(headers).length) entry.http_headers = headers as Record<string, string>;
             if (envHeaders && Object.keys(envHeaders).length) entry.env_http_headers = envHeaders as Record<string, string>;
-            return { name: serverName, entry, codex, verify, ...(takeOver ? { takeOver } : {}), ...(allowOverrides ? { allowCodexOverrides: true } : {}), ...(live ? { liveCheck: true } : {}), ...(signIn ? { signIn } : {}) };
+            return { name: serverName, entry, codex, verify, ...(takeOver ? { takeOver } : {}), ...(fleet ? { fleet } : {}), ...(fleet && shard !== undefined ? { shard } : {}), ...(allowOverrides ? { allowCodexOverrides: true } : {}), ...(live ? { liveCheck: true } : {}), ...(signIn ? { signIn } : {}) };
         });
 }
 
@@ -478,6 +493,10 @@ export interface ConnectAiCodexArgs {
     verify?: pulumi.Input<boolean>;
     /** Take the entry over when the target's record says another stack (or codex-mcp) manages it; without it such an entry is refused. */
     takeOver?: pulumi.Input<boolean>;
+    /** See CodexMcpServerArgs.fleet. */
+    fleet?: pulumi.Input<string>;
+    /** See CodexMcpServerArgs.shard. */
+    shard?: pulumi.Input<string>;
     /** See CodexMcpServerArgs.allowCodexOverrides. */
     allowCodexOverrides?: pulumi.Input<boolean>;
     /** See CodexMcpServerArgs.liveCheck. */
@@ -538,6 +557,8 @@ export class ConnectAiCodex extends pulumi.ComponentResource {
             codex: args.codex ?? {},
             verify: args.verify,
             takeOver: args.takeOver,
+            fleet: args.fleet,
+            shard: args.shard,
             allowCodexOverrides: args.allowCodexOverrides,
             liveCheck: args.liveCheck,
         }, me, this);

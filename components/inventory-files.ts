@@ -5,6 +5,7 @@ import * as path from "path";
 import { compactProblems, parseInventory } from "./inventory";
 import { inventoryPlaces, InventorySource, VarsFile } from "./inventory-types";
 import { parseKnownHosts, withKnownHosts } from "./known-hosts";
+import { inShard, parseShard, unknownGroups } from "./shard";
 import type { TargetConfig, TargetPlaces } from "./target-config";
 
 export { compactProblems } from "./inventory";
@@ -14,7 +15,14 @@ const MAX_VARS_FILES = 20_000;
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 export interface FleetTargets {
+    /** Every target of the fleet (validated as a whole, in every shard). */
     targets: TargetConfig[];
+    /** The ones this stack manages: its shard's, or all of them. */
+    selected: TargetConfig[];
+    /** The shard as the ownership records keep it, when one is set. */
+    shard?: string;
+    /** The fleet's name in the ownership records: sibling shards of one fleet hand hosts over. */
+    fleet: string;
     /** How problems name the targets; undefined for the stack config's own. */
     places?: TargetPlaces;
     /** The known_hosts file as messages name it, when one is set. */
@@ -28,6 +36,8 @@ export interface FleetTargetsArgs {
     /** The stack config's inventory and knownHosts, as written there. */
     inventory?: string;
     knownHosts?: string;
+    /** The stack config's shard ("3/16", "group:web"). */
+    shard?: string;
     /** What a relative path in the stack config is relative to. */
     projectDir: string;
     home: string;
@@ -41,6 +51,7 @@ export function fleetTargets(a: FleetTargetsArgs): FleetTargets {
     const problems: string[] = [];
     let targets = a.configured.length ? a.configured : [{ name: "local", kind: "local" } as TargetConfig];
     let places: TargetPlaces | undefined;
+    let groups: { known: Set<string>; of: string[][] } | undefined;
     if (a.inventory) {
         if (a.configured.length) problems.push("inventory: set together with targets; the fleet comes from one of them (pulumi config rm targets, or pulumi config rm inventory)");
         const src = readInventory(a.inventory, a.projectDir, a.home);
@@ -50,6 +61,7 @@ export function fleetTargets(a: FleetTargetsArgs): FleetTargets {
             problems.push(...inv.problems);
             targets = inv.targets.map((t) => t.target);
             places = inventoryPlaces(inv.targets);
+            groups = { known: new Set(inv.groups), of: inv.targets.map((t) => t.groups) };
         }
     }
     if (a.knownHosts) {
@@ -61,7 +73,23 @@ export function fleetTargets(a: FleetTargetsArgs): FleetTargets {
             targets = withKnownHosts(targets, parsed.knownHosts);
         }
     }
-    return { targets, places, knownHosts: a.knownHosts, problems: compactProblems(problems) };
+    const shard = selectShard(a, targets, groups, problems);
+    return { targets, selected: shard.selected, shard: shard.text, fleet: a.inventory ?? "targets", places, knownHosts: a.knownHosts, problems: compactProblems(problems) };
+}
+
+/** The shard's targets; every target when no shard is set. */
+function selectShard(a: FleetTargetsArgs, targets: TargetConfig[], groups: { known: Set<string>; of: string[][] } | undefined, problems: string[]): { selected: TargetConfig[]; text?: string } {
+    if (a.shard === undefined) return { selected: targets };
+    const spec = parseShard(a.shard);
+    if ("problem" in spec) {
+        problems.push(`shard: ${spec.problem}`);
+        return { selected: [] };
+    }
+    if (!a.inventory && !a.configured.length) problems.push("shard: set without targets or an inventory: there is nothing to divide (the default is this machine alone)");
+    if (spec.groups.length && !groups) problems.push("shard: group:NAME selects an inventory's group; these targets come from the stack config, which has no groups");
+    const missing = groups ? unknownGroups(spec, groups.known) : [];
+    if (missing.length) problems.push(`shard: ${a.inventory} has no group ${missing.join(", ")} (it has ${[...groups!.known].sort().join(", ") || "none"})`);
+    return { selected: targets.filter((t, i) => inShard(spec, t.name, groups?.of[i] ?? [])), text: spec.text };
 }
 
 function resolve(written: string, projectDir: string, home: string): string {

@@ -87,7 +87,7 @@ export function parseOwnInventory(root: Record<string, unknown>, doc: LocatedDoc
     const fileDefaults = layer(mapping(root.defaults, root, "defaults", "defaults"), "defaults.");
     const targets: InventoryTarget[] = [];
     const defined = new Map<string, Loc>();
-    const hostsOf = (hosts: Record<string, unknown>, layers: Layer[]) => {
+    const hostsOf = (hosts: Record<string, unknown>, layers: Layer[], group?: string) => {
         for (const [name, entry] of Object.entries(hosts)) {
             const origin = loc(hosts, name);
             const first = defined.get(name);
@@ -98,7 +98,7 @@ export function parseOwnInventory(root: Record<string, unknown>, doc: LocatedDoc
             defined.set(name, origin);
             const own = layer(mapping(entry, hosts, name, "", name), "", name);
             const made = target(name, origin, [...layers, own], src, problems);
-            if (made) targets.push(made);
+            if (made) targets.push({ ...made, groups: group === undefined ? [] : [group] });
         }
     };
     const groups = mapping(root.groups, root, "groups", "groups");
@@ -106,11 +106,11 @@ export function parseOwnInventory(root: Record<string, unknown>, doc: LocatedDoc
         const g = mapping(body, groups, group, `groups.${group}`);
         unknownKeys(g, GROUP, `groups.${group}.`);
         const defaults = layer(mapping(g.defaults, g, "defaults", `groups.${group}.defaults`), `groups.${group}.defaults.`);
-        hostsOf(mapping(g.hosts, g, "hosts", `groups.${group}.hosts`), [fileDefaults, defaults]);
+        hostsOf(mapping(g.hosts, g, "hosts", `groups.${group}.hosts`), [fileDefaults, defaults], group);
     }
     hostsOf(mapping(root.hosts, root, "hosts", "hosts"), [fileDefaults]);
     if (!targets.length && !problems.length) problems.push(problemAt({ file: src.file, line: 1 }, "no hosts: the inventory lists none (under hosts:, or a group's hosts:)"));
-    return { format: "codex-connect", targets, problems };
+    return { format: "codex-connect", targets, groups: Object.keys(groups), problems };
 }
 
 /**
@@ -138,5 +138,5 @@ function target(name: string, origin: Loc, layers: Layer[], src: InventorySource
     if (t.kind === "ssh" && t.host === undefined) t.host = name;
     if (t.privateKeyPath) t.privateKeyPath = keyPath(t.privateKeyPath, src);
     if (t.proxy?.privateKeyPath) t.proxy = { ...t.proxy, privateKeyPath: keyPath(t.proxy.privateKeyPath, src) };
-    return { host: name, target: t, origin, from, spelled: {} };
+    return { host: name, target: t, origin, from, spelled: {}, groups: [] };
 }

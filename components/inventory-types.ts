@@ -40,6 +40,8 @@ export interface InventoryTarget {
     from: Record<string, Loc>;
     /** How the file spells a field (ansible_user for user); the field's own name when absent. */
     spelled: Record<string, string>;
+    /** The inventory groups the host is in, their ancestors included (a shard may select by group). */
+    groups: string[];
 }
 
 export type InventoryFormat = "codex-connect" | "ansible-ini" | "ansible-yaml";
@@ -47,6 +49,8 @@ export type InventoryFormat = "codex-connect" | "ansible-ini" | "ansible-yaml";
 export interface Inventory {
     format?: InventoryFormat;
     targets: InventoryTarget[];
+    /** Every group the inventory defines. */
+    groups: string[];
     problems: string[];
 }
 

@@ -34,11 +34,11 @@ function read(src: InventorySource): Inventory {
         return ansibleTargets(inventory, problems, src, "ansible-ini");
     }
     const doc = loadLocated(src.text);
-    if (!doc.ok) return { targets: [], problems: [problemAt({ file: src.file, line: doc.place?.line ?? 1, column: doc.place?.column }, `not valid YAML: ${doc.message}`)] };
+    if (!doc.ok) return { targets: [], groups: [], problems: [problemAt({ file: src.file, line: doc.place?.line ?? 1, column: doc.place?.column }, `not valid YAML: ${doc.message}`)] };
     const root = doc.value;
-    if (root === null || root === undefined) return { targets: [], problems: [problemAt({ file: src.file, line: 1 }, "no hosts: the file is empty")] };
+    if (root === null || root === undefined) return { targets: [], groups: [], problems: [problemAt({ file: src.file, line: 1 }, "no hosts: the file is empty")] };
     if (typeof root !== "object" || Array.isArray(root)) {
-        return { targets: [], problems: [problemAt({ file: src.file, line: 1 }, `must be a mapping (this tool's defaults/groups/hosts, or Ansible's groups such as all:), got ${Array.isArray(root) ? "a list" : JSON.stringify(root)}`)] };
+        return { targets: [], groups: [], problems: [problemAt({ file: src.file, line: 1 }, `must be a mapping (this tool's defaults/groups/hosts, or Ansible's groups such as all:), got ${Array.isArray(root) ? "a list" : JSON.stringify(root)}`)] };
     }
     if (isOwnInventory(root)) return parseOwnInventory(root, doc, src);
     const { inventory, problems } = parseAnsibleYaml(root as Record<string, unknown>, doc, src.file);
@@ -57,11 +57,11 @@ function ansibleTargets(inv: AnsibleInventory, problems: string[], src: Inventor
         }
         const made = ansibleTarget(host.name, host.loc, vars, src);
         problems.push(...made.problems);
-        if (made.target) targets.push(made.target);
+        if (made.target) targets.push({ ...made.target, groups: ["all", ...inv.groupsOf(host)] });
     }
     problems.push(...files.problems);
     if (!targets.length && !problems.length) problems.push(problemAt({ file: src.file, line: 1 }, inv.hosts.size ? "no hosts to provision: every host sets codex_connect_skip" : "no hosts: the inventory lists none"));
-    return { format, targets, problems };
+    return { format, targets, groups: [...inv.groups.keys()], problems };
 }
 
 const SHOWN_HOSTS = 3;

@@ -14,6 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { applyEntry, authFound, captureEntry, entryDigest, ConfigEntryError, McpEntry, Observation, observeEntry, removeEntry, restoreEntry, validateEntry } from "./config-entry";
+import { handover } from "./handover";
 import { redact, secretsOf } from "./redact";
 import { Account, AccountError, resolveAccount, runAsAccount } from "./runner-account";
 import { codexState, CodexState, globalPrefixWritable, installCodex, installInto, resolveVersion, uninstallFrom, userPrefix, versionIn, hasMarker, markerAdd } from "./runner-codex";
@@ -51,6 +52,9 @@ export interface RunnerRequest {
     managedBy?: string;
     /** Take the entry over from the manager the target's record names. */
     takeOver?: boolean;
+    /** The fleet the manager provisions and its shard of it (handover.ts: sibling shards hand hosts over). */
+    fleet?: string;
+    shard?: string;
     /** The target as the caller names it in messages ("ssh dev@10.0.0.5:22"). */
     label?: string;
     /**
@@ -105,6 +109,10 @@ export interface RunnerResult {
     repaired?: string[];
     /** remove: the entry was left in place because another claim or manager has it now. */
     keptFor?: string;
+    /** ensure: the manager the entry was taken over from (a sibling shard, or takeOver). */
+    handedOverFrom?: string;
+    /** probe: the manager the target's record names, when it is another one. */
+    heldBy?: string;
     /** ensure: the entry was there before this tool managed it; it was saved and remove puts it back. */
     adopted?: boolean;
     /** remove: the entry that was there before the first ensure was put back. */
@@ -199,6 +207,8 @@ interface ServerRecord {
     token?: string;
     claim?: string;
     managedBy?: string;
+    fleet?: string;
+    shard?: string;
     /** The entry found before the first ensure is saved in savedFile(): remove puts it back. */
     saved?: boolean;
     /** config.toml's mode before an ensure set it to 0600 ("0644"): the last remove puts it back. */
@@ -351,11 +361,17 @@ function withVerdict(req: RunnerRequest, account: Account, result: RunnerResult)
 function splitChanges(req: RunnerRequest, text: string | undefined, owner: OwnerRecord, result: RunnerResult): void {
     if (req.op === "remove") return;
     const rec = owner.servers[tokenKey(req.name)];
+    // Another manager holds the entry: the update takes it over (or fails saying why not), even
+    // when the entry is already as wanted.
+    if (req.name !== undefined && rec?.managedBy && req.managedBy && rec.managedBy !== req.managedBy) {
+        result.heldBy = rec.managedBy;
+        result.changes = ["manager"];
+    }
     const asWritten = req.name !== undefined && rec?.applied !== undefined && owner.key !== undefined && entryDigest(owner.key, req.name, { text }) === rec.applied;
     const ours = (d: string) => (d.startsWith("entry.") && asWritten) || (d === "codex-version" && result.codex?.version !== undefined && result.codex.version === owner.codex?.version);
     const changes = result.drift.filter(ours);
     if (!changes.length) return;
-    result.changes = changes;
+    result.changes = [...(result.changes ?? []), ...changes];
     result.drift = result.drift.filter((d) => !ours(d));
 }
 
@@ -422,8 +438,10 @@ function underLock(req: RunnerRequest, account: Account, place: Place, result: R
             result.keptFor = other; // another resource or stack manages it now: nothing is touched
             return result;
         }
-    } else if (name !== undefined && rec?.managedBy && req.managedBy && rec.managedBy !== req.managedBy && !req.takeOver) {
-        throw new RunnerError("managed-elsewhere", `[mcp_servers.${name}] in ${configPath} is managed by ${rec.managedBy}; set takeOver: true (codex-mcp --take-over) to take it over, or give this one another name`);
+    } else if (name !== undefined) {
+        const hand = handover(req, rec, `[mcp_servers.${name}] in ${configPath}`);
+        if ("refused" in hand) throw new RunnerError("managed-elsewhere", hand.refused);
+        if (hand.take) result.handedOverFrom = hand.from;
     }
     // The Codex that verifies an ensure, looked up once (it may start `codex --version`).
     const codexPath = req.op === "ensure" && name !== undefined ? (result.codex?.path ?? codexState(account, known, false).path) : undefined;
@@ -456,7 +474,8 @@ function change(req: RunnerRequest, account: Account, place: Place, owner: Owner
         const fileMode = had?.fileMode ?? modeOf(modeWas);
         if (req.name !== undefined && req.entry) owner.key ??= randomBytes(32).toString("hex");
         const applied = req.name !== undefined && req.entry ? entryDigest(owner.key!, req.name, { desired: req.entry }) : undefined;
-        owner.servers[key] = { ...had, token: req.token ?? had?.token, ...(req.claim ? { claim: req.claim } : {}), ...(req.managedBy ? { managedBy: req.managedBy } : {}), ...(fileMode ? { fileMode } : {}), ...(applied ? { applied } : {}) };
+        const { fleet: _fleet, shard: _shard, ...kept } = had ?? {};
+        owner.servers[key] = { ...kept, token: req.token ?? had?.token, ...(req.claim ? { claim: req.claim } : {}), ...managerOf(req), ...(fileMode ? { fileMode } : {}), ...(applied ? { applied } : {}) };
     } else {
         delete owner.servers[key];
         if (req.codex?.uninstall) result.codex = uninstallOwn(account, owner);
@@ -515,6 +534,11 @@ function undone(e: unknown, back: Undone, place: Place, result: RunnerResult): R
     const bak = configKept && result.backup ? [`the previous file, without this entry, is ${result.backup}`] : [];
     const said = [...(back.restored.includes(place.configPath) ? ["the previous file was restored"] : []), ...back.problems, ...bak];
     return new RunnerError(err.code, `${err.message}; ${said.length ? said.join("; ") : "nothing was changed"}`, err.line, err.column);
+}
+
+/** What the record keeps of the request's manager (handover.ts). */
+function managerOf(req: RunnerRequest): Pick<ServerRecord, "managedBy" | "fleet" | "shard"> {
+    return { ...(req.managedBy ? { managedBy: req.managedBy } : {}), ...(req.fleet ? { fleet: req.fleet } : {}), ...(req.shard !== undefined ? { shard: req.shard } : {}) };
 }
 
 /** Who else holds the entry, when a remove must leave it alone (another claim or manager). */
@@ -577,7 +601,7 @@ function edited(req: RunnerRequest, prev: string | undefined, saved: string | un
 function adopt(place: Place, owner: OwnerRecord, req: RunnerRequest, prev: string | undefined, result: RunnerResult, changes: Changes): void {
     const captured = prev === undefined ? undefined : captureEntry(prev, req.name!);
     if (captured !== undefined) changes.replace(savedFile(place.codexHome, req.name!), captured, CONFIG_MODE);
-    owner.servers[tokenKey(req.name)] = { ...(captured !== undefined ? { saved: true } : {}), claim: req.claim, managedBy: req.managedBy };
+    owner.servers[tokenKey(req.name)] = { ...(captured !== undefined ? { saved: true } : {}), claim: req.claim, ...managerOf(req) };
     writeOwner(place.codexHome, owner, changes);
     result.adopted = captured !== undefined || undefined;
 }

@@ -33,7 +33,7 @@ export interface StackConfig {
 
 const AUTHS = ["oauth", "basic", "bearer-env", "env-headers"];
 /** The project's stack config keys: Pulumi.yaml's config schema, and the two secrets it cannot declare. */
-export const STACK_KEYS = ["targets", "inventory", "knownHosts", "auth", "email", "envHttpHeaders", "bearerTokenEnvVar", "serverName", "url", "startupTimeoutSec", "toolTimeoutSec", "codexVersion", "uninstallCodexOnDestroy", "takeOver", "replaceExistingSignIn", "allowCodexOverrides", "liveCheck", "pat", "sshPrivateKey", "openaiApiKey", "codexAccessToken"];
+export const STACK_KEYS = ["targets", "inventory", "shard", "knownHosts", "auth", "email", "envHttpHeaders", "bearerTokenEnvVar", "serverName", "url", "startupTimeoutSec", "toolTimeoutSec", "codexVersion", "uninstallCodexOnDestroy", "takeOver", "replaceExistingSignIn", "allowCodexOverrides", "liveCheck", "pat", "sshPrivateKey", "openaiApiKey", "codexAccessToken"];
 
 /**
  * Keys of this project's namespace (`project:key`) that it does not know: Pulumi passes them to the

@@ -69,7 +69,7 @@ describe("Codex signed in from the stack, with the real engine and Codex", () =>
     const environs = new Set<string>(); // most stay the same from one sample to the next
     /**
      * Every process's environment but the program's own: Pulumi's language host hands the program its
-     * decrypted configuration in PULUMI_CONFIG (see the README, "Secrets"); nothing else may hold a credential.
+     * decrypted configuration in PULUMI_CONFIG (see docs/security.md, "Secrets"); nothing else may hold a credential.
      */
     function sampleEnvirons(): void {
         for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {

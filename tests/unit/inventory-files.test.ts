@@ -41,7 +41,7 @@ test("an INI inventory with group_vars/ and host_vars/ on disk, and a known_host
 test("the stack config's targets get their host keys from known_hosts too; with neither set, this machine", () => {
     write("kh", `web1 ${KEY}\n`);
     expect(fleet({ configured: [{ name: "w", kind: "ssh", host: "web1", user: "u" }], knownHosts: path.join(project, "kh") }).targets).toEqual([{ name: "w", kind: "ssh", host: "web1", user: "u", hostKey: KEY }]);
-    expect(fleet({})).toEqual({ targets: [{ name: "local", kind: "local" }], places: undefined, knownHosts: undefined, problems: [] });
+    expect(fleet({})).toEqual({ targets: [{ name: "local", kind: "local" }], selected: [{ name: "local", kind: "local" }], fleet: "targets", shard: undefined, places: undefined, knownHosts: undefined, problems: [] });
 });
 
 test("targets and an inventory together, a file that is not there, a bad known_hosts line: refused, naming them", () => {
