@@ -7,7 +7,7 @@ import * as path from "path";
 import { cacheRoot, projectRoot } from "./toolchain";
 
 /** The last commit before the state layout of issue 21 (the z1 stdin, a plain stdout, no component outputs). */
-export const BEFORE_SMALL_STATE = "aa39c14f8d8256d5b023b5be18a1d340ee6815d1";
+export const BEFORE_SMALL_STATE = "467ca4561196ce32587d641f5db58334c1b61eba";
 
 /** The directory of that version's `dist/components` (require() it), built if not yet. */
 export function oldPackage(commit: string): string {
