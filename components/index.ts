@@ -325,11 +325,8 @@ export class CodexCli extends pulumi.ComponentResource {
 
     constructor(name: string, args: CodexCliArgs, opts?: pulumi.ComponentResourceOptions) {
         const restore = shortTraces("caller");
-        try {
-            super("codex-connect:index:CodexCli", name, {}, opts);
-        } finally {
-            restore();
-        }
+        super("codex-connect:index:CodexCli", name, {}, opts);
+        restore();
         const target = validTarget(who("CodexCli", name), args?.target);
         const desired = pulumi.all([codexDesired(args), signInDesired(args, who("CodexCli", name), this)]).apply(([codex, signIn]): Desired => ({ codex, ...(signIn ? { signIn } : {}) }));
         adopt(this, targetState(this, `${name}-codex`, target, desired));
@@ -439,11 +436,8 @@ export class CodexMcpServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: CodexMcpServerArgs, opts?: pulumi.ComponentResourceOptions) {
         const restore = shortTraces("caller");
-        try {
-            super("codex-connect:index:CodexMcpServer", name, {}, opts);
-        } finally {
-            restore();
-        }
+        super("codex-connect:index:CodexMcpServer", name, {}, opts);
+        restore();
         const me = who("CodexMcpServer", name);
         const target = validTarget(me, args?.target);
         need(args.name, me, "name", "the server name, [mcp_servers.NAME]");
@@ -526,11 +520,8 @@ export class ConnectAiCodex extends pulumi.ComponentResource {
 
     constructor(name: string, args: ConnectAiCodexArgs, opts?: pulumi.ComponentResourceOptions) {
         const restore = shortTraces("caller");
-        try {
-            super("codex-connect:index:ConnectAiCodex", name, {}, opts);
-        } finally {
-            restore();
-        }
+        super("codex-connect:index:ConnectAiCodex", name, {}, opts);
+        restore();
         const auth = args.auth ?? "oauth";
         const me = who("ConnectAiCodex", name);
         const target = validTarget(me, args?.target);

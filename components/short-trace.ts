@@ -21,17 +21,19 @@ function toCaller(frames: NodeJS.CallSite[]): NodeJS.CallSite[] {
 }
 
 /**
- * Until the returned function is called, every stack trace taken in this process is cut: down to the
- * caller of this package ("caller"), or to nothing ("none"). Call it in a finally, right after the
- * resource's constructor, which takes its trace synchronously.
+ * The next stack trace taken in this process is cut: down to the caller of this package ("caller"),
+ * or to nothing ("none"). Call it right before the resource's constructor, which takes its trace
+ * synchronously, and the function it returns right after it (should the constructor take none).
  */
 export function shortTraces(keep: "caller" | "none"): () => void {
     const previous = Error.prepareStackTrace;
-    Error.prepareStackTrace = (error, frames) => {
+    const once = (error: Error, frames: NodeJS.CallSite[]) => {
+        Error.prepareStackTrace = previous;
         const kept = keep === "none" ? [] : toCaller(frames);
         return previous ? previous(error, kept) : `${error}${kept.map((f) => `\n    at ${f}`).join("")}`;
     };
+    Error.prepareStackTrace = once;
     return () => {
-        Error.prepareStackTrace = previous;
+        if (Error.prepareStackTrace === once) Error.prepareStackTrace = previous;
     };
 }
