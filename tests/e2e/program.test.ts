@@ -97,17 +97,22 @@ suite("the fleet program with the real engine", () => {
         expect(targets["other-user"].codex).toMatch(/^0\.169\.0 at /);
     });
 
-    test("a second preview expects no changes, and a no-op up leaves every output as it was (but the network's word on reachability)", async () => {
+    test("a second preview expects no changes, and a no-op up leaves every output and every resource in the state as it was (but the network's word on reachability)", async () => {
         const preview = await stack.preview({ expectNoChanges: true, onOutput });
         expect(preview.changeSummary.update ?? 0).toBe(0);
         // Reachability is the network's answer, which may change between two runs (codex doctor's
         // check of an unreachable host can time out under load): everything else must stay.
-        const ours = (o: Record<string, { value: unknown }>) =>
-            JSON.parse(JSON.stringify(o), (k, v) => (k === "notReadyBecause" ? (v as string[]).filter((w) => !w.startsWith("the server is unreachable")) : v));
+        const ours = (o: unknown) => JSON.parse(JSON.stringify(o), (k, v) => (k === "notReadyBecause" ? (v as string[]).filter((w) => !w.startsWith("the server is unreachable")) : v));
+        // The checkpoint's resources, by URN, secrets in plain text (the engine encrypts them again with a
+        // new nonce at every write) and the stack outputs' reachability words aside: a no-op up must
+        // leave them exactly as they were, so that nothing grows with the history.
+        const resources = async () => ours(((await stack.exportStack()).deployment.resources as Array<{ urn: string }>).sort((a, b) => a.urn.localeCompare(b.urn)));
         const first = await stack.up({ onOutput });
+        const state = await resources();
         const second = await stack.up({ onOutput });
         expect(ours(second.outputs)).toEqual(ours(first.outputs));
         expect(second.summary.resourceChanges).toEqual({ same: expect.any(Number) });
+        expect(await resources()).toEqual(state);
     });
 
     test("the user adding a server and comments is not drift", async () => {
