@@ -6,9 +6,14 @@ module.exports = {
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   testMatch: ["**/*.test.ts"],
   testTimeout: 600000,
-  // What a killed earlier run left (test accounts, their sshd) goes before anything runs.
+  // What the selected suites need (system packages, dist/; none for tests/unit alone), and what a
+  // killed earlier run left (test accounts, their sshd), before anything runs.
   globalSetup: "<rootDir>/tests/helpers/global-setup.js",
+  // jest's order; it notes the selected suites for the global setup.
+  testSequencer: "<rootDir>/tests/helpers/sequencer.js",
   // The default per-suite lines, then the list of suites this machine could not run (root, sshd).
   reporters: ["default", "<rootDir>/tests/helpers/skip-reporter.js"],
-  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: { warnOnly: false } }] },
+  // Compiled file by file, not type-checked (that took most of a unit run's time): npm run
+  // typecheck and CI's typecheck step check the types, tests/ included.
+  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: { warnOnly: false }, tsconfig: { isolatedModules: true } }] },
 };

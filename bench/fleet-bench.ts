@@ -10,15 +10,18 @@
 // --install-parallel caps the parallelism of the first run (the one that installs Codex) for both
 // tools: every "host" here is an account on this one machine, and 100 npm installs of Codex at once
 // (about 400 MB of memory each) exhaust its 23 GB; on a real fleet each host has its own memory.
-import { execFileSync, spawn, spawnSync } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { codexVersion } from "../tests/helpers/codex";
 import { FleetHost, npmSeed, setSecretConfig, setTargetsConfig, startFleet } from "../tests/helpers/fleet";
+import { sandboxStack } from "../tests/helpers/stack";
 import { projectRoot, pulumiSandbox, toolchainBin } from "../tests/helpers/toolchain";
+import { runPlaybook } from "./ansible-run";
+import { changesOf, log, machine as machineLines, median, pulumiCli, sleep } from "./common";
 
 type Tool = "pulumi" | "ansible";
 type Phase = "first" | "first-cold" | "noop-preview" | "noop-run" | "drift";
@@ -95,8 +98,6 @@ interface BenchHost extends FleetHost {
     meter: Meter;
 }
 
-const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const configOf = (h: BenchHost) => path.join(h.user.home, ".codex", "config.toml");
 
 /** A fresh host again, with its npm cache kept: no config, no Codex. */
@@ -193,36 +194,12 @@ async function runTool(driver: Driver, hosts: BenchHost[], runs: number, cold: b
 // the Automation API too, whose `up` adds two CLI calls after the update, stack outputs and history:
 // about 0.4 s that a pipeline does not spend.)
 
-/** One CLI run in the project; resolves with its stdout, rejects naming the exit code and stderr's end. */
-function pulumiCli(env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const p = spawn(path.join(toolchainBin(), "pulumi"), args, { cwd: projectRoot, env, stdio: ["ignore", "pipe", "pipe"] });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        p.stdout.on("data", (d: Buffer) => out.push(d));
-        p.stderr.on("data", (d: Buffer) => err.push(d));
-        p.on("close", (code) => (code === 0 ? resolve(Buffer.concat(out).toString()) : reject(new Error(`pulumi ${args[0]} exited ${code}: ${Buffer.concat(err).toString().trim().split("\n").slice(-5).join(" | ")}`))));
-    });
-}
-
-/** The resource changes of an `up --json` run: its summary event. */
-function changesOf(jsonEvents: string): Record<string, number> {
-    for (const line of jsonEvents.split("\n").reverse()) {
-        if (line.includes('"summaryEvent"')) return JSON.parse(line).summaryEvent.resourceChanges ?? {};
-    }
-    throw new Error("pulumi up --json: no summary event");
-}
-
 async function pulumiDriver(hosts: BenchHost[]): Promise<Driver> {
     const n = hosts.length;
+    // One sandbox (backend) for all runs; each run's stack comes and goes in it.
     const sandbox = pulumiSandbox(`bench-pulumi-${n}-`);
-    const ws = await LocalWorkspace.create({
-        workDir: projectRoot,
-        pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
-        pulumiHome: sandbox.env.PULUMI_HOME,
-        envVars: sandbox.env as Record<string, string>,
-    });
     let stack: Stack | undefined;
+    let removeStack: (() => Promise<void>) | undefined;
     const cli = (...args: string[]) => pulumiCli(sandbox.env, [...args, "--stack", stack!.name, "--non-interactive"]);
     const up = async (expect: (changes: Record<string, number>) => boolean, parallel = n) => {
         const changes = changesOf(await cli("up", "--yes", "--skip-preview", "--json", "--parallel", String(parallel)));
@@ -231,7 +208,7 @@ async function pulumiDriver(hosts: BenchHost[]): Promise<Driver> {
     return {
         tool: "pulumi",
         async begin(run) {
-            stack = await Stack.create(`bench-${n}-${run}-${process.pid}`, ws);
+            ({ stack, remove: removeStack } = await sandboxStack({ name: `bench-${n}-${run}-`, sandbox }));
             await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL }, url: { value: URL }, codexVersion: { value: codexVersion } });
             setSecretConfig(stack, sandbox.env, "pat", PAT);
             await setTargetsConfig(stack, hosts.map((h) => ({ ...h.target, port: h.meter.port })));
@@ -246,8 +223,7 @@ async function pulumiDriver(hosts: BenchHost[]): Promise<Driver> {
         settle: () => undefined, // every SSH session is closed when its operation ends
         async end() {
             if (!stack) return;
-            await ws.removeStack(stack.name, { force: true }).catch(() => undefined);
-            fs.rmSync(path.join(projectRoot, `Pulumi.${stack.name}.yaml`), { force: true });
+            await removeStack!();
             stack = undefined;
         },
         close: () => fs.rmSync(sandbox.dir, { recursive: true, force: true }),
@@ -280,25 +256,6 @@ function ansibleFiles(hosts: BenchHost[]): { dir: string; inventory: string; var
     return { dir, inventory, vars };
 }
 
-function ansiblePlaybook(files: ReturnType<typeof ansibleFiles>, n: number, controlDir: string, extra: string[] = []): Promise<{ changed: Record<string, number> }> {
-    return new Promise((resolve, reject) => {
-        const p = spawn("ansible-playbook", ["-i", files.inventory, "-f", String(n), "-e", `@${files.vars}`, "-e", `codex_version=${codexVersion}`, ...extra, path.join(projectRoot, "bench", "ansible", "codex-connectai.yml")], {
-            env: { ...process.env, ANSIBLE_PIPELINING: "True", ANSIBLE_HOST_KEY_CHECKING: "True", ANSIBLE_SSH_CONTROL_PATH_DIR: controlDir, ANSIBLE_NOCOLOR: "1", ANSIBLE_RETRY_FILES_ENABLED: "False", ANSIBLE_CALLBACKS_ENABLED: "ansible.posix.profile_tasks" },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let out = "";
-        p.stdout.on("data", (d) => (out += d));
-        p.stderr.on("data", (d) => (out += d));
-        p.on("close", (code) => {
-            // BENCH_LOG_DIR=dir keeps every playbook's output (with per-task times) for profiling.
-            if (process.env.BENCH_LOG_DIR) fs.appendFileSync(path.join(process.env.BENCH_LOG_DIR, `ansible-${n}.log`), `\n=== ${extra.join(" ") || "run"}\n${out}`);
-            if (code !== 0) return reject(new Error(`ansible-playbook exited ${code}:\n${out.split("\n").slice(-30).join("\n")}`));
-            const changed = Object.fromEntries([...out.matchAll(/^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)/gm)].map((m) => [m[1], Number(m[2])]));
-            resolve({ changed });
-        });
-    });
-}
-
 function ansibleDriver(hosts: BenchHost[]): Driver {
     const n = hosts.length;
     const files = ansibleFiles(hosts);
@@ -306,7 +263,7 @@ function ansibleDriver(hosts: BenchHost[]): Driver {
     const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
     const play = async (extra: string[], expect: (changed: Record<string, number>) => boolean, forks = n) => {
         controlDir = fs.mkdtempSync(path.join(files.dir, "cp"));
-        const { changed } = await ansiblePlaybook(files, forks, controlDir, extra);
+        const { changed } = await runPlaybook({ inventory: files.inventory, varsFile: files.vars, forks, controlDir, extra });
         if (!expect(changed)) throw new Error(`ansible ${extra.join(" ") || "run"}: unexpected changes ${JSON.stringify(changed)}`);
     };
     return {
@@ -338,11 +295,6 @@ function spawnQuiet(cmd: string, argv: string[]) {
 // ---------------------------------------------------------------------------------------------
 // Results
 
-function median(xs: number[]): number {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-}
-
 const PHASES: Array<[Phase, string]> = [
     ["first", "first run, Codex in the npm cache"],
     ["first-cold", "first run, cold npm cache (downloads Codex)"],
@@ -373,18 +325,7 @@ function table(samples: Sample[]): string {
     return rows.join("\n");
 }
 
-function machine(): string {
-    const cpu = os.cpus()[0]?.model ?? "unknown CPU";
-    const v = (cmd: string, a: string[]) => {
-        const r = spawnSync(cmd, a, { encoding: "utf8" });
-        return `${r.stdout ?? ""}${r.stderr ?? ""}`.split("\n")[0].trim() || `${cmd}: not found`;
-    };
-    return [
-        `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}`,
-        `Node.js ${process.version}; ${v(path.join(toolchainBin(), "pulumi"), ["version"])} (Pulumi); ${v("ansible-playbook", ["--version"])}; ${v("ssh", ["-V"])}`,
-        `Codex ${codexVersion}; every host is a local account behind its own sshd on 127.0.0.1`,
-    ].join("  \n");
-}
+const machine = () => machineLines("every host is a local account behind its own sshd on 127.0.0.1");
 
 function writeResults(out: string, samples: Sample[]) {
     fs.mkdirSync(out, { recursive: true });

@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # npm run bench -- [--sizes 1,5,20,50] [--runs 3] [--tools pulumi,ansible] [--no-cold]
+# npm run bench:scale -- [--sizes 20,200,1000] [--shards 1,10,50] [--parallel 50] ...  (bench/run.sh scale)
+# npm run bench:profile -- [--runs 5]                                                   (bench/run.sh profile)
 # Installs what the benchmark needs when it is missing (Debian's openssh-server, ansible and
-# python3-matplotlib; the npm packages; the Pulumi toolchain), then runs bench/fleet-bench.ts as root.
+# python3-matplotlib; the npm packages; the Pulumi toolchain), then runs bench/fleet-bench.ts (or
+# bench/scale-bench.ts, bench/noop-profile.ts) as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+script=bench/fleet-bench.ts
+case "${1:-}" in
+  scale) script=bench/scale-bench.ts; shift ;;
+  profile) script=bench/noop-profile.ts; shift ;;
+esac
 need=()
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ansible-playbook >/dev/null || need+=(ansible)
@@ -16,4 +24,4 @@ fi
 npm run --silent build >/dev/null   # the fleet program imports the package from dist/
 scripts/pulumi-toolchain.sh >/dev/null
 # Like the tests, the hosts model fresh machines: this machine's own Codex is hidden from them.
-exec scripts/without-machine-codex.sh node_modules/.bin/ts-node -T bench/fleet-bench.ts "$@"
+exec scripts/without-machine-codex.sh node_modules/.bin/ts-node -T "$script" "$@"

@@ -99,9 +99,11 @@ Exit codes:
   4  show-drift: drift found (listed on standard output)
 `;
 
-class UsageError extends Error {}
+/** A command line the CLI refuses before anything runs: exit 2, the message, no change. */
+export class UsageError extends Error {}
 
-function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string): { req: RunnerRequest; json: boolean } {
+/** The command line as a runner request (the PAT and sign-in credentials read from stdin or the environment); throws UsageError. */
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string): { req: RunnerRequest; json: boolean } {
     const [op, ...rest] = argv;
     const ops: Record<string, RunnerRequest["op"]> = { ensure: "ensure", remove: "remove", "show-drift": "probe", "install-codex": "ensure", "uninstall-codex": "remove" };
     if (!ops[op]) throw new UsageError(op ? `unknown command: ${op}` : "a command is required");

@@ -98,7 +98,8 @@ export function validateStackConfig(c: StackConfig, hasSshKey: boolean, places: 
     }
     if (!/^(latest|\d+\.\d+\.\d+(-[\w.]+)?)$/.test(c.codexVersion)) problems.push(`codexVersion: must be a version such as 0.169.0, or latest; got ${JSON.stringify(c.codexVersion)}`);
 
-    const seen = new Map<string, string>();
+    const seen = new Map<string, string>(); // a target's name -> its identity
+    const firstNamed = new Map<string, number>(); // a name -> the first target with it
     c.targets.forEach((t, i) => {
         const at = (field?: string) => places.at(i, field);
         const spelled = (field: string) => places.spelled(i, field);
@@ -106,7 +107,8 @@ export function validateStackConfig(c: StackConfig, hasSshKey: boolean, places: 
         problems.push(...unknownFields(t, (k) => at(k), TARGET_FIELDS));
         if (t.proxy && typeof t.proxy === "object") problems.push(...unknownFields(t.proxy, (k) => at(`proxy.${k}`), PROXY_FIELDS));
         if (!t.name || !/^[A-Za-z0-9_.-]+$/.test(t.name)) problems.push(`${at("name")}: required, letters, digits, '.', '-' or '_'`);
-        else if (seen.has(t.name)) problems.push(`${at("name")}: ${t.name} is also the name of ${seen.get(t.name)}`);
+        else if (firstNamed.has(t.name)) problems.push(`${at("name")}: ${t.name} is also the name of ${places.at(firstNamed.get(t.name)!)}`);
+        else firstNamed.set(t.name, i);
         if (!KINDS.includes(t.kind)) return problems.push(`${at("kind")}: must be one of ${KINDS.join(", ")}, got ${JSON.stringify(t.kind)}`);
         const key = identityKey(t);
         const twin = [...seen.entries()].find(([, k]) => k === key);

@@ -158,7 +158,9 @@ export function validTarget(who: string, input: TargetArgs | undefined): ValidTa
         if (!t.host) problems.push("target.host: required for kind \"ssh\"");
         if (!t.user) problems.push("target.user: required for kind \"ssh\"");
         if (t.proxy !== undefined && t.proxy !== null) {
-            if (typeof t.proxy !== "object" || pulumi.Output.isInstance(t.proxy)) problems.push("target.proxy: must be an object known when the program runs");
+            if (pulumi.Output.isInstance(t.proxy)) {
+                // said above: must be known when the program runs
+            } else if (typeof t.proxy !== "object") problems.push("target.proxy: must be an object known when the program runs");
             else {
                 check(t.proxy as unknown as Record<string, unknown>, "target.proxy", HOP_FIELDS, "an SSH hop");
                 if (!t.proxy.host) problems.push("target.proxy.host: required");

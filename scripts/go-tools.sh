@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The validators that tests/unit/examples.test.ts runs on examples/github-actions and
+# The validators that tests/tools/examples.test.ts runs on examples/github-actions and
 # examples/kubernetes-operator, at pinned versions, all from the Go module proxy, installed once into
 # $PULUMI_TOOLCHAIN_HOME/go-tools (default ~/.cache/codex-connect-pulumi/go-tools). Prints one
 # NAME=PATH line per part on stdout (progress goes to stderr); a cached run only checks that they

@@ -35,11 +35,14 @@ else
 fi
 
 # Every suite that uses these needs root too (tests/helpers/needs.ts): as another account without
-# CI=true it is skipped, named, and listed at the end of the run, as before. shellcheck is the
-# exception: tests/unit/examples.test.ts runs as any account, and fails without it, saying so.
+# CI=true it is skipped, named, and listed at the end of the run, as before. The suites of
+# tests/tools are the exception: they run as any account, and fail without their tool, saying so.
 if [ "$(id -u)" -ne 0 ] && [ "${CI:-}" != true ]; then
+  fails=()
+  [[ " ${missing[*]} " == *" shellcheck "* ]] && fails+=("tests/tools/examples.test.ts fails without shellcheck")
+  [[ " ${missing[*]} " == *" openssh-client "* ]] && fails+=("tests/tools/known-hosts.test.ts fails without ssh-keygen")
   but=
-  [[ " ${missing[*]} " == *" shellcheck "* ]] && but=" (tests/unit/examples.test.ts fails without shellcheck)"
+  if [ ${#fails[@]} -gt 0 ]; then but=$(printf '; %s' "${fails[@]}"); but=" (${but#; })"; fi
   echo "$me: missing ${missing[*]}; the suites that use them need root and are skipped for this account$but (to run them: $how, then npm test as root)" >&2
   exit 0
 fi

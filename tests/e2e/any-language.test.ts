@@ -7,18 +7,20 @@
 // state files, the stack exports, the engine's output and the process table are scanned for every
 // credential. The package is also added from a git URL at a tag, served over HTTPS as a company's
 // git host would serve it, and run from YAML.
-import { exec, execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { filesUnder, packageCheckout, setConfig, toolchainBinWithYaml } from "../helpers/any-language";
 import { caEnvArgs } from "../helpers/ca-env";
 import { serveThisRepo } from "../helpers/git-https";
 import { codexBinDir, codexMcpGet, codexVersion } from "../helpers/codex";
 import { FleetHost, npmSeed, startFleet } from "../helpers/fleet";
 import { suiteNeeding } from "../helpers/needs";
+import { PulumiSandbox, sandboxEnv, sandboxStack, SandboxStackOptions } from "../helpers/stack";
 import { pulumiSandbox } from "../helpers/toolchain";
+import { ProcessTable } from "../helpers/process-table";
 
 const EMAIL = "ada@example.com";
 const PATS = { yaml: "PAT-anylang-yaml-5c1e9a", typescript: "PAT-anylang-ts-82d04f", plain: "PAT-anylang-plain-e7b310" };
@@ -35,13 +37,14 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
     let localHome: string;
     let fleet: Awaited<ReturnType<typeof startFleet>>;
     let web1: FleetHost;
-    let sandbox: ReturnType<typeof pulumiSandbox>;
+    let sandbox: PulumiSandbox;
+    /** How the engine runs for every stack here: one sandbox (one backend), the toolchain with the YAML host. */
+    let engine: Pick<SandboxStackOptions, "sandbox" | "bin" | "path" | "env">;
     let env: NodeJS.ProcessEnv;
     const stackName = `anylang${process.pid}`;
     const printed: string[] = [];
     const exports: string[] = [];
-    const processTable: string[] = [];
-    let sampler: NodeJS.Timeout | undefined;
+    const processTable = new ProcessTable();
     const onOutput = (s: string) => printed.push(s);
 
     const localConfig = () => path.join(localHome, ".codex", "config.toml");
@@ -58,9 +61,8 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         return got;
     }
 
-    async function stackIn(workDir: string): Promise<Stack> {
-        const ws = await LocalWorkspace.create({ workDir, pulumiCommand: await PulumiCommand.get({ root: path.dirname(bin) }), pulumiHome: env.PULUMI_HOME, envVars: env as Record<string, string> });
-        return Stack.create(stackName, ws);
+    async function stackIn(workDir: string, more: NodeJS.ProcessEnv = {}): Promise<Stack> {
+        return (await sandboxStack({ name: "anylang", stackName, workDir, ...engine, env: { ...engine.env, ...more } })).stack;
     }
 
     /** The example's stack: both targets, the PAT and the SSH key as secrets over stdin. */
@@ -130,19 +132,20 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         localHome = path.join(dir, "home");
         fs.mkdirSync(localHome);
         sandbox = pulumiSandbox("any-language-state-");
-        env = {
-            ...sandbox.env,
+        engine = {
+            sandbox,
+            bin,
             // The local targets' ~/.codex; the cached Codex is on PATH for them.
-            HOME: localHome,
-            PATH: `${bin}:${codexBinDir()}:${process.env.PATH}`,
+            path: [codexBinDir()],
             // npm (pulumi install, the package's npm install) keeps using this machine's cache.
-            npm_config_cache: path.join(os.homedir(), ".npm"),
+            env: { HOME: localHome, npm_config_cache: path.join(os.homedir(), ".npm") },
         };
-        sampler = setInterval(() => exec("ps -eww -o args=", { maxBuffer: 16 << 20 }, (_e, out) => processTable.push(out)), 100);
+        env = sandboxEnv(sandbox, engine);
+        processTable.start(100);
     });
 
     afterAll(async () => {
-        if (sampler) clearInterval(sampler);
+        processTable.stop();
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
         if (sandbox) fs.rmSync(sandbox.dir, { recursive: true, force: true });
         fleet?.stop();
@@ -243,8 +246,7 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
 
             const codexHome = path.join(dir, "git-codex");
             fs.appendFileSync(path.join(program, "Pulumi.yaml"), ["resources:", "  fromgit:", "    type: codex-connect-pulumi:ConnectAiCodex", "    properties:", `      target: { kind: local, codexHome: ${codexHome} }`, "      verify: false", "outputs:", "  configPath: ${fromgit.configPath}", ""].join("\n"));
-            const ws = await LocalWorkspace.create({ workDir: program, pulumiCommand: await PulumiCommand.get({ root: path.dirname(bin) }), pulumiHome: env.PULUMI_HOME, envVars: gitEnv as Record<string, string> });
-            const stack = await Stack.create(stackName, ws);
+            const stack = await stackIn(program, { SSL_CERT_FILE: git.caBundle });
             const up = await stack.up({ onOutput });
             expect(up.outputs.configPath.value).toBe(path.join(codexHome, "config.toml"));
             expect(codexMcpGet(codexHome, "connectai")).toMatchObject({ transport: { type: "streamable_http", url: CONNECT_AI_URL }, startup_timeout_sec: 30 });
@@ -257,12 +259,11 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
     });
 
     test("no credential in plain text: state files, stack exports, engine output, process table", () => {
-        if (sampler) clearInterval(sampler);
-        sampler = undefined;
+        processTable.stop();
         const haystacks: Array<[string, string]> = [
             ["engine output", printed.join("")],
             ["stack exports", exports.join("\n")],
-            ["process table", processTable.join("")],
+            ["process table", processTable.text()],
         ];
         for (const f of filesUnder(path.join(sandbox.dir, "state"))) haystacks.push([f, fs.readFileSync(f, "utf8")]);
         for (const p of [path.join(pkg, "examples", "yaml"), path.join(pkg, "examples", "typescript"), path.join(dir, "plain")]) {
@@ -272,7 +273,7 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         // The scan sees what it should: the components, the SSH command, and the sampler ran.
         expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("codex-connect:index:ConnectAiCodex"))).toBe(true);
         expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("command:local:Command"))).toBe(true);
-        expect(processTable.length).toBeGreaterThan(50);
+        expect(processTable.samples).toBeGreaterThan(50);
         // The SSH key: its base64 body lines.
         const keyLines = web1.ssh.clientKey.split("\n").filter((l) => l.length > 40 && !l.startsWith("-----"));
         expect(keyLines.length).toBeGreaterThan(0);

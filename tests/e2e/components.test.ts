@@ -6,12 +6,13 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { codexBinDir, codexMcpGet, codexVersion } from "../helpers/codex";
 import { npmSeed } from "../helpers/fleet";
 import { caEnvArgs } from "../helpers/ca-env";
 import { suiteNeeding } from "../helpers/needs";
-import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
+import { PulumiSandbox, sandboxStack } from "../helpers/stack";
+import { projectRoot } from "../helpers/toolchain";
 import { createUser, TestUser } from "../helpers/users";
 
 const PAT = "PAT-components-e2e-a11ce";
@@ -24,8 +25,9 @@ suite("each component on its own, with the real engine", () => {
     let cliUser: TestUser;
     let bareUser: TestUser;
     let homesDir: string;
-    let sandbox: ReturnType<typeof pulumiSandbox>;
+    let sandbox: PulumiSandbox;
     let stack: Stack;
+    let remove: (() => Promise<void>) | undefined;
     const printed: string[] = [];
     const onOutput = (s: string) => printed.push(s);
     const home = (n: string) => path.join(homesDir, n);
@@ -45,22 +47,14 @@ suite("each component on its own, with the real engine", () => {
         fs.cpSync(npmSeed([codexVersion]), path.join(cliUser.home, ".npm"), { recursive: true });
         spawnSync("chown", ["-R", `${cliUser.uid}:${cliUser.gid}`, path.join(cliUser.home, ".npm")]);
         homesDir = fs.mkdtempSync(path.join(os.tmpdir(), "components-e2e-"));
-        sandbox = pulumiSandbox("components-e2e-state-");
-        const ws = await LocalWorkspace.create({
-            workDir: path.join(projectRoot, "tests", "programs", "components"),
-            pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
-            pulumiHome: sandbox.env.PULUMI_HOME,
-            // The local targets find the cached Codex first on PATH; the accounts have none.
-            envVars: { ...(sandbox.env as Record<string, string>), PATH: `${toolchainBin()}:${codexBinDir()}:${process.env.PATH}` },
-        });
-        stack = await Stack.create(`components${process.pid}`, ws);
+        // The local targets find the cached Codex first on PATH; the accounts have none.
+        ({ stack, sandbox, remove } = await sandboxStack({ name: "components", workDir: path.join(projectRoot, "tests", "programs", "components"), path: [codexBinDir()] }));
         await stack.setConfig("pat", { value: PAT, secret: true });
         await setSetup(false);
     });
 
     afterAll(async () => {
-        await stack?.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
-        fs.rmSync(path.join(projectRoot, "tests", "programs", "components", `Pulumi.${stack?.name}.yaml`), { force: true });
+        await remove?.();
         if (homesDir) fs.rmSync(homesDir, { recursive: true, force: true });
         cliUser?.remove();
         bareUser?.remove();

@@ -10,12 +10,13 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { codexBinDir, codexVersion } from "../helpers/codex";
 import { npmSeed, setSecretConfig } from "../helpers/fleet";
 import { suiteNeeding } from "../helpers/needs";
 import { DevContainer, engineStandins, filesContaining, rootfsImage, startDevContainer } from "../helpers/rootfs";
-import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
+import { PulumiSandbox, sandboxStack } from "../helpers/stack";
+import { projectRoot } from "../helpers/toolchain";
 
 const EMAIL = "ada@example.com";
 const PAT = "PAT-devcontainer-e2e-7a3e19";
@@ -30,8 +31,9 @@ suite("the fleet program against dev containers (docker and podman presets, a ra
     let dkr: DevContainer, pdm: DevContainer, raw: DevContainer;
     let standins: ReturnType<typeof engineStandins>;
     let binDir: string;
-    let sandbox: ReturnType<typeof pulumiSandbox>;
+    let sandbox: PulumiSandbox;
     let stack: Stack;
+    let remove: (() => Promise<void>) | undefined;
     const printed: string[] = [];
     const onOutput = (s: string) => printed.push(s);
     const all = () => [dkr, pdm, raw];
@@ -59,17 +61,10 @@ suite("the fleet program against dev containers (docker and podman presets, a ra
         binDir = fs.mkdtempSync(path.join(os.tmpdir(), `devcontainer-${process.pid}-bin-`));
         standins = engineStandins(binDir, { docker: { "devbox-docker": dkr }, podman: { "devbox-podman": pdm } });
 
-        sandbox = pulumiSandbox("devcontainer-e2e-");
-        const ws = await LocalWorkspace.create({
-            workDir: projectRoot,
-            pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
-            pulumiHome: sandbox.env.PULUMI_HOME,
-            envVars: { ...(sandbox.env as Record<string, string>), PATH: `${toolchainBin()}:${binDir}:${process.env.PATH}` },
-        });
-        stack = await Stack.create(`devc${process.pid}`, ws);
+        ({ stack, sandbox, remove } = await sandboxStack({ name: "devc", path: [binDir] }));
         await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL } });
         setSecretConfig(stack, sandbox.env, "pat", PAT);
-        await ws.setAllConfig(
+        await stack.workspace.setAllConfig(
             stack.name,
             {
                 "targets[0].name": { value: "dkr" },
@@ -89,11 +84,9 @@ suite("the fleet program against dev containers (docker and podman presets, a ra
     });
 
     afterAll(async () => {
-        await stack?.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
-        fs.rmSync(path.join(projectRoot, `Pulumi.${stack?.name}.yaml`), { force: true });
+        await remove?.();
         for (const c of [dkr, pdm, raw]) c?.remove();
         if (binDir) fs.rmSync(binDir, { recursive: true, force: true });
-        if (sandbox) fs.rmSync(sandbox.dir, { recursive: true, force: true });
     });
 
     test("the containers: Debian's Node 18, no Codex, the account vscode, nothing of this machine's", () => {

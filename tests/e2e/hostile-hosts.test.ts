@@ -9,7 +9,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { codexVersion } from "../helpers/codex";
-import { FleetHost, fleetProgramStack, npmSeed, setTargetsConfig, startFleet } from "../helpers/fleet";
+import { FleetHost, npmSeed, setTargetsConfig, startFleet } from "../helpers/fleet";
+import { sandboxStack } from "../helpers/stack";
 import { suiteNeeding } from "../helpers/needs";
 
 const FLOOD_BYTES = 1100 * 1024 * 1024;
@@ -53,7 +54,7 @@ suite("hostile and broken hosts, through the real engine", () => {
         const seen = spawnSync("sh", ["-c", `ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i ${hosts.flood.keyFile} -p ${hosts.flood.ssh.port} ${hosts.flood.user.name}@127.0.0.1 true | wc -c`], { encoding: "utf8" });
         expect(Number(seen.stdout.trim())).toBeGreaterThanOrEqual(FLOOD_BYTES);
 
-        ({ stack, remove } = await fleetProgramStack("hostile"));
+        ({ stack, remove } = await sandboxStack({ name: "hostile" }));
         await setTargetsConfig(stack, fleet.hosts.map((h) => h.target));
     });
 

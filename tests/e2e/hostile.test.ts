@@ -79,16 +79,8 @@ suite("a hostile account cannot make root run, follow or trust what it controls"
     });
 
     afterAll(() => {
-        try {
-            // Nothing the runner printed, in any attack, holds the PAT or the header.
-            const printed = outputs.join("\n");
-            expect(printed).not.toContain(PAT);
-            expect(printed).not.toContain(credential);
-            expect(printed).not.toContain(header);
-        } finally {
-            for (const u of accounts) u.remove();
-            for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
-        }
+        for (const u of accounts) u.remove();
+        for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
     });
 
     test("config.toml symlinked to a root-owned file outside the account: refused, the file untouched", () => {
@@ -261,5 +253,14 @@ suite("a hostile account cannot make root run, follow or trust what it controls"
         expect(snapshot([foreign])).toEqual(foreignBefore);
         expect(global.codex?.action).not.toBe("uninstalled");
         unchanged();
+    });
+
+    // Last: what every attack above made the runner print.
+    test("nothing the runner printed, in any attack, holds the PAT or the header", () => {
+        const printed = outputs.join("\n");
+        expect(printed).toContain('{"ok":'); // the witness: the scan sees the runner's answers
+        expect(printed).not.toContain(PAT);
+        expect(printed).not.toContain(credential);
+        expect(printed).not.toContain(header);
     });
 });

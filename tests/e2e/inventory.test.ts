@@ -10,7 +10,8 @@ import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { caEnvArgs } from "../helpers/ca-env";
 import { codexBinDir, codexVersion } from "../helpers/codex";
-import { FleetHost, fleetProgramStack, npmSeed, setSecretConfig, startFleet } from "../helpers/fleet";
+import { FleetHost, npmSeed, setSecretConfig, startFleet } from "../helpers/fleet";
+import { sandboxStack } from "../helpers/stack";
 import { McpDouble, startMcpDouble } from "../helpers/mcp-server";
 import { suiteNeeding } from "../helpers/needs";
 
@@ -68,7 +69,7 @@ suite("targets from an Ansible inventory and a known_hosts file, with the real e
         fs.writeFileSync(file("known_hosts"), `${plain}\n${hashed}\n`);
 
         let env: NodeJS.ProcessEnv;
-        ({ stack, env, remove } = await fleetProgramStack("inventory"));
+        ({ stack, env, remove } = await sandboxStack({ name: "inventory" }));
         await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL }, url: { value: mcp.url }, inventory: { value: file("hosts.ini") }, knownHosts: { value: file("known_hosts") } });
         setSecretConfig(stack, env, "pat", PAT);
     });

@@ -7,7 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { codexVersion } from "../helpers/codex";
-import { FleetHost, fleetProgramStack, npmSeed, setTargetsConfig, startFleet } from "../helpers/fleet";
+import { FleetHost, npmSeed, setTargetsConfig, startFleet } from "../helpers/fleet";
+import { sandboxStack } from "../helpers/stack";
 import { suiteNeeding } from "../helpers/needs";
 import { projectRoot, toolchainBin } from "../helpers/toolchain";
 
@@ -34,7 +35,7 @@ suite("a pulumi up killed half-way", () => {
     beforeAll(async () => {
         fleet = await startFleet(["busy"], { seed: npmSeed([codexVersion]) });
         host = fleet.hosts[0];
-        ({ stack, env, remove } = await fleetProgramStack("killed"));
+        ({ stack, env, remove } = await sandboxStack({ name: "killed" }));
         await setTargetsConfig(stack, [host.target]);
     });
 

@@ -7,37 +7,29 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { codexBinDir, codexVersion } from "../helpers/codex";
 import { npmSeed, startFleet } from "../helpers/fleet";
 import { BEFORE_SMALL_STATE, oldPackage } from "../helpers/old-package";
 import { suiteNeeding } from "../helpers/needs";
-import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
+import { sandboxStack } from "../helpers/stack";
+import { projectRoot } from "../helpers/toolchain";
 
 const suite = suiteNeeding({});
 
 suite("a stack from before the flat layout moves without a replace", () => {
-    let sandbox: ReturnType<typeof pulumiSandbox>;
     let stack: Stack;
+    let remove: (() => Promise<void>) | undefined;
     let codexHome: string;
 
     beforeAll(async () => {
-        sandbox = pulumiSandbox("migration-e2e-");
         codexHome = fs.mkdtempSync(path.join(os.tmpdir(), "migration-codex-"));
-        const ws = await LocalWorkspace.create({
-            workDir: path.join(projectRoot, "tests", "programs", "migration"),
-            pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
-            pulumiHome: sandbox.env.PULUMI_HOME,
-            envVars: { ...(sandbox.env as Record<string, string>), PATH: `${toolchainBin()}:${codexBinDir()}:${process.env.PATH}` },
-        });
-        stack = await Stack.create(`migration${process.pid}`, ws);
+        ({ stack, remove } = await sandboxStack({ name: "migration", workDir: path.join(projectRoot, "tests", "programs", "migration"), path: [codexBinDir()] }));
         await stack.setConfig("codexHome", { value: codexHome });
     });
 
     afterAll(async () => {
-        await stack?.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
-        fs.rmSync(path.join(projectRoot, "tests", "programs", "migration", `Pulumi.${stack?.name}.yaml`), { force: true });
-        if (sandbox) fs.rmSync(sandbox.dir, { recursive: true, force: true });
+        await remove?.();
         if (codexHome) fs.rmSync(codexHome, { recursive: true, force: true });
     });
 
@@ -63,21 +55,14 @@ suite("a stack from before the flat layout moves without a replace", () => {
 const sshSuite = suiteNeeding({ root: true, sshd: true });
 
 sshSuite("an SSH target's remote.Command (before 0.3) becomes today's local.Command in place", () => {
-    let sandbox: ReturnType<typeof pulumiSandbox>;
     let stack: Stack;
+    let remove: (() => Promise<void>) | undefined;
     let fleet: Awaited<ReturnType<typeof startFleet>>;
 
     beforeAll(async () => {
         fleet = await startFleet(["web"], { seed: npmSeed([codexVersion]) });
         const h = fleet.hosts[0];
-        sandbox = pulumiSandbox("migration-ssh-e2e-");
-        const ws = await LocalWorkspace.create({
-            workDir: path.join(projectRoot, "tests", "programs", "migration"),
-            pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
-            pulumiHome: sandbox.env.PULUMI_HOME,
-            envVars: { ...(sandbox.env as Record<string, string>), PATH: `${toolchainBin()}:${process.env.PATH}` },
-        });
-        stack = await Stack.create(`migrationssh${process.pid}`, ws);
+        ({ stack, remove } = await sandboxStack({ name: "migrationssh", workDir: path.join(projectRoot, "tests", "programs", "migration") }));
         await stack.setAllConfig({
             port: { value: String(h.ssh.port) },
             user: { value: h.user.name },
@@ -89,9 +74,7 @@ sshSuite("an SSH target's remote.Command (before 0.3) becomes today's local.Comm
     });
 
     afterAll(async () => {
-        await stack?.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
-        fs.rmSync(path.join(projectRoot, "tests", "programs", "migration", `Pulumi.${stack?.name}.yaml`), { force: true });
-        if (sandbox) fs.rmSync(sandbox.dir, { recursive: true, force: true });
+        await remove?.();
         fleet?.stop();
     });
 
@@ -122,8 +105,8 @@ sshSuite("an SSH target's remote.Command (before 0.3) becomes today's local.Comm
 });
 
 sshSuite("a stack written before the small state (a command's stdin, stdout, no component outputs) moves to it in place", () => {
-    let sandbox: ReturnType<typeof pulumiSandbox>;
     let stack: Stack;
+    let remove: (() => Promise<void>) | undefined;
     let fleet: Awaited<ReturnType<typeof startFleet>>;
     let localHome: string;
     const PAT = "PAT-migration-small-7e1d";
@@ -146,14 +129,7 @@ sshSuite("a stack written before the small state (a command's stdin, stdout, no 
         fleet = await startFleet(["web"], { seed: npmSeed([codexVersion]) });
         const h = fleet.hosts[0];
         localHome = fs.mkdtempSync(path.join(os.tmpdir(), "migration-small-"));
-        sandbox = pulumiSandbox("migration-small-e2e-");
-        const ws = await LocalWorkspace.create({
-            workDir: path.join(projectRoot, "tests", "programs", "migration"),
-            pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
-            pulumiHome: sandbox.env.PULUMI_HOME,
-            envVars: { ...(sandbox.env as Record<string, string>), PATH: `${toolchainBin()}:${codexBinDir()}:${process.env.PATH}` },
-        });
-        stack = await Stack.create(`migrationsmall${process.pid}`, ws);
+        ({ stack, remove } = await sandboxStack({ name: "migrationsmall", workDir: path.join(projectRoot, "tests", "programs", "migration"), path: [codexBinDir()] }));
         await stack.setAllConfig({
             port: { value: String(h.ssh.port) },
             user: { value: h.user.name },
@@ -167,9 +143,7 @@ sshSuite("a stack written before the small state (a command's stdin, stdout, no 
     });
 
     afterAll(async () => {
-        await stack?.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
-        fs.rmSync(path.join(projectRoot, "tests", "programs", "migration", `Pulumi.${stack?.name}.yaml`), { force: true });
-        if (sandbox) fs.rmSync(sandbox.dir, { recursive: true, force: true });
+        await remove?.();
         if (localHome) fs.rmSync(localHome, { recursive: true, force: true });
         fleet?.stop();
     });

@@ -8,12 +8,13 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { codexBinDir, codexMcpGet, codexVersion } from "../helpers/codex";
 import { npmSeed } from "../helpers/fleet";
 import { caEnvArgs } from "../helpers/ca-env";
 import { suiteNeeding } from "../helpers/needs";
-import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
+import { sandboxStack } from "../helpers/stack";
+import { projectRoot } from "../helpers/toolchain";
 import { createUser, TestUser } from "../helpers/users";
 
 const PAT = "PAT-package-e2e-4f0a2b";
@@ -47,8 +48,8 @@ suite("the packed package in a fresh TypeScript program, running the README's ex
     let program: string;
     let home: string;
     let standin: string;
-    let sandbox: ReturnType<typeof pulumiSandbox>;
     let stack: Stack;
+    let remove: (() => Promise<void>) | undefined;
     let before: Map<string, number>;
     let ownBeforePack: string;
     let ownAfterPack: string;
@@ -94,21 +95,14 @@ suite("the packed package in a fresh TypeScript program, running the README's ex
             ].join("\n") + "\n",
             { mode: 0o755 },
         );
-        sandbox = pulumiSandbox("package-e2e-state-");
-        const ws = await LocalWorkspace.create({
-            workDir: program,
-            pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
-            pulumiHome: sandbox.env.PULUMI_HOME,
-            // HOME: the local targets' ~/.codex; the cached Codex is on PATH for them.
-            envVars: { ...(sandbox.env as Record<string, string>), HOME: home, PATH: `${toolchainBin()}:${standin}:${codexBinDir()}:${process.env.PATH}` },
-        });
-        stack = await Stack.create(`package${process.pid}`, ws);
+        // HOME: the local targets' ~/.codex; the cached Codex is on PATH for them.
+        ({ stack, remove } = await sandboxStack({ name: "package", workDir: program, path: [standin, codexBinDir()], env: { HOME: home } }));
         await stack.setConfig("pat", { value: PAT, secret: true });
         before = snapshot(program);
     });
 
     afterAll(async () => {
-        await stack?.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
+        await remove?.();
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
         devbox?.remove();
     });

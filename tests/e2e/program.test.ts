@@ -2,17 +2,18 @@
 // and an exec target (another account via runuser), basic auth with a recognisable PAT.
 // Up, a clean preview, drift on one target found and repaired, the secret scanned for everywhere,
 // bad config (and misspelled names) refused before anything runs, destroy.
-import { exec } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { codexBinDir, codexMcpGet } from "../helpers/codex";
-import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
+import { PulumiSandbox, sandboxStack } from "../helpers/stack";
+import { projectRoot } from "../helpers/toolchain";
 import { caEnvArgs } from "../helpers/ca-env";
 import { startMcpDouble } from "../helpers/mcp-server";
 import { suiteNeeding } from "../helpers/needs";
 import { createUser, TestUser } from "../helpers/users";
+import { ProcessTable } from "../helpers/process-table";
 
 const PAT = "PAT-program-e2e-c0ffee42";
 const EMAIL = "ada@example.com";
@@ -26,10 +27,10 @@ suite("the fleet program with the real engine", () => {
     let user: TestUser;
     let stack: Stack;
     let localHome: string;
-    let sandbox: ReturnType<typeof pulumiSandbox>;
+    let sandbox: PulumiSandbox;
+    let remove: (() => Promise<void>) | undefined;
     const printed: string[] = [];
-    const processTable: string[] = [];
-    let sampler: NodeJS.Timeout | undefined;
+    const processTable = new ProcessTable();
 
     const mine = '# my settings\nmodel = "o3"\n\n[mcp_servers.docs]\nurl = "https://docs.example/mcp" # keep me\n';
     const userConfig = () => path.join(user.home, ".codex", "config.toml");
@@ -37,7 +38,7 @@ suite("the fleet program with the real engine", () => {
     const onOutput = (s: string) => printed.push(s);
 
     function sampleProcesses() {
-        sampler = setInterval(() => exec("ps -eww -o args=", { maxBuffer: 16 << 20 }, (_e, out) => processTable.push(out)), 100);
+        processTable.start(100);
     }
 
     beforeAll(async () => {
@@ -49,22 +50,14 @@ suite("the fleet program with the real engine", () => {
         fs.chownSync(userConfig(), user.uid, user.gid);
         localHome = fs.mkdtempSync(path.join(os.homedir(), ".program-e2e-"));
 
-        sandbox = pulumiSandbox("program-e2e-");
-        const pulumiCommand = await PulumiCommand.get({ root: path.dirname(toolchainBin()) });
-        const ws = await LocalWorkspace.create({
-            workDir: projectRoot,
-            pulumiCommand,
-            pulumiHome: sandbox.env.PULUMI_HOME,
-            envVars: { ...(sandbox.env as Record<string, string>), PATH: `${toolchainBin()}:${codexBinDir()}:${process.env.PATH}` },
-        });
-        stack = await Stack.create(`e2e${process.pid}`, ws);
+        ({ stack, sandbox, remove } = await sandboxStack({ name: "e2e", path: [codexBinDir()] }));
         await stack.setAllConfig({
             auth: { value: "basic" },
             email: { value: EMAIL },
             pat: { value: PAT, secret: true },
         });
         // The targets list, set by path as a user would with `pulumi config set --path`.
-        await ws.setAllConfig(stack.name, {
+        await stack.workspace.setAllConfig(stack.name, {
             "targets[0].name": { value: "local" },
             "targets[0].kind": { value: "local" },
             "targets[0].codexHome": { value: localHome },
@@ -75,13 +68,8 @@ suite("the fleet program with the real engine", () => {
     });
 
     afterAll(async () => {
-        if (sampler) clearInterval(sampler);
-        try {
-            await stack?.workspace.removeStack(stack.name, { force: true });
-        } catch {
-            // already gone
-        }
-        fs.rmSync(path.join(projectRoot, `Pulumi.${stack?.name}.yaml`), { force: true });
+        processTable.stop();
+        await remove?.();
         fs.rmSync(localHome, { recursive: true, force: true });
         user?.remove();
     });
@@ -193,11 +181,10 @@ suite("the fleet program with the real engine", () => {
     });
 
     test("the secret appears nowhere in plain text: state, engine output, backups, process table", async () => {
-        if (sampler) clearInterval(sampler);
-        sampler = undefined;
+        processTable.stop();
         const haystacks: Array<[string, string]> = [
             ["engine output", printed.join("")],
-            ["process table", processTable.join("")],
+            ["process table", processTable.text()],
         ];
         const files = (dir: string): string[] =>
             fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)]));
@@ -205,7 +192,7 @@ suite("the fleet program with the real engine", () => {
         for (const f of [`${userConfig()}.bak`, path.join(projectRoot, `Pulumi.${stack.name}.yaml`)]) haystacks.push([f, fs.readFileSync(f, "utf8")]);
         // The witnesses: the scan did see the state (our resources are in it) and the process table.
         expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("command:local:Command"))).toBe(true);
-        expect(processTable.length).toBeGreaterThan(10);
+        expect(processTable.samples).toBeGreaterThan(10);
         const leaks = haystacks.filter(([, h]) => secrets.some((s) => h.includes(s))).map(([n]) => n);
         expect(leaks).toEqual([]);
     });

@@ -13,7 +13,7 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { McpEntry } from "../../components/config-entry";
+import { McpEntry, removeEntry } from "../../components/config-entry";
 import { LAUNCHER, launcherInput, shq } from "../../components/launcher";
 import type { RunnerRequest, RunnerResult } from "../../components/runner";
 import { caEnv } from "../helpers/ca-env";
@@ -209,12 +209,6 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
                 process.stderr.write(`runner-data cleanup: ${(e as Error).message}\n`);
             }
         }
-        // Nothing the runner printed, in any step, holds the PAT, our header or the user's own header.
-        const printed = outputs.join("\n");
-        expect(printed).not.toContain(PAT);
-        expect(printed).not.toContain(header);
-        expect(printed).not.toContain(Buffer.from(`ada@example.com:${PAT}`).toString("base64"));
-        expect(printed).not.toContain(USER_SECRET);
     });
 
     describe("1. no concurrent write is lost", () => {
@@ -374,15 +368,21 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
                 expect({ file: f, mode: (st.mode & 0o777).toString(8), uid: st.uid }).toEqual({ file: f, mode: "600", uid: u.uid });
                 expect(f).not.toBe(`${config}.bak`);
             }
-            if (fs.existsSync(`${config}.bak`)) expect(fs.readFileSync(`${config}.bak`, "utf8")).not.toContain(USER_SECRET);
+            // The account had a config.toml and no .bak: the ensure that changed the file wrote this
+            // tool's backup of it, which is the previous file without the entry (the user's secret
+            // went with it; it is kept privately above).
+            expect(r.backup).toBe(`${config}.bak`);
+            expect(fs.readFileSync(`${config}.bak`, "utf8")).toBe(removeEntry(original, "connectai"));
+            expect(fs.readFileSync(`${config}.bak`, "utf8")).not.toContain(USER_SECRET);
 
             // The user edits something else meanwhile; it survives the remove.
             const later = '\n[projects."/work/y"]\ntrust_level = "trusted"\n';
             fs.appendFileSync(config, later);
             const rm = remove(u);
             expect(rm.error).toBeUndefined();
-            expect(rm).toMatchObject({ ok: true, changed: true, restored: true });
+            expect(rm).toMatchObject({ ok: true, changed: true, restored: true, backupRemoved: `${config}.bak` });
             expect(fs.readFileSync(config, "utf8")).toBe(original + later);
+            expect(fs.existsSync(`${config}.bak`)).toBe(false);
         });
     });
 
@@ -467,9 +467,11 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
             expect(fs.readlinkSync(link)).toBe("../dotfiles/codex/config.toml");
             expect(fs.readFileSync(dotfile, "utf8")).toContain("[mcp_servers.connectai]");
             expect(fs.readFileSync(dotfile, "utf8").startsWith('model = "o3"\n')).toBe(true);
-            // Nothing of ours in the dotfiles repository; a backup, if any, sits in CODEX_HOME.
+            // Nothing of ours in the dotfiles repository. The linked file existed, so the ensure that
+            // changed it wrote a backup: in CODEX_HOME, beside the link, not beside the file.
             expect(fs.readdirSync(dotdir)).toEqual(["config.toml"]);
-            if (r.backup) expect(r.backup).toBe(`${link}.bak`);
+            expect(r.backup).toBe(`${link}.bak`);
+            expect(fs.readFileSync(`${link}.bak`, "utf8")).toBe('model = "o3"\n');
             expect(fs.readdirSync(codexHomeOf(u)).filter((f) => f.endsWith(".tmp") || f === LOCK)).toEqual([]);
         });
 
@@ -744,5 +746,15 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
                 fs.chmodSync(path.dirname(real), 0o700);
             }
         });
+    });
+
+    // Last: what every test above made the runner print.
+    test("nothing the runner printed, in any step, holds the PAT, our header or the user's own header", () => {
+        const printed = outputs.join("\n");
+        expect(printed).toContain('"ok":true'); // the witness: the scan sees the runner's answers
+        expect(printed).not.toContain(PAT);
+        expect(printed).not.toContain(header);
+        expect(printed).not.toContain(Buffer.from(`ada@example.com:${PAT}`).toString("base64"));
+        expect(printed).not.toContain(USER_SECRET);
     });
 });

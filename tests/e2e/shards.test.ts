@@ -7,7 +7,8 @@ import * as os from "os";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { codexBinDir, codexVersion } from "../helpers/codex";
-import { FleetHost, fleetProgramStack, npmSeed, setSecretConfig, startFleet } from "../helpers/fleet";
+import { FleetHost, npmSeed, setSecretConfig, startFleet } from "../helpers/fleet";
+import { sandboxStack } from "../helpers/stack";
 import { McpDouble, startMcpDouble } from "../helpers/mcp-server";
 import { suiteNeeding } from "../helpers/needs";
 import { spawnSync } from "child_process";
@@ -31,8 +32,13 @@ suite("shards of one inventory, a host handed over between them, with the real e
     let dir: string;
     const stacks: ShardStack[] = [];
     let web: ShardStack, db: ShardStack;
+    /** What the engine printed in this step; and in every step, for the secret scan. */
     let printed = "";
-    const onOutput = (s: string) => void (printed += s);
+    let everything = "";
+    const onOutput = (s: string) => {
+        printed += s;
+        everything += s;
+    };
     const inventory = () => path.join(dir, "fleet.yaml");
     const ownerOf = (h: FleetHost) => JSON.parse(fs.readFileSync(path.join(h.user.home, ".codex", ".codex-mcp-owner.json"), "utf8")).servers.connectai;
     const hasEntry = (h: FleetHost) => fs.readFileSync(path.join(h.user.home, ".codex", "config.toml"), "utf8").includes("[mcp_servers.connectai]");
@@ -58,7 +64,7 @@ suite("shards of one inventory, a host handed over between them, with the real e
     }
 
     async function shardStack(name: string, shard: string): Promise<ShardStack> {
-        const { stack, env, remove } = await fleetProgramStack(name);
+        const { stack, env, remove } = await sandboxStack({ name });
         await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL }, url: { value: mcp.url }, inventory: { value: inventory() }, shard: { value: shard } });
         setSecretConfig(stack, env, "pat", PAT);
         const s = { stack, remove };
@@ -86,8 +92,6 @@ suite("shards of one inventory, a host handed over between them, with the real e
         await mcp?.close();
         fleet?.stop();
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
-        expect(printed).not.toContain(PAT);
-        expect(printed).not.toContain(HEADER.slice(6));
     });
 
     test("each stack provisions its group's hosts, and each host's record names that stack and its shard", async () => {
@@ -130,5 +134,12 @@ suite("shards of one inventory, a host handed over between them, with the real e
     test("destroy of both shards: every entry gone", async () => {
         for (const s of [web, db]) expect((await s.stack.destroy({ onOutput })).summary.result).toBe("succeeded");
         for (const h of fleet.hosts) expect(hasEntry(h)).toBe(false);
+    });
+
+    // Last: all the engine printed for every stack in every step (printed is reset per step).
+    test("nothing the engine printed, in any step, holds the PAT or the header", () => {
+        expect(everything).toContain("codex-connect:index:ConnectAiCodex"); // the witness: the scan sees the engine's output
+        expect(everything).not.toContain(PAT);
+        expect(everything).not.toContain(HEADER.slice(6));
     });
 });

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { sandboxStack } from "../helpers/stack";
 import { ambientPluginWarnings, projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
 
 const smokeDir = path.join(projectRoot, "tests", "smoke");
@@ -149,16 +149,9 @@ describe("Pulumi toolchain", () => {
     });
 
     test("up, preview and destroy through the Automation API", async () => {
-        const { dir, env } = pulumiSandbox("smoke-auto-");
+        const { stack, sandbox, remove } = await sandboxStack({ name: "smoke-auto", stackName: "auto", workDir: smokeDir });
+        const { dir } = sandbox;
         const target = path.join(dir, "out.txt");
-        const pulumiCommand = await PulumiCommand.get({ root: path.dirname(toolchainBin()) });
-        const ws = await LocalWorkspace.create({
-            workDir: smokeDir,
-            pulumiCommand,
-            pulumiHome: env.PULUMI_HOME,
-            envVars: env as Record<string, string>,
-        });
-        const stack = await Stack.create("auto", ws);
         try {
             await stack.setConfig("path", { value: target });
             await stack.setConfig("token", { value: secret, secret: true });
@@ -182,7 +175,7 @@ describe("Pulumi toolchain", () => {
             expect(fs.existsSync(target)).toBe(false);
             expect(up.stdout + preview.stdout + destroy.stdout).not.toContain(secret);
         } finally {
-            fs.rmSync(path.join(smokeDir, "Pulumi.auto.yaml"), { force: true });
+            await remove();
         }
     });
 });

@@ -4,9 +4,9 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { startSshHost, SshHost, SshHostOptions } from "./sshd";
-import { cacheRoot, projectRoot, pulumiSandbox, toolchainBin } from "./toolchain";
+import { cacheRoot, projectRoot, toolchainBin } from "./toolchain";
 import { createUser, TestUser } from "./users";
 
 export interface FleetHost {
@@ -103,27 +103,4 @@ export async function setTargetsConfig(stack: Stack, targets: Array<Record<strin
         }),
     );
     await stack.workspace.setAllConfig(stack.name, flat, true);
-}
-
-/**
- * A stack of the fleet program (the project's index.ts) in a sandbox of its own (file backend,
- * PULUMI_HOME), the toolchain first on PATH; remove() takes the stack, its config file and the
- * sandbox away.
- */
-export async function fleetProgramStack(name: string): Promise<{ stack: Stack; env: NodeJS.ProcessEnv; remove(): Promise<void> }> {
-    const sandbox = pulumiSandbox(`${name}-e2e-`);
-    const env = { ...sandbox.env, PATH: `${toolchainBin()}:${process.env.PATH}` };
-    const ws = await LocalWorkspace.create({
-        workDir: projectRoot,
-        pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
-        pulumiHome: sandbox.env.PULUMI_HOME,
-        envVars: env as Record<string, string>,
-    });
-    const stack = await Stack.create(`${name}${process.pid}`, ws);
-    const remove = async () => {
-        await stack.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
-        fs.rmSync(path.join(projectRoot, `Pulumi.${stack.name}.yaml`), { force: true });
-        fs.rmSync(sandbox.dir, { recursive: true, force: true });
-    };
-    return { stack, env, remove };
 }

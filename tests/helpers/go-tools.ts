@@ -1,4 +1,4 @@
-// The validators of tests/unit/examples.test.ts (scripts/go-tools.sh: actionlint, kubeconform and
+// The validators of tests/tools/examples.test.ts (scripts/go-tools.sh: actionlint, kubeconform and
 // Kubernetes' OpenAPI document, pinned, from the Go module proxy, cached) and shellcheck (a system
 // package, scripts/system-packages.sh). Missing ones fail the suite with the command to run.
 import { execFileSync } from "child_process";

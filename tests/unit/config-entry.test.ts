@@ -58,26 +58,25 @@ describe("renderEntry", () => {
 });
 
 describe("validateEntry names every bad field", () => {
-    test.each([
-        ["bad name", "conn ai", oauth, "name:"],
-        ["dotted name", "a.b", oauth, "name:"],
-        ["not a url", "x", { url: "nope" }, "url:"],
-        ["ftp url", "x", { url: "ftp://h/" }, "url:"],
+    test.each<[string, string, McpEntry, string]>([
+        ["bad name", "conn ai", oauth, `name: "conn ai" must be letters, digits, '-' or '_'`],
+        ["dotted name", "a.b", oauth, `name: "a.b" must be letters, digits, '-' or '_'`],
+        ["not a url", "x", { url: "nope" }, 'url: "nope" is not a URL'],
+        ["ftp url", "x", { url: "ftp://h/" }, "url: must be http(s), got ftp:"],
         // What an older controller may still send: one string that a TOML reader sees as one value,
         // and that a URL parser (which drops newlines) would "verify" as another URL.
-        ["url with a quote, a newline and a table", "x", { url: 'https://h/"\n[mcp_servers.evil]' }, "url:"],
-        ["url with a NUL", "x", { url: "https://h/\0" }, "url:"],
-        ["url with a backslash", "x", { url: "https://h\\evil/" }, "url:"],
-        ["zero timeout", "x", { url: "https://h/", startup_timeout_sec: 0 }, "startup_timeout_sec:"],
-        ["string timeout", "x", { url: "https://h/", tool_timeout_sec: "30" as unknown as number }, "tool_timeout_sec:"],
-        ["bad env var", "x", { url: "https://h/", bearer_token_env_var: "1X" }, "bearer_token_env_var:"],
-        ["header with newline", "x", { url: "https://h/", http_headers: { A: "b\nc" } }, "http_headers.A:"],
-        ["bad header name", "x", { url: "https://h/", http_headers: { "A B": "c" } }, "http_headers:"],
-        ["unknown field", "x", { url: "https://h/", command: "sh" } as McpEntry, "command:"],
-    ])("%s", (_label, name, entry, field) => {
-        const problems = validateEntry(name, entry as McpEntry);
-        expect(problems.some((p) => p.startsWith(field))).toBe(true);
-        expect(() => applyEntry("", name, entry as McpEntry)).toThrow(ConfigEntryError);
+        ["url with a quote, a newline and a table", "x", { url: 'https://h/"\n[mcp_servers.evil]' }, 'url: "https://h/\\"\\n[mcp_servers.evil]" contains a control character (U+000A, LF, a line feed) at position 12'],
+        ["url with a NUL", "x", { url: "https://h/\0" }, 'url: "https://h/\\u0000" contains a control character (U+0000, NUL) at position 11'],
+        ["url with a backslash", "x", { url: "https://h\\evil/" }, 'url: "https://h\\\\evil/" contains a character a URL must not hold as is (U+005C, a backslash) at position 10; percent-encode it'],
+        ["zero timeout", "x", { url: "https://h/", startup_timeout_sec: 0 }, "startup_timeout_sec: must be a number of seconds in (0, 86400], got 0"],
+        ["string timeout", "x", { url: "https://h/", tool_timeout_sec: "30" as unknown as number }, 'tool_timeout_sec: must be a number of seconds in (0, 86400], got "30"'],
+        ["bad env var", "x", { url: "https://h/", bearer_token_env_var: "1X" }, 'bearer_token_env_var: "1X" is not an environment variable name'],
+        ["header with newline", "x", { url: "https://h/", http_headers: { A: "b\nc" } }, "http_headers.A: must be a single-line string"],
+        ["bad header name", "x", { url: "https://h/", http_headers: { "A B": "c" } }, 'http_headers: "A B" is not a valid header name'],
+        ["unknown field", "x", { url: "https://h/", command: "sh" } as McpEntry, "command: not a field this tool writes"],
+    ])("%s", (_label, name, entry, problem) => {
+        expect(validateEntry(name, entry)).toEqual([problem]);
+        expect(() => applyEntry("", name, entry)).toThrow(ConfigEntryError);
     });
     test("a header value is never echoed in a problem", () => {
         const problems = validateEntry("x", { url: "https://h/", http_headers: { A: "SECRET\nVALUE" } });

@@ -63,17 +63,19 @@ test("missing as another account under CI=true: stops at once with the sudo line
 });
 
 test("missing as another account without CI: says the suites are skipped (they need root) and goes on", () => {
-    const r = run(["openssl", "shellcheck"], { uid: 1000 });
+    const r = run(["openssh-client", "openssl", "shellcheck"], { uid: 1000 });
     expect(r.status).toBe(0);
     expect(r.calls).toEqual([]);
-    expect(r.stderr).toMatch(/need root and are skipped for this account \(to run them: .*sudo apt-get install -y openssh-server openssh-client libnss-extrausers debootstrap,/);
+    expect(r.stderr).toMatch(/need root and are skipped for this account \(to run them: .*sudo apt-get install -y openssh-server libnss-extrausers debootstrap,/);
 });
 
-test("shellcheck missing as another account without CI: says which suite fails without it (it needs no root)", () => {
-    const r = run(["openssl"], { uid: 1000 });
+test("a tool of tests/tools missing as another account without CI: says which suite fails without it (it needs no root)", () => {
+    const r = run(["openssh-client", "openssl"], { uid: 1000 });
     expect(r.status).toBe(0);
     expect(r.calls).toEqual([]);
-    expect(r.stderr).toMatch(/skipped for this account \(tests\/unit\/examples\.test\.ts fails without shellcheck\) \(to run them: .*sudo apt-get install -y openssh-server openssh-client libnss-extrausers debootstrap shellcheck,/);
+    expect(r.stderr).toMatch(/skipped for this account \(tests\/tools\/examples\.test\.ts fails without shellcheck\) \(to run them: .*sudo apt-get install -y openssh-server libnss-extrausers debootstrap shellcheck,/);
+    const both = run(["openssl"], { uid: 1000 });
+    expect(both.stderr).toMatch(/skipped for this account \(tests\/tools\/examples\.test\.ts fails without shellcheck; tests\/tools\/known-hosts\.test\.ts fails without ssh-keygen\) \(to run them: .*sudo apt-get install -y openssh-server openssh-client libnss-extrausers debootstrap shellcheck,/);
 });
 
 test("no apt-get, as root: the missing list and a clear message, exit non-zero", () => {

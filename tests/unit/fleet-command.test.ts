@@ -1,0 +1,339 @@
+// The fleet command's pure parts: its arguments, the shard plan, the engine events counted per
+// target, the progress line, the table and the exit codes. The command itself runs in
+// tests/e2e/fleet-command.test.ts.
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { DEFAULT_CONCURRENCY, parseArgs } from "../../fleet/args";
+import { anyChange, oneLine, ShardEvents, targetOfUrn } from "../../fleet/events";
+import { runPool } from "../../fleet/pool";
+import { baseShardProblem, planShards, shardIndex, shardStack, shardValue } from "../../fleet/shards";
+import { cliReason, projectName, secretValues } from "../../fleet/stacks";
+import { EXIT_CHANGES, EXIT_FAILED, EXIT_OK, exitCode, mask, progressLine, ShardResult, Summary, summaryLines } from "../../fleet/summary";
+
+const error = (argv: string[]) => {
+    const r = parseArgs(argv);
+    return "error" in r ? r.error : undefined;
+};
+const args = (argv: string[]) => {
+    const r = parseArgs(argv);
+    if ("error" in r) throw new Error(r.error);
+    return r.args;
+};
+
+describe("arguments", () => {
+    test("a command, the shards and the defaults", () => {
+        expect(args(["up", "--shards", "16"])).toEqual({ command: "up", shards: 16, base: "fleet", concurrency: DEFAULT_CONCURRENCY, expectNoChanges: false, continueOnError: false, logDir: undefined, help: false });
+        expect(args(["preview", "--shards=2", "--base", "prod", "--concurrency=8", "--expect-no-changes"])).toMatchObject({ command: "preview", shards: 2, base: "prod", concurrency: 8, expectNoChanges: true });
+        expect(args(["up", "--continue-on-error", "--shards", "3", "--log-dir", "/tmp/x"])).toMatchObject({ continueOnError: true, logDir: "/tmp/x" });
+        expect(args(["destroy"])).toMatchObject({ command: "destroy", shards: undefined });
+        expect(args(["--help"]).help).toBe(true);
+        expect(args(["up", "-h"]).help).toBe(true);
+    });
+
+    test("an unknown option or command is refused with the closest known name", () => {
+        expect(error(["up", "--shard", "2"])).toBe("--shard: unknown option; did you mean --shards?");
+        expect(error(["up", "--shards", "2", "--expect-no-change"])).toBe("--expect-no-change: unknown option; did you mean --expect-no-changes?");
+        expect(error(["up", "--shards", "2", "--concurency", "2"])).toBe("--concurency: unknown option; did you mean --concurrency?");
+        expect(error(["up", "--shards", "2", "--yes"])).toMatch(/^--yes: unknown option; the options are --shards, --base/);
+        expect(error(["upp", "--shards", "2"])).toBe("upp: unknown command; did you mean up?");
+        expect(error(["prevew", "--shards", "2"])).toBe("prevew: unknown command; did you mean preview?");
+    });
+
+    test("bad values and combinations", () => {
+        expect(error([])).toMatch(/^a command is needed/);
+        expect(error(["up", "preview", "--shards", "2"])).toMatch(/^one command at a time/);
+        expect(error(["up"])).toMatch(/^--shards N: required for up/);
+        expect(error(["up", "--shards", "0"])).toBe("--shards: from 1 to 1000, got 0");
+        expect(error(["up", "--shards", "two"])).toMatch(/^--shards: a whole number/);
+        expect(error(["up", "--shards", "1.5"])).toMatch(/^--shards: a whole number/);
+        expect(error(["up", "--shards"])).toBe("--shards: needs a value");
+        expect(error(["up", "--shards", "--base", "x"])).toBe("--shards: needs a value");
+        expect(error(["up", "--shards", "2", "--shards", "3"])).toBe("--shards: given twice");
+        expect(error(["up", "--shards", "2", "--concurrency", "0"])).toMatch(/^--concurrency: from 1/);
+        expect(error(["up", "--shards", "2", "--base", "a b"])).toMatch(/^--base: a stack name/);
+        expect(error(["up", "--shards", "2", "--base", "fleet-shard-3"])).toMatch(/names a shard stack; the base is .* \(e\.g\. fleet\)/);
+        expect(error(["destroy", "--expect-no-changes"])).toMatch(/^--expect-no-changes: for preview, refresh and up/);
+        expect(error(["preview", "--shards", "2", "--continue-on-error"])).toMatch(/^--continue-on-error: for up and destroy only/);
+        expect(error(["up", "--shards", "2", "--expect-no-changes=yes"])).toBe("--expect-no-changes: takes no value");
+    });
+});
+
+describe("shards", () => {
+    test("stack names and indexes", () => {
+        expect(shardStack("fleet", 3)).toBe("fleet-shard-3");
+        expect(shardIndex("fleet", "fleet-shard-3")).toBe(3);
+        expect(shardIndex("fleet", "fleet-shard-03")).toBeUndefined();
+        expect(shardIndex("fleet", "fleet-shard-x")).toBeUndefined();
+        expect(shardIndex("fleet", "fleet")).toBeUndefined();
+        expect(shardIndex("fleet", "other-shard-1")).toBeUndefined();
+        expect(shardIndex("fleet", "fleet-shard-1-shard-2")).toBeUndefined();
+    });
+
+    test("the shard key: I/N, or a group's I/N", () => {
+        expect(shardValue(2, 16)).toBe("2/16");
+        expect(shardValue(0, 4, "group:web")).toBe("group:web 0/4");
+        expect(baseShardProblem("fleet", undefined)).toBeUndefined();
+        expect(baseShardProblem("fleet", "")).toBeUndefined();
+        expect(baseShardProblem("fleet", "group:web")).toBeUndefined();
+        expect(baseShardProblem("fleet", "0/16")).toMatch(/the base stack fleet sets shard "0\/16": the base is the template of every shard/);
+        expect(baseShardProblem("fleet", "group:web 1/4")).toMatch(/sets shard/);
+    });
+
+    test("the plan: what each command runs, the stacks a larger count left", () => {
+        expect(planShards("up", 2, [])).toEqual({ run: [0, 1], leftOver: [], absent: [] });
+        expect(planShards("up", 2, [0, 1, 2])).toEqual({ run: [0, 1], leftOver: [2], absent: [] });
+        expect(planShards("preview", 3, [0, 1])).toEqual({ run: [0, 1, 2], leftOver: [], absent: [] });
+        expect(planShards("refresh", 3, [0, 2, 5])).toEqual({ run: [0, 2], leftOver: [5], absent: [1] });
+        expect(planShards("destroy", 2, [0, 1, 2, 3])).toEqual({ run: [0, 1, 2, 3], leftOver: [2, 3], absent: [] });
+        expect(planShards("destroy", 3, [0, 2])).toEqual({ run: [0, 2], leftOver: [], absent: [1] });
+        expect(planShards("destroy", undefined, [0, 1, 4])).toEqual({ run: [0, 1, 4], leftOver: [], absent: [] });
+        expect(planShards("destroy", undefined, [])).toEqual({ run: [], leftOver: [], absent: [] });
+    });
+});
+
+describe("the stack's settings", () => {
+    test("the project's name, the CLI's reason, the secrets to mask", () => {
+        expect(projectName("# x\nname: codex-connect\ndescription: y\n")).toBe("codex-connect");
+        expect(() => projectName("runtime: nodejs\n")).toThrow("no name");
+        expect(cliReason("Warning: x\nerror: no stack named 'a' found\n")).toBe("no stack named 'a' found");
+        expect(cliReason("just this\n")).toBe("just this");
+        const values = secretValues({
+            "p:pat": { value: "PAT-123456", secret: true },
+            "p:email": { value: "ada@example.com", secret: false },
+            "p:sshPrivateKey": { value: "-----BEGIN KEY-----\nAAAAB3NzaC1yc2EAAAADAQABAAABAQ\n-----END KEY-----\n", secret: true },
+            "p:none": { secret: true },
+        });
+        expect(values).toEqual(expect.arrayContaining(["PAT-123456", "AAAAB3NzaC1yc2EAAAADAQABAAABAQ", "-----BEGIN KEY-----"]));
+        expect(values).not.toContain("ada@example.com");
+    });
+});
+
+const URN = (type: string, name: string) => `urn:pulumi:fleet-shard-0::codex-connect::${type}::${name}`;
+const COMPONENT = "codex-connect:index:ConnectAiCodex";
+const COMMAND = `${COMPONENT}$command:local:Command`;
+const STACK = "pulumi:pulumi:Stack";
+let seq = 0;
+const ev = (e: Partial<EngineEvent>): EngineEvent => ({ sequence: seq++, timestamp: 0, ...e });
+const step = (kind: "resourcePreEvent" | "resOutputsEvent" | "resOpFailedEvent", op: string, type: string, name: string, outputs?: Record<string, unknown>): EngineEvent =>
+    ev({ [kind]: { metadata: { op, urn: URN(type, name), type: type.split("$").pop(), provider: "", ...(outputs ? { new: { outputs } } : {}) }, status: 0, steps: 0 } } as Partial<EngineEvent>);
+const diag = (severity: string, message: string, urn?: string): EngineEvent => ev({ diagnosticEvent: { severity, message, urn, color: "never" } } as Partial<EngineEvent>);
+/** Both steps of one target (its component, then its command), as the engine emits them. */
+const target = (name: string, commandOp: string, componentOp = "same") => [
+    step("resourcePreEvent", componentOp, COMPONENT, name),
+    step("resourcePreEvent", commandOp, COMMAND, name),
+    step("resOutputsEvent", commandOp, COMMAND, name),
+    step("resOutputsEvent", componentOp, COMPONENT, name),
+];
+
+describe("engine events, per target", () => {
+    test("a URN's target: the component's and its command's name; nothing else's", () => {
+        expect(targetOfUrn(URN(COMPONENT, "web1"))).toBe("web1");
+        expect(targetOfUrn(URN(COMMAND, "web1"))).toBe("web1");
+        expect(targetOfUrn(URN(`${COMPONENT}$codex-connect:index:CodexMcpServer$command:local:Command`, "old1"))).toBe("old1");
+        expect(targetOfUrn(URN(STACK, "codex-connect-fleet-shard-0"))).toBeUndefined();
+        expect(targetOfUrn(URN("pulumi:providers:command", "default_1_2_1"))).toBeUndefined();
+        expect(targetOfUrn(URN("command:local:Command", "x"))).toBeUndefined();
+        expect(targetOfUrn(undefined)).toBeUndefined();
+        expect(targetOfUrn("not a urn")).toBeUndefined();
+    });
+
+    test("one line of a diagnostic: the engine's running-line goes, the target's own line stays", () => {
+        expect(oneLine('exit status 2: running "node dist/runner/codex-mcp-runner.js __feed ensure # drifted: unreachable (e7dc87130d4a)":\nssh a@127.0.0.1:41503: ssh: connect ECONNREFUSED 127.0.0.1:41503\n\n')).toBe("ssh a@127.0.0.1:41503: ssh: connect ECONNREFUSED 127.0.0.1:41503");
+        expect(oneLine("the stack configuration has 2 problem(s); nothing was changed:\n  - shard: bad\n  - auth: worse\n")).toBe("the stack configuration has 2 problem(s); nothing was changed: shard: bad; auth: worse");
+        expect(oneLine("Running program '/x/program.js' failed with an unhandled exception:\nError: boom")).toBe("boom");
+        expect(oneLine("x".repeat(400))).toHaveLength(300);
+    });
+
+    test("an up: targets, changed, drifted (warning and outputs), failed (error on the command), not ready; debug lines never read", () => {
+        const e = new ShardEvents();
+        const outputs = {
+            auth: "basic",
+            targets: {
+                a: { ready: true, driftFoundByThisRun: [] },
+                b: { ready: false, driftFoundByThisRun: ["entry.url"] },
+                c: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", // a failed target's outputs: unknown
+                d: { ready: true, driftFoundByThisRun: [] },
+            },
+        };
+        for (const x of [
+            step("resourcePreEvent", "same", STACK, "codex-connect-fleet-shard-0"),
+            diag("debug", "RegisterResource RPC finished: resp: Authorization Basic c2VjcmV0 error: nothing", URN(COMMAND, "a")),
+            ...target("a", "same"),
+            diag("warning", "ssh x@h:22: drifted: entry.url \"https://evil.example/mcp\" (want https://mcp.example/mcp); pulumi up repairs it\n", URN(COMPONENT, "b")),
+            ...target("b", "update"),
+            diag("warning", "ssh y@h:22: could not be probed: ssh: connect ECONNREFUSED\n", URN(COMPONENT, "c")),
+            step("resourcePreEvent", "same", COMPONENT, "c"),
+            step("resourcePreEvent", "update", COMMAND, "c"),
+            diag("error", 'exit status 2: running "node x __feed ensure # drifted: unreachable (1)":\nssh y@h:22: ssh: connect ECONNREFUSED 127.0.0.1:22\n\n', URN(COMMAND, "c")),
+            step("resOpFailedEvent", "update", COMMAND, "c"),
+            step("resOutputsEvent", "same", COMPONENT, "c"),
+            ...target("d", "create", "create"),
+            step("resOutputsEvent", "same", STACK, "codex-connect-fleet-shard-0", outputs),
+            diag("error", "update failed\n", URN(STACK, "codex-connect-fleet-shard-0")),
+            ev({ summaryEvent: { maybeCorrupt: false, durationSeconds: 3, resourceChanges: { same: 3, update: 1, create: 2 }, policyPacks: {} } } as Partial<EngineEvent>),
+        ])
+            e.add(x);
+        const counts = e.counts();
+        expect(counts).toEqual({
+            targets: ["a", "b", "c", "d"],
+            changed: ["b", "d"],
+            drifted: ["b"],
+            notReady: ["b"],
+            failures: [{ target: "c", reason: "ssh y@h:22: ssh: connect ECONNREFUSED 127.0.0.1:22" }],
+            resourceChanges: { same: 3, update: 1, create: 2 },
+        });
+        expect(anyChange(counts)).toBe(true);
+    });
+
+    test("a preview: planned steps count, a target that cannot be probed is a failure, a clean one changes nothing", () => {
+        const e = new ShardEvents("preview");
+        for (const x of [...target("a", "same"), diag("warning", "ssh y@h:22: could not be probed: ssh: timed out\n", URN(COMPONENT, "b")), ...target("b", "update")]) e.add(x);
+        expect(e.counts()).toMatchObject({ targets: ["a", "b"], changed: [], failures: [{ target: "b", reason: "could not be probed: ssh: timed out" }] });
+
+        const clean = new ShardEvents("preview");
+        for (const x of [...target("a", "same"), ev({ summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { same: 4 }, policyPacks: {} } } as Partial<EngineEvent>)]) clean.add(x);
+        expect(anyChange(clean.counts())).toBe(false);
+        // A change outside the targets (the provider) is a change too.
+        const provider = new ShardEvents("preview");
+        provider.add(ev({ summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { same: 4, update: 1 }, policyPacks: {} } } as Partial<EngineEvent>));
+        expect(anyChange(provider.counts())).toBe(true);
+    });
+
+    test("a failed program: one failure of the stack, the generic line dropped; a CLI failure without events: its last error line", () => {
+        const e = new ShardEvents();
+        e.add(diag("error", "the stack configuration has 1 problem(s); nothing was changed:\n  - shard: must be I/N\n", URN(STACK, "s")));
+        e.add(diag("error", "preview failed\n", URN(STACK, "s")));
+        expect(e.counts().failures).toEqual([{ reason: "the stack configuration has 1 problem(s); nothing was changed: shard: must be I/N" }]);
+        e.failedRun("error: not used: there were events");
+        expect(e.counts().failures).toHaveLength(1);
+
+        const cli = new ShardEvents();
+        cli.failedRun("code: 255\n stdout: \n stderr: Updating (x):\nerror: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n");
+        expect(cli.counts().failures).toEqual([{ reason: "the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`." }]);
+
+        const generic = new ShardEvents();
+        generic.add(diag("error", "update failed\n", URN(STACK, "s")));
+        expect(generic.counts().failures).toEqual([{ reason: "update failed" }]);
+    });
+
+    test("a destroy: every deleted target changed; an up that deletes a target: a change, no longer one of the shard's", () => {
+        const e = new ShardEvents("destroy");
+        for (const x of [...target("a", "delete", "delete"), ...target("b", "delete", "delete")]) e.add(x);
+        expect(e.counts()).toMatchObject({ targets: ["a", "b"], changed: ["a", "b"], failures: [] });
+        const up = new ShardEvents("up");
+        for (const x of [...target("a", "same"), ...target("gone", "delete", "delete")]) up.add(x);
+        expect(up.counts()).toMatchObject({ targets: ["a"], changed: ["gone"] });
+    });
+});
+
+const result = (stack: string, o: Partial<ShardResult> = {}): ShardResult => ({ stack, status: "ran", seconds: 41.2, targets: ["a", "b"], changed: [], drifted: [], notReady: [], failures: [], changes: false, ...o });
+const summary = (o: Partial<Summary>): Summary => ({ command: "up", results: [], seconds: 60, expectNoChanges: false, leftOver: [], leftOverFailed: false, interrupted: false, ...o });
+
+describe("what is printed, and the exit code", () => {
+    test("the progress line", () => {
+        expect(progressLine(3, 16, "up", result("fleet-shard-2", { targets: Array(62).fill("t"), changed: ["a"] }))).toBe("[ 3/16] fleet-shard-2 up: 62 targets, 1 changed, 0 drifted, 0 failed (41 s)");
+        expect(progressLine(1, 2, "preview", result("fleet-shard-0", { targets: ["a"], failures: [{ reason: "locked" }] }))).toBe("[1/2] fleet-shard-0 preview: 1 target, 0 changed, 0 drifted, 0 failed; the stack failed: locked (41 s)");
+        expect(progressLine(2, 2, "refresh", result("fleet-shard-1", { status: "absent" }))).toBe("[2/2] fleet-shard-1 refresh: no such stack, nothing to do");
+    });
+
+    test("the table, the failures by shard and target, the changes, the verdict", () => {
+        const s = summary({
+            command: "preview",
+            expectNoChanges: true,
+            results: [
+                result("fleet-shard-0", { changed: ["h1"], drifted: ["h1"], changes: true, notReady: ["h2"] }),
+                result("fleet-shard-1", { targets: ["h3"], failures: [{ target: "h3", reason: "could not be probed: ECONNREFUSED" }] }),
+                result("fleet-shard-2", { status: "skipped", seconds: 0, targets: [] }),
+            ],
+        });
+        expect(summaryLines(s)).toEqual([
+            "",
+            "stack          targets  changed  drifted  failed  not ready    seconds",
+            "fleet-shard-0        2        1        1       0          1         41",
+            "fleet-shard-1        1        0        0       1          0         41",
+            "fleet-shard-2        -        -        -       -          -    not run",
+            "total                3        1        1       1          1  60 (wall)",
+            "",
+            "failed (1):",
+            "  fleet-shard-1  h3: could not be probed: ECONNREFUSED",
+            "",
+            "changes where none were expected (1 shard):",
+            "  fleet-shard-0: h1 (drifted)",
+            "",
+            "fleet preview: 1 of 2 shards failed (exit 1)",
+        ]);
+        expect(exitCode(s)).toBe(EXIT_FAILED);
+    });
+
+    test("exit codes: failures win over changes; changes only count when none were expected", () => {
+        const changed = [result("s0", { changes: true, changed: ["a"] }), result("s1")];
+        expect(exitCode(summary({ results: changed }))).toBe(EXIT_OK);
+        expect(exitCode(summary({ results: changed, expectNoChanges: true }))).toBe(EXIT_CHANGES);
+        expect(summaryLines(summary({ results: changed, expectNoChanges: true })).at(-1)).toBe("fleet up: changes in 1 of 2 shards, none expected (exit 3)");
+        expect(exitCode(summary({ results: [...changed, result("s2", { failures: [{ reason: "x" }] })], expectNoChanges: true }))).toBe(EXIT_FAILED);
+        expect(exitCode(summary({ results: [result("s0")], interrupted: true }))).toBe(EXIT_FAILED);
+        expect(exitCode(summary({ results: [result("s0")], leftOverFailed: true }))).toBe(EXIT_FAILED);
+        expect(exitCode(summary({ results: [result("s0"), result("s1", { status: "absent" })] }))).toBe(EXIT_OK);
+        expect(summaryLines(summary({ results: [result("s0")] })).at(-1)).toBe("fleet up: done on 1 shard");
+    });
+
+    test("a left-over stack destroyed by an up: a row of its own, in no total and not among the shards done", () => {
+        const lines = summaryLines(
+            summary({
+                results: [result("fleet-shard-0", { targets: ["a"] }), result("fleet-shard-1", { targets: ["b", "c"], changed: ["c"] }), result("fleet-shard-2", { leftOver: true, targets: ["c"], changed: ["c"], seconds: 2 })],
+                leftOver: ["fleet-shard-2: left over from an earlier --shards: destroyed and removed"],
+            }),
+        );
+        expect(lines).toEqual(expect.arrayContaining(["fleet-shard-2 (left over: destroyed)        1        1        0       0          0          2", "fleet-shard-2: left over from an earlier --shards: destroyed and removed", "fleet up: done on 2 shards"]));
+        expect(lines.find((l) => l.startsWith("total"))).toMatch(/^total +3 +1 +0 +0 +0 +60 \(wall\)$/);
+    });
+
+    test("one stack-level reason on every shard is said once; drift without the flag is listed", () => {
+        const reason = "the stack configuration has 1 problem(s); nothing was changed: pat: required";
+        const lines = summaryLines(summary({ results: [result("s0", { failures: [{ reason }] }), result("s1", { failures: [{ reason }] })] }));
+        expect(lines.filter((l) => l.includes(reason))).toEqual([`  every shard: ${reason}`]);
+        expect(summaryLines(summary({ command: "preview", results: [result("s0", { drifted: ["h1"], changed: ["h1"], changes: true })] }))).toEqual(expect.arrayContaining(["drifted (pulumi up repairs it):", "  s0: h1"]));
+    });
+
+    test("mask: the stack's secrets, credential shapes and control characters never printed", () => {
+        expect(mask("error: PAT-123456 rejected", ["PAT-123456"])).toBe("error: *** rejected");
+        expect(mask("Authorization: Basic YWRhOlBBVA==")).not.toContain("YWRhOlBBVA==");
+        expect(mask("title \x1b]0;pwned\x07")).toBe("title \\x1b]0;pwned\\x07");
+    });
+});
+
+test("the pool: at most `limit` at a time, in order, each result in its place; none started once stopped", async () => {
+    let running = 0;
+    let most = 0;
+    const finished: number[] = [];
+    const results = await runPool(
+        [30, 10, 20, 5, 1],
+        2,
+        async (ms) => {
+            running++;
+            most = Math.max(most, running);
+            await new Promise((r) => setTimeout(r, ms));
+            running--;
+            return ms * 2;
+        },
+        { done: (_r, item, n) => finished.push(n === finished.length + 1 ? item : -1) },
+    );
+    expect(results).toEqual([60, 20, 40, 10, 2]);
+    expect(most).toBe(2);
+    expect(finished).toHaveLength(5);
+    expect(finished).toEqual(expect.arrayContaining([30, 10, 20, 5, 1]));
+
+    let stop = false;
+    const ran: number[] = [];
+    const partial = await runPool(
+        [1, 2, 3, 4],
+        1,
+        async (x) => {
+            ran.push(x);
+            if (x === 2) stop = true;
+            return `ran ${x}`;
+        },
+        { stopped: () => stop, skip: (x) => `skipped ${x}` },
+    );
+    expect(partial).toEqual(["ran 1", "ran 2", "skipped 3", "skipped 4"]);
+    expect(ran).toEqual([1, 2]);
+});
