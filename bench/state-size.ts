@@ -15,10 +15,11 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { codexBinDir, codexVersion } from "../tests/helpers/codex";
 import { npmSeed, setSecretConfig, setTargetsConfig, startFleet } from "../tests/helpers/fleet";
-import { projectRoot, pulumiSandbox, toolchainBin } from "../tests/helpers/toolchain";
+import { sandboxStack } from "../tests/helpers/stack";
+import { projectRoot, toolchainBin } from "../tests/helpers/toolchain";
 
 type Resource = Record<string, unknown> & { type: string };
 interface Checkpoint {
@@ -35,42 +36,30 @@ interface Run {
 
 /** One stack of the fleet program on these targets: an `up`, then `noops` no-op `up`s, each checkpoint read back. */
 async function run(kind: string, targets: Array<Record<string, unknown>>, noops: number): Promise<Run> {
-    const sandbox = pulumiSandbox("state-size-");
+    const { stack, sandbox, env, remove } = await sandboxStack({ name: `statesize${targets.length}${kind}`, path: [codexBinDir()] });
+    const file = path.join(sandbox.dir, "state", ".pulumi", "stacks", "codex-connect", `${stack.name}.json`);
+    const read = (): Checkpoint => {
+        const text = fs.readFileSync(file, "utf8");
+        return { bytes: Buffer.byteLength(text), resources: JSON.parse(text).checkpoint.latest.resources };
+    };
     try {
-        const ws = await LocalWorkspace.create({
-            workDir: projectRoot,
-            pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
-            pulumiHome: sandbox.env.PULUMI_HOME,
-            envVars: { ...(sandbox.env as Record<string, string>), PATH: `${toolchainBin()}:${codexBinDir()}:${process.env.PATH}` },
-        });
-        const stack = await Stack.create(`statesize${targets.length}${kind}${process.pid}`, ws);
-        const file = path.join(sandbox.dir, "state", ".pulumi", "stacks", "codex-connect", `${stack.name}.json`);
-        const read = (): Checkpoint => {
-            const text = fs.readFileSync(file, "utf8");
-            return { bytes: Buffer.byteLength(text), resources: JSON.parse(text).checkpoint.latest.resources };
-        };
-        try {
-            await stack.setAllConfig({ auth: { value: "basic" }, email: { value: "bench@example.com" }, codexVersion: { value: codexVersion } });
-            setSecretConfig(stack, sandbox.env, "pat", "PAT-state-size-1");
-            await setTargetsConfig(stack, targets);
-            await stack.up({ parallel: targets.length });
-            const first = read();
-            if (targets.length === 1) show(kind, first, stack, sandbox.env);
-            const noop: Checkpoint[] = [];
-            for (let i = 0; i < noops; i++) {
-                const up = await stack.up({ parallel: targets.length });
-                const changed = Object.entries(up.summary.resourceChanges ?? {}).filter(([k]) => k !== "same");
-                if (changed.length) throw new Error(`no-op up ${i + 1} changed resources: ${JSON.stringify(up.summary.resourceChanges)}`);
-                noop.push(read());
-            }
-            return { first, noop };
-        } finally {
-            await stack.destroy().catch(() => undefined);
-            await ws.removeStack(stack.name, { force: true }).catch(() => undefined);
-            fs.rmSync(path.join(projectRoot, `Pulumi.${stack.name}.yaml`), { force: true });
+        await stack.setAllConfig({ auth: { value: "basic" }, email: { value: "bench@example.com" }, codexVersion: { value: codexVersion } });
+        setSecretConfig(stack, sandbox.env, "pat", "PAT-state-size-1");
+        await setTargetsConfig(stack, targets);
+        await stack.up({ parallel: targets.length });
+        const first = read();
+        if (targets.length === 1) show(kind, first, stack, env);
+        const noop: Checkpoint[] = [];
+        for (let i = 0; i < noops; i++) {
+            const up = await stack.up({ parallel: targets.length });
+            const changed = Object.entries(up.summary.resourceChanges ?? {}).filter(([k]) => k !== "same");
+            if (changed.length) throw new Error(`no-op up ${i + 1} changed resources: ${JSON.stringify(up.summary.resourceChanges)}`);
+            noop.push(read());
         }
+        return { first, noop };
     } finally {
-        fs.rmSync(sandbox.dir, { recursive: true, force: true });
+        await stack.destroy().catch(() => undefined);
+        await remove();
     }
 }
 
@@ -86,7 +75,7 @@ function show(kind: string, c: Checkpoint, stack: Stack, env: NodeJS.ProcessEnv)
     if (prefix) {
         fs.writeFileSync(`${prefix}.${kind}.json`, JSON.stringify(c.resources, null, 1));
         const pulumi = path.join(toolchainBin(), "pulumi");
-        fs.writeFileSync(`${prefix}.${kind}.shown.json`, execFileSync(pulumi, ["stack", "export", "--show-secrets", "--stack", stack.name], { cwd: projectRoot, env: { ...process.env, ...env, PATH: `${toolchainBin()}:${process.env.PATH}` } }));
+        fs.writeFileSync(`${prefix}.${kind}.shown.json`, execFileSync(pulumi, ["stack", "export", "--show-secrets", "--stack", stack.name], { cwd: projectRoot, env: { ...process.env, ...env } }));
     }
 }
 

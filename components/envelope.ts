@@ -97,12 +97,17 @@ function sealed(request: RunnerRequest, where: Where): Stdin {
     return out;
 }
 
-/** The request and the target from a stdin of any version (feeder side): z1 (this one), or JSON as 0.3 wrote it. */
-export function open(text: string): { request: Omit<RunnerRequest, "op">; target: Target } {
+/** What a stdin of any version holds, as it holds it: z1 (this one), or JSON as 0.3 wrote it. */
+export function unseal(text: string): Stdin {
     const json = text.startsWith(Z1) ? inflateRawSync(Buffer.from(text.slice(Z1.length), "base64"), { dictionary: DICTIONARY, maxOutputLength: 1 << 20 }).toString("utf8") : text;
     const stdin = JSON.parse(json) as Stdin;
     if (!stdin || typeof stdin !== "object" || Array.isArray(stdin)) throw new Error("not a JSON object");
-    const { via, ssh, op: _op, ...request } = stdin;
+    return stdin;
+}
+
+/** The request and the target from a stdin of any version (feeder side), with what it leaves out worked out. */
+export function open(text: string): { request: Omit<RunnerRequest, "op">; target: Target } {
+    const { via, ssh, op: _op, ...request } = unseal(text);
     const where: Where = { ...(via ? { via } : {}), ...(ssh ? { ssh: { ...fullHop(ssh), ...(ssh.proxy ? { proxy: fullHop(ssh.proxy) } : {}) } } : {}) };
     request.label ??= labelOf(where, request);
     request.claim ??= claimOf(where, request);

@@ -105,8 +105,8 @@ sshSuite("an SSH target's remote.Command (before 0.3) becomes today's local.Comm
 });
 
 sshSuite("a stack written before the small state (a command's stdin, stdout, no component outputs) moves to it in place", () => {
-    let sandbox: ReturnType<typeof pulumiSandbox>;
     let stack: Stack;
+    let remove: (() => Promise<void>) | undefined;
     let fleet: Awaited<ReturnType<typeof startFleet>>;
     let localHome: string;
     const PAT = "PAT-migration-small-7e1d";
@@ -129,14 +129,7 @@ sshSuite("a stack written before the small state (a command's stdin, stdout, no 
         fleet = await startFleet(["web"], { seed: npmSeed([codexVersion]) });
         const h = fleet.hosts[0];
         localHome = fs.mkdtempSync(path.join(os.tmpdir(), "migration-small-"));
-        sandbox = pulumiSandbox("migration-small-e2e-");
-        const ws = await LocalWorkspace.create({
-            workDir: path.join(projectRoot, "tests", "programs", "migration"),
-            pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
-            pulumiHome: sandbox.env.PULUMI_HOME,
-            envVars: { ...(sandbox.env as Record<string, string>), PATH: `${toolchainBin()}:${codexBinDir()}:${process.env.PATH}` },
-        });
-        stack = await Stack.create(`migrationsmall${process.pid}`, ws);
+        ({ stack, remove } = await sandboxStack({ name: "migrationsmall", workDir: path.join(projectRoot, "tests", "programs", "migration"), path: [codexBinDir()] }));
         await stack.setAllConfig({
             port: { value: String(h.ssh.port) },
             user: { value: h.user.name },
@@ -150,9 +143,7 @@ sshSuite("a stack written before the small state (a command's stdin, stdout, no 
     });
 
     afterAll(async () => {
-        await stack?.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
-        fs.rmSync(path.join(projectRoot, "tests", "programs", "migration", `Pulumi.${stack?.name}.yaml`), { force: true });
-        if (sandbox) fs.rmSync(sandbox.dir, { recursive: true, force: true });
+        await remove?.();
         if (localHome) fs.rmSync(localHome, { recursive: true, force: true });
         fleet?.stop();
     });
