@@ -100,4 +100,5 @@ for (const t of fleet.selected) {
 
 export const targets = results;
 export const auth = settings.auth;
-export const shard = fleet.shard ? { shard: fleet.shard, targets: fleet.selected.length, ofFleet: fleet.targets.length } : undefined;
+// A sharded stack says what it took. Only then: an export left undefined is a warning on every run.
+if (fleet.shard) (exports as Record<string, unknown>).shard = { shard: fleet.shard, targets: fleet.selected.length, ofFleet: fleet.targets.length };
