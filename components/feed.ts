@@ -13,22 +13,34 @@ import { launcherInput } from "./launcher";
 import type { Output, RunOptions } from "./process-run";
 import { runLocalLauncher } from "./process-run";
 import { redact } from "./redact";
-import type { RunnerRequest } from "./runner";
+import { open } from "./envelope";
+import type { RunnerResult } from "./runner";
 import { describeTarget, Target } from "./target";
 import { printable } from "./untrusted";
 
-type Stdin = RunnerRequest & { via?: string[]; ssh?: Extract<Target, { kind: "ssh" }> };
-
-function readStdin(): { request: RunnerRequest; target: Target } | undefined {
-    let parsed: Stdin;
+function readStdin(): ReturnType<typeof open> | string {
     try {
-        parsed = JSON.parse(fs.readFileSync(0, "utf8"));
+        return open(fs.readFileSync(0, "utf8"));
     } catch {
-        return undefined;
+        // Not the parser's message: it quotes the text, which holds the secrets.
+        return "the request on stdin is not readable (neither z1 nor JSON)";
     }
-    const { via, ssh, ...request } = parsed;
-    const target: Target = ssh ? { ...ssh, kind: "ssh" } : via?.length ? { kind: "exec", prefix: via } : { kind: "local" };
-    return { request, target };
+}
+
+/**
+ * What an ensure prints: what the components read back (index.ts), nothing else. The engine keeps
+ * it in every snapshot, as the command's stdout.
+ */
+export function kept(r: RunnerResult): Partial<RunnerResult> {
+    const signIn = r.signIn && { status: r.signIn.status, method: r.signIn.method, by: r.signIn.by, problem: r.signIn.problem };
+    return {
+        configPath: r.configPath,
+        ...(r.codex ? { codex: { version: r.codex.version, path: r.codex.path } as RunnerResult["codex"] } : {}),
+        ...(r.repaired?.length ? { repaired: r.repaired } : {}),
+        ...(r.adopted ? { adopted: true } : {}),
+        ...(signIn ? { signIn } : {}),
+        ...(r.ready ? { ready: r.ready } : {}),
+    };
 }
 
 function run(target: Target, input: Buffer, opts: RunOptions, op: string): Promise<Output> {
@@ -39,14 +51,20 @@ function run(target: Target, input: Buffer, opts: RunOptions, op: string): Promi
     return runLauncher(target, input, opts, op);
 }
 
-/** stdin: the request (older states give an exec prefix as arguments instead of `via`). Returns the exit code. */
-export async function feed(op: string, args: string[]): Promise<number> {
+/**
+ * stdin: the request (envelope.ts; older states give an exec prefix as arguments instead of `via`).
+ * `verb`: the operation, and for an ensure the drift token after " # " (`ensure # in sync (3f2a…)`:
+ * the command line's last word, where the preview's diff shows it). Returns the exit code.
+ */
+export async function feed(verb: string, args: string[]): Promise<number> {
     const read = readStdin();
-    if (!read) {
-        process.stderr.write("codex-mcp feed: the request on stdin is not JSON\n");
+    if (typeof read === "string") {
+        process.stderr.write(`codex-mcp feed: ${read}\n`);
         return 2;
     }
-    const { request } = read;
+    const at = verb.indexOf(" # ");
+    const op = at < 0 ? verb : verb.slice(0, at);
+    const request = at < 0 ? read.request : { ...read.request, token: verb.slice(at + 3) };
     const target: Target = read.target.kind === "local" && args.length ? { kind: "exec", prefix: args } : read.target;
     const label = printable(request.label ?? describeTarget(target));
     const frame = newFrame();
@@ -62,7 +80,7 @@ export async function feed(op: string, args: string[]): Promise<number> {
             process.stderr.write(`${label}: ${r.error!.message}\n`);
             return 2;
         }
-        process.stdout.write(JSON.stringify(r) + "\n");
+        process.stdout.write(JSON.stringify(op === "ensure" ? kept(r as RunnerResult) : r) + "\n");
         return 0;
     } catch (e) {
         // Transport errors name the target already; anything else (a key ssh2 cannot read) gets its name.

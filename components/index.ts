@@ -11,6 +11,7 @@ import { argSecrets, redact } from "./redact";
 import { emailProblem, patProblem, urlProblem } from "./inputs";
 import { describeTarget, Target } from "./target";
 import { checkTarget, TargetArgs, ValidTarget, validTarget } from "./target-args";
+import { shortTraces } from "./short-trace";
 import { identity, targetCommand } from "./target-command";
 import { DEFAULT_CODEX_VERSION } from "./versions";
 import { printable, printableDeep } from "./untrusted";
@@ -183,13 +184,13 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
     // Names and paths only: never secret. (A trigger that is secret in one run and not in the next
     // is a change, and a change of triggers is a replace: create the new, delete the old.)
     const id = pulumi.unsecret(desired.apply((d) => identity(target, d.name)));
-    const request = pulumi.all([desired, p.label, id]).apply(([d, label, claim]): RunnerRequest => ({
+    // The drift token (the label) is not in the request: the command line carries it (target-command.ts).
+    const request = pulumi.all([desired, id]).apply(([d, claim]): RunnerRequest => ({
         op: "ensure",
         name: d.name,
         entry: d.entry,
         codex: d.codex,
         verify: d.verify,
-        token: label,
         // SSH targets' commands were remote.Commands before 0.3: the engine replaces such a command by
         // a local.Command (create the new, then delete the old), and the old one's remove must see
         // another claim than the new one's, or it would delete the entry the new one has just written.
@@ -266,12 +267,15 @@ function signInDesired(codex: CodexArgs | undefined, who: string, parent: pulumi
 /**
  * Sets a component's outputs: those of one target's state. (Each component extends
  * ComponentResource itself and declares its outputs, so that the schema inferred from these types,
- * for other Pulumi languages, sees them.) Arguments never go to super(): they would be stored in the
- * state, header included.
+ * for other Pulumi languages, sees them; a component provider answers with these properties.)
+ * Arguments never go to super(): they would be stored in the state, header included. Nor do the
+ * outputs go into the component's state: they are all worked out again on every run, from the
+ * command's answer (its stdout, in the state already) and the probe, and a copy there cost every
+ * target about 0.5 KB, and a snapshot write whenever the probe's findings changed.
  */
 function adopt(c: pulumi.ComponentResource, out: TargetOutputs, extra: Record<string, pulumi.Output<unknown>> = {}): void {
     Object.assign(c, out, extra);
-    (c as unknown as { registerOutputs(o: pulumi.Inputs): void }).registerOutputs({ ...out, ...extra });
+    (c as unknown as { registerOutputs(o: pulumi.Inputs): void }).registerOutputs({});
 }
 
 /** `CodexCli name`: how errors name a component. */
@@ -320,7 +324,9 @@ export class CodexCli extends pulumi.ComponentResource {
     declare readonly notReadyBecause: pulumi.Output<string[]>;
 
     constructor(name: string, args: CodexCliArgs, opts?: pulumi.ComponentResourceOptions) {
+        const restore = shortTraces("caller");
         super("codex-connect:index:CodexCli", name, {}, opts);
+        restore();
         const target = validTarget(who("CodexCli", name), args?.target);
         const desired = pulumi.all([codexDesired(args), signInDesired(args, who("CodexCli", name), this)]).apply(([codex, signIn]): Desired => ({ codex, ...(signIn ? { signIn } : {}) }));
         adopt(this, targetState(this, `${name}-codex`, target, desired));
@@ -429,7 +435,9 @@ export class CodexMcpServer extends pulumi.ComponentResource {
     declare readonly notReadyBecause: pulumi.Output<string[]>;
 
     constructor(name: string, args: CodexMcpServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        const restore = shortTraces("caller");
         super("codex-connect:index:CodexMcpServer", name, {}, opts);
+        restore();
         const me = who("CodexMcpServer", name);
         const target = validTarget(me, args?.target);
         need(args.name, me, "name", "the server name, [mcp_servers.NAME]");
@@ -511,7 +519,9 @@ export class ConnectAiCodex extends pulumi.ComponentResource {
     declare readonly loginCommand: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: ConnectAiCodexArgs, opts?: pulumi.ComponentResourceOptions) {
+        const restore = shortTraces("caller");
         super("codex-connect:index:ConnectAiCodex", name, {}, opts);
+        restore();
         const auth = args.auth ?? "oauth";
         const me = who("ConnectAiCodex", name);
         const target = validTarget(me, args?.target);

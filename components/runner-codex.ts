@@ -1,7 +1,8 @@
 // Codex on the target: find it, install it at a version with npm, uninstall what this tool
 // installed, and ask it what it parsed. Every function runs with the rights of the process: root
 // only ever calls the global-prefix ones (runner.ts drops to the account for everything else).
-import { spawnSync, SpawnSyncOptions } from "child_process";
+import { spawnSync } from "child_process";
+import { MessageChannel, receiveMessageOnPort, Worker } from "worker_threads";
 import * as fs from "fs";
 import * as path from "path";
 import type { Account } from "./runner-account";
@@ -24,15 +25,115 @@ const CODEX_PACKAGE = "@openai/codex";
  */
 const MARKER = ".installed-by-codex-connect-pulumi";
 
+export interface Ran {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+    signal?: string;
+}
+
+/** What run() passes on to the command (and runSideBySide too). */
+export interface RunOptions {
+    env?: NodeJS.ProcessEnv;
+    input?: string;
+    timeout?: number;
+    maxBuffer?: number;
+    cwd?: string;
+}
+
 /**
  * npm and codex are `#!/usr/bin/env node` scripts: the Node running us (found perhaps only through a
  * login shell: nvm, Volta) goes first on their PATH, or they would fail or start another Node.
  */
-export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}, nodeFirst = true): { status: number | null; stdout: string; stderr: string; signal?: string } {
+function prepared(opts: RunOptions, nodeFirst: boolean): Required<Omit<RunOptions, "input">> & Pick<RunOptions, "input"> {
     const base = opts.env ?? process.env;
     const env = nodeFirst ? { ...base, PATH: [path.dirname(process.execPath), base.PATH].filter(Boolean).join(":") } : base;
-    const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 600_000, maxBuffer: 64 * 1024 * 1024, cwd: "/", ...opts, env });
+    return { timeout: 600_000, maxBuffer: 64 * 1024 * 1024, cwd: "/", ...opts, env };
+}
+
+export function run(cmd: string, args: string[], opts: RunOptions = {}, nodeFirst = true): Ran {
+    const r = spawnSync(cmd, args, { encoding: "utf8", ...prepared(opts, nodeFirst) });
     return { status: r.error ? null : r.status, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), ...(r.signal ? { signal: r.signal } : {}) };
+}
+
+/** One command for runSideBySide, as run() takes it. */
+export interface Command {
+    cmd: string;
+    args: string[];
+    opts?: RunOptions;
+    nodeFirst?: boolean;
+}
+
+// A worker thread that starts every command at once and, when the last has ended, hands back what
+// each gave as spawnSync gives it: status null when it could not start, or was stopped (SIGTERM) for
+// passing its timeout or its maxBuffer on a stream; the output read until then. `flag` says where it
+// is: 1 started, 2 answered, 3 failed.
+const SIDE_BY_SIDE = `
+const { workerData } = require("worker_threads");
+const { spawn } = require("child_process");
+const { specs, port, flag } = workerData;
+const say = (state) => { Atomics.store(flag, 0, state); Atomics.notify(flag, 0); };
+process.on("uncaughtException", () => say(3));
+say(1);
+const one = (s) => new Promise((resolve) => {
+  const got = [[], []], size = [0, 0];
+  let failed = false, done = false, timer, p;
+  const end = (status, signal) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    resolve({ status: failed ? null : status, stdout: Buffer.concat(got[0]).toString("utf8"), stderr: Buffer.concat(got[1]).toString("utf8"), ...(signal ? { signal } : {}) });
+  };
+  try {
+    p = spawn(s.cmd, s.args, { cwd: s.cwd, env: s.env, stdio: "pipe" });
+  } catch {
+    failed = true;
+    return end(null);
+  }
+  const stop = () => { failed = true; p.kill("SIGTERM"); };
+  timer = setTimeout(stop, s.timeout);
+  const take = (i) => (d) => {
+    if (failed) return;
+    if (size[i] + d.length > s.maxBuffer) { got[i].push(d.subarray(0, s.maxBuffer - size[i])); size[i] = s.maxBuffer; return stop(); }
+    size[i] += d.length;
+    got[i].push(d);
+  };
+  p.stdout.on("data", take(0));
+  p.stderr.on("data", take(1));
+  p.on("error", () => { failed = true; end(null); });
+  p.on("close", (code, signal) => end(code, signal));
+  p.stdin.on("error", () => undefined);
+  p.stdin.end(s.input ?? "");
+});
+Promise.all(specs.map(one)).then((r) => { port.postMessage(r); say(2); });
+`;
+
+/**
+ * Several commands side by side, each with what run() would give it, for one wait. The runner is
+ * synchronous: a worker thread starts them and this thread sleeps until the worker has every
+ * answer (no process of its own: cheaper than a helper Node). Should the worker fail, the commands
+ * run one after the other.
+ */
+export function runSideBySide(commands: Command[]): Ran[] {
+    const serial = () => commands.map((c) => run(c.cmd, c.args, c.opts, c.nodeFirst));
+    if (commands.length < 2) return serial();
+    const specs = commands.map((c) => ({ cmd: c.cmd, args: c.args, ...prepared(c.opts ?? {}, c.nodeFirst ?? true) }));
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const { port1, port2 } = new MessageChannel();
+    let worker: Worker | undefined;
+    try {
+        worker = new Worker(SIDE_BY_SIDE, { eval: true, workerData: { specs, port: port2, flag }, transferList: [port2], stdout: true, stderr: true });
+        worker.unref();
+        if (Atomics.wait(flag, 0, 0, 10_000) !== "timed-out") Atomics.wait(flag, 0, 1, Math.max(...specs.map((s) => s.timeout)) + 30_000);
+        const answers = Atomics.load(flag, 0) === 2 ? (receiveMessageOnPort(port1)?.message as Ran[] | undefined) : undefined;
+        if (Array.isArray(answers) && answers.length === commands.length) return answers;
+    } catch {
+        // no worker: below
+    } finally {
+        void worker?.terminate();
+        port1.close();
+    }
+    return serial();
 }
 
 function npmPath(): string {

@@ -8,7 +8,7 @@ import * as path from "path";
 import { parse as parseToml } from "smol-toml";
 import { keyedHeader, McpEntry } from "./config-entry";
 import { redact } from "./redact";
-import { run } from "./runner-codex";
+import { Ran, run, runSideBySide } from "./runner-codex";
 import type { SignInState } from "./runner-signin";
 import { printable } from "./untrusted";
 
@@ -34,9 +34,42 @@ const SYSTEM_LAYERS = ["/etc/codex/config.toml", "/etc/codex/managed_config.toml
 
 const said = (s: string, secrets: string[]) => printable(redact(s, secrets)).slice(0, 300);
 
+/** What the runner asks Codex about a CODEX_HOME: each question is one command. */
+const QUESTIONS = {
+    status: { args: ["login", "status"], timeout: 60_000 },
+    list: { args: ["mcp", "list", "--json"], timeout: 60_000 },
+    doctor: { args: ["doctor", "--json"], timeout: 30_000 }, // past that, no word on reachability
+};
+export type Question = keyof typeof QUESTIONS;
+
+/** Codex's answers, asked ahead of their use (side by side); each is what asking it then would have given. */
+export interface Asked {
+    codex: string;
+    codexHome: string;
+    answers: Partial<Record<Question, Ran>>;
+}
+
+const command = (codex: string, codexHome: string, q: Question) => ({ cmd: codex, args: QUESTIONS[q].args, opts: { env: { ...process.env, CODEX_HOME: codexHome }, timeout: QUESTIONS[q].timeout } });
+
+/** Asks Codex one question; the answer when `asked` already holds it (the same codex and CODEX_HOME). */
+export function ask(codex: string, codexHome: string, q: Question, asked?: Asked): Ran {
+    const had = asked?.codex === codex && asked.codexHome === codexHome ? asked.answers[q] : undefined;
+    if (had) return had;
+    const c = command(codex, codexHome, q);
+    return run(c.cmd, c.args, c.opts);
+}
+
+/** Asks Codex these questions side by side (one wait instead of one per question), and adds the answers to `asked`. */
+export function askAll(codex: string, codexHome: string, questions: Question[], asked?: Asked): Asked {
+    const answers = asked?.codex === codex && asked.codexHome === codexHome ? { ...asked.answers } : {};
+    const todo = [...new Set(questions)].filter((q) => !answers[q]);
+    runSideBySide(todo.map((q) => command(codex, codexHome, q))).forEach((r, i) => (answers[todo[i]] = r));
+    return { codex, codexHome, answers };
+}
+
 /** What Codex resolves for every server; undefined (with why) when it could not say. */
-export function codexServers(codex: string, codexHome: string): { servers?: CodexServer[]; problem?: string } {
-    const r = run(codex, ["mcp", "list", "--json"], { env: { ...process.env, CODEX_HOME: codexHome }, timeout: 60_000 });
+export function codexServers(codex: string, codexHome: string, asked?: Asked): { servers?: CodexServer[]; problem?: string } {
+    const r = ask(codex, codexHome, "list", asked);
     if (r.status !== 0) return { problem: said(`codex mcp list exited with ${r.status}: ${r.stderr.trim().split("\n").pop() ?? ""}`, []) };
     try {
         const list = JSON.parse(r.stdout.slice(r.stdout.indexOf("[")));
@@ -102,8 +135,8 @@ export function overrides(got: CodexServer, name: string, entry: McpEntry, codex
 }
 
 /** The server's reachability from `codex doctor --json` (a HEAD or GET; any HTTP answer counts). */
-function unreachable(codex: string, codexHome: string, name: string, secrets: string[]): string | undefined {
-    const r = run(codex, ["doctor", "--json"], { env: { ...process.env, CODEX_HOME: codexHome }, timeout: 30_000 }); // past that, no word on reachability
+function unreachable(codex: string, codexHome: string, name: string, secrets: string[], asked?: Asked): string | undefined {
+    const r = ask(codex, codexHome, "doctor", asked);
     let details: Record<string, unknown> | undefined;
     try {
         details = JSON.parse(r.stdout.slice(r.stdout.indexOf("{"))).checks?.["mcp.config"]?.details;
@@ -154,6 +187,8 @@ export interface ReadyInput {
     /** Also try the credential with an MCP initialize: the headers as the file holds them (a probe has only keyed ones of the desired entry). */
     live?: boolean;
     configText?: string;
+    /** Codex's answers asked already (runner.ts asks them side by side); the others are asked here. */
+    asked?: Asked;
 }
 
 /** Codex's verdict on this target, with the reasons a person acts on. */
@@ -163,13 +198,13 @@ export function readiness(i: ReadyInput): Readiness {
     if (i.signIn?.status === "signed-out") reasons.push("Codex is not signed in: run codex login --device-auth on the target, or give the stack openaiApiKey or codexAccessToken");
     if (i.signIn?.status === "unknown") reasons.push(`Codex could not confirm its sign-in: ${i.signIn.problem ?? "no answer"}`);
     if (i.name === undefined || !i.entry) return { ready: reasons.length === 0, reasons };
-    const list = codexServers(i.codex, i.codexHome);
+    const list = codexServers(i.codex, i.codexHome, i.asked);
     const got = list.servers?.find((s) => s.name === i.name);
     if (!got) reasons.push(list.problem ? `Codex could not list its servers: ${said(list.problem, i.secrets)}` : `Codex does not list [mcp_servers.${i.name}]`);
     else {
         reasons.push(...overrides(got, i.name, i.entry, i.codexHome, i.headerKey).map((o) => `Codex will not use [mcp_servers.${i.name}] as written: ${o}`));
         if (got.enabled !== false) {
-            const down = unreachable(i.codex, i.codexHome, i.name, i.secrets);
+            const down = unreachable(i.codex, i.codexHome, i.name, i.secrets, i.asked);
             if (down !== undefined) reasons.push(`the server is unreachable from the target (codex doctor: ${down})`);
         }
         if (i.live && got.enabled !== false) {

@@ -10,6 +10,7 @@ import { createHmac } from "crypto";
 import { keyedHeader } from "./config-entry";
 import { redact } from "./redact";
 import { run } from "./runner-codex";
+import { ask, Asked } from "./runner-ready";
 import { FileError } from "./runner-files";
 import { printable } from "./untrusted";
 
@@ -80,10 +81,13 @@ function env(codexHome: string): NodeJS.ProcessEnv {
 
 const firstLine = (s: string) => s.trim().split("\n").find((l) => !/^WARNING: proceeding/.test(l)) ?? "";
 
-/** Codex's own status, then what auth.json holds compared with the stack's credential (keyed when headerKey is given). */
-export function signInState(codex: string, codexHome: string, want?: SignInRequest, headerKey?: string, secrets: string[] = []): SignInState {
+/**
+ * Codex's own status, then what auth.json holds compared with the stack's credential (keyed when
+ * headerKey is given). `asked`: Codex's answer to `codex login status` when it was asked already.
+ */
+export function signInState(codex: string, codexHome: string, want?: SignInRequest, headerKey?: string, secrets: string[] = [], asked?: Asked): SignInState {
     if (!fs.existsSync(codexHome)) return { status: "signed-out", ...(want ? { matches: false } : {}) }; // Codex itself would refuse to start
-    const r = run(codex, ["login", "status"], { env: env(codexHome), timeout: 60_000 });
+    const r = ask(codex, codexHome, "status", asked);
     const said = `${r.stdout}\n${r.stderr}`;
     const stored = storedCredentials(codexHome);
     const status: SignInState["status"] = r.status === 0 ? "signed-in" : /not logged in/i.test(said) ? "signed-out" : "unknown";
@@ -118,8 +122,8 @@ function login(codex: string, codexHome: string, want: SignInRequest): void {
  * (a rotated key), or when the stack says to replace another's; a sign-in someone else made stays.
  * Returns the state after, and the record to keep (undefined: none).
  */
-export function ensureSignIn(codex: string, codexHome: string, want: SignInRequest, rec: SignInRecord | undefined, who: { managedBy?: string; claim?: string; key: string }): { state: SignInState; record?: SignInRecord } {
-    const before = signInState(codex, codexHome, want, undefined, [want.secret]);
+export function ensureSignIn(codex: string, codexHome: string, want: SignInRequest, rec: SignInRecord | undefined, who: { managedBy?: string; claim?: string; key: string }, asked?: Asked): { state: SignInState; record?: SignInRecord } {
+    const before = signInState(codex, codexHome, want, undefined, [want.secret], asked);
     const ours = rec !== undefined && !rec.adopted && rec.managedBy === who.managedBy;
     const mine = { kind: want.kind, ...(who.managedBy ? { managedBy: who.managedBy } : {}), ...(who.claim ? { claim: who.claim } : {}), applied: digestOf(who.key, want.secret) };
     if (before.matches === true) {

@@ -18,7 +18,7 @@ import { handover } from "./handover";
 import { redact, secretsOf } from "./redact";
 import { Account, AccountError, resolveAccount, runAsAccount } from "./runner-account";
 import { codexState, CodexState, globalPrefixWritable, installCodex, installInto, resolveVersion, uninstallFrom, userPrefix, versionIn, hasMarker, markerAdd } from "./runner-codex";
-import { codexServers, overrides, readiness, Readiness } from "./runner-ready";
+import { askAll, Asked, codexServers, overrides, Question, readiness, Readiness } from "./runner-ready";
 import { Changes, FileError, FileState, ioError, isWriteError, readText, removeStaleSides, Undone, withLock } from "./runner-files";
 import { CallerGone, checkpoint } from "./lifeline";
 import { ensureSignIn, removeSignIn, SignInRecord, SignInRequest, signInDrift, SignInState, signInState, storedIsApplied } from "./runner-signin";
@@ -330,7 +330,10 @@ function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]
         else if (wantCodex !== "latest" && result.codex.version !== wantCodex) result.drift.push("codex-version");
     }
     splitChanges(req, before.text, owner, result);
-    if (req.op === "probe") return withVerdict(req, account, probeSignIn(req, account, codexHome, owner, result));
+    if (req.op === "probe") {
+        const ahead = askForVerdict(req, account, result);
+        return withVerdict(req, account, probeSignIn(req, account, codexHome, owner, result, ahead?.asked), ahead);
+    }
 
     if (!lstatQuiet(codexHome)) fs.mkdirSync(codexHome, { recursive: true, mode: HOME_MODE });
     if (req.op === "ensure" && result.drift.includes("codex-home-mode")) chmodHome(codexHome);
@@ -338,18 +341,44 @@ function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]
     let installed: (CodexState & { prefix?: string }) | undefined;
     if (req.op === "ensure" && wantCodex) installed = result.codex = installCodex(resolveVersion(wantCodex), account, known, owner.codex?.installedByUs === true);
     checkpoint(`writing ${place.configPath}`);
-    const done = withLock(path.join(codexHome, ".config.toml.lock"), 120_000, () => underLock(req, account, place, result, known, installed));
-    return req.op === "ensure" ? withVerdict(req, account, done) : done;
+    const asking: Asking = {};
+    const done = withLock(path.join(codexHome, ".config.toml.lock"), 120_000, () => underLock(req, account, place, result, known, installed, asking));
+    return req.op === "ensure" ? withVerdict(req, account, done, askForVerdict(req, account, done, asking.asked)) : done;
+}
+
+/** Codex's answers within one request, asked side by side where several are due at once, none asked twice. */
+interface Asking {
+    asked?: Asked;
+}
+
+/**
+ * The codex that gives the verdict, and its answers to what the verdict asks that `had` does not
+ * hold, side by side: the sign-in status (unless the request has it already), and with an entry
+ * the servers Codex lists and, when the entry is in the file and enabled, codex doctor's word on
+ * reachability (readiness reads it only when Codex lists the server enabled; else it is left unread).
+ * Undefined when there is no verdict to give.
+ */
+function askForVerdict(req: RunnerRequest, account: Account, result: RunnerResult, had?: Asked): { codex?: string; asked?: Asked } | undefined {
+    if (!req.codex && req.name === undefined) return undefined;
+    const codex = result.codex?.path ?? codexState(account, req.codexDirs ?? [], false, true).path;
+    if (!codex) return {};
+    const questions: Question[] = [];
+    if (!result.signIn && fs.existsSync(result.codexHome)) questions.push("status");
+    if (req.name !== undefined && req.entry) {
+        questions.push("list");
+        if ((req.op === "ensure" || result.entry.present) && req.entry.enabled !== false) questions.push("doctor");
+    }
+    return { codex, asked: askAll(codex, result.codexHome, questions, had) };
 }
 
 /** Codex's verdict, after the lock is released (codex doctor takes a while): where Codex or an entry is managed. */
-function withVerdict(req: RunnerRequest, account: Account, result: RunnerResult): RunnerResult {
-    if (!req.codex && req.name === undefined) return result;
-    const codex = result.codex?.path ?? codexState(account, req.codexDirs ?? [], false, true).path;
-    const signIn = result.signIn ?? (codex ? signInState(codex, result.codexHome) : undefined);
+function withVerdict(req: RunnerRequest, account: Account, result: RunnerResult, ahead: { codex?: string; asked?: Asked } | undefined): RunnerResult {
+    if (!ahead) return result;
+    const { codex, asked } = ahead;
+    const signIn = result.signIn ?? (codex ? signInState(codex, result.codexHome, undefined, undefined, [], asked) : undefined);
     const secrets = [...secretsOf(req.entry?.http_headers), ...(req.signIn && req.op !== "probe" ? [req.signIn.secret] : [])];
     const configText = req.liveCheck ? readQuiet(result.configPath) : undefined;
-    result.ready = readiness({ codex, codexHome: result.codexHome, signIn, name: req.name, entry: req.entry, headerKey: req.op === "probe" ? req.headerKey : undefined, secrets, live: req.liveCheck, configText });
+    result.ready = readiness({ codex, codexHome: result.codexHome, signIn, name: req.name, entry: req.entry, headerKey: req.op === "probe" ? req.headerKey : undefined, secrets, live: req.liveCheck, configText, asked });
     return result;
 }
 
@@ -376,14 +405,14 @@ function splitChanges(req: RunnerRequest, text: string | undefined, owner: Owner
 }
 
 /** A probe's view of the sign-in: Codex's status, the stored credential compared keyed, and the drift from what the stack wants. */
-function probeSignIn(req: RunnerRequest, account: Account, codexHome: string, owner: OwnerRecord, result: RunnerResult): RunnerResult {
+function probeSignIn(req: RunnerRequest, account: Account, codexHome: string, owner: OwnerRecord, result: RunnerResult, asked?: Asked): RunnerResult {
     if (!req.codex) return result;
     const codex = req.codex.version ? result.codex?.path : codexState(account, [], false, true).path;
     if (!codex) {
         if (req.signIn && !result.drift.includes("codex-missing")) result.drift.push("signin-missing");
         return result;
     }
-    result.signIn = signInState(codex, codexHome, req.signIn, req.headerKey);
+    result.signIn = signInState(codex, codexHome, req.signIn, req.headerKey, [], asked);
     const ours = owner.signIn !== undefined && !owner.signIn.adopted && owner.signIn.managedBy === req.managedBy;
     if (req.signIn && result.signIn.matches !== true && !ours && !req.signIn.replace && result.signIn.status !== "signed-out") result.signIn.by = "someone-else";
     const drift = signInDrift(result.signIn, req.signIn, ours);
@@ -424,7 +453,7 @@ function driftOf(req: RunnerRequest, before: FileState, codexHome: string, accou
     return [...new Set(drift)];
 }
 
-function underLock(req: RunnerRequest, account: Account, place: Place, result: RunnerResult, known: string[], installed?: CodexState & { prefix?: string }): RunnerResult {
+function underLock(req: RunnerRequest, account: Account, place: Place, result: RunnerResult, known: string[], installed: (CodexState & { prefix?: string }) | undefined, asking: Asking): RunnerResult {
     const { codexHome, configPath } = place;
     const name = req.name;
     const key = tokenKey(name);
@@ -443,8 +472,8 @@ function underLock(req: RunnerRequest, account: Account, place: Place, result: R
         if ("refused" in hand) throw new RunnerError("managed-elsewhere", hand.refused);
         if (hand.take) result.handedOverFrom = hand.from;
     }
-    // The Codex that verifies an ensure, looked up once (it may start `codex --version`).
-    const codexPath = req.op === "ensure" && name !== undefined ? (result.codex?.path ?? codexState(account, known, false).path) : undefined;
+    // The Codex that verifies an ensure, looked up once (its path only: no login shell, no `codex --version` when npm's package.json tells the version).
+    const codexPath = req.op === "ensure" && name !== undefined ? (result.codex?.path ?? codexState(account, known, false, true).path) : undefined;
     // Refuse before writing: a failed create must leave no entry that no state knows about.
     if (req.op === "ensure" && name !== undefined && req.verify === true && !codexPath) {
         throw new RunnerError("codex-missing", "verify was requested but codex is not installed on the target; nothing was written");
@@ -452,7 +481,7 @@ function underLock(req: RunnerRequest, account: Account, place: Place, result: R
     sweep(place);
     const changes = new Changes();
     try {
-        change(req, account, place, owner, result, codexPath, changes);
+        change(req, account, place, owner, result, codexPath, changes, asking);
         changes.commit();
     } catch (e) {
         throw undone(e, changes.rollback(configPath), place, result);
@@ -462,12 +491,18 @@ function underLock(req: RunnerRequest, account: Account, place: Place, result: R
 }
 
 /** Everything one ensure or remove changes, each change journaled in `changes` (undone as a whole on failure). */
-function change(req: RunnerRequest, account: Account, place: Place, owner: OwnerRecord, result: RunnerResult, codexPath: string | undefined, changes: Changes): void {
+function change(req: RunnerRequest, account: Account, place: Place, owner: OwnerRecord, result: RunnerResult, codexPath: string | undefined, changes: Changes, asking: Asking): void {
     const key = tokenKey(req.name);
     const rec = owner.servers[key];
     const modeWas = req.name === undefined ? undefined : editFile(req, account, place, owner, result, changes);
-    if (req.op === "ensure" && req.name !== undefined && codexPath && req.verify !== false) verify(codexPath, req, place, result);
-    signInStep(req, account, place, owner, result, codexPath);
+    if (req.op === "ensure" && req.name !== undefined && codexPath && req.verify !== false) {
+        // Asked side by side, of the file as written: the servers Codex lists (for verify, and the
+        // verdict after the lock) and, when the sign-in step below asks the same Codex, its sign-in status.
+        const signInToo = req.codex !== undefined && (result.codex?.path ?? codexPath) === codexPath;
+        asking.asked = askAll(codexPath, place.codexHome, signInToo ? ["list", "status"] : ["list"]);
+        verify(codexPath, req, place, result, asking.asked);
+    }
+    signInStep(req, account, place, owner, result, codexPath, asking.asked);
     if (req.op === "ensure") {
         const had = owner.servers[key];
         result.repaired = had?.token !== undefined ? result.drift : [];
@@ -490,7 +525,7 @@ function change(req: RunnerRequest, account: Account, place: Place, owner: Owner
  * Codex's sign-in, after the entry (a failed sign-in undoes the entry's changes with the rest). A
  * request that no longer carries a credential stops managing the sign-in this stack made: it stays.
  */
-function signInStep(req: RunnerRequest, account: Account, place: Place, owner: OwnerRecord, result: RunnerResult, codexPath: string | undefined): void {
+function signInStep(req: RunnerRequest, account: Account, place: Place, owner: OwnerRecord, result: RunnerResult, codexPath: string | undefined, asked?: Asked): void {
     if (!req.codex) return;
     const codex = result.codex?.path ?? codexPath ?? codexState(account, [], false, true).path;
     const who = { managedBy: req.managedBy, claim: req.claim };
@@ -504,11 +539,11 @@ function signInStep(req: RunnerRequest, account: Account, place: Place, owner: O
     if (!codex) return;
     if (!req.signIn) {
         if (owner.signIn?.managedBy === req.managedBy) delete owner.signIn;
-        result.signIn = signInState(codex, place.codexHome);
+        result.signIn = signInState(codex, place.codexHome, undefined, undefined, [], asked);
         return;
     }
     owner.key ??= randomBytes(32).toString("hex");
-    const out = ensureSignIn(codex, place.codexHome, req.signIn, owner.signIn, { ...who, key: owner.key });
+    const out = ensureSignIn(codex, place.codexHome, req.signIn, owner.signIn, { ...who, key: owner.key }, asked);
     result.signIn = out.state;
     if (out.record) owner.signIn = out.record;
     else delete owner.signIn;
@@ -644,9 +679,9 @@ function giveBack(name: string, place: Place, rec: ServerRecord | undefined, las
  * (disabled by an admin's requirements, a value changed by a system layer), the run fails naming
  * the layer, unless the request allows it (then the verdict says not ready, and why).
  */
-function verify(codexPath: string, req: RunnerRequest, place: Place, result: RunnerResult): void {
+function verify(codexPath: string, req: RunnerRequest, place: Place, result: RunnerResult, asked?: Asked): void {
     const name = req.name!;
-    const list = codexServers(codexPath, place.codexHome);
+    const list = codexServers(codexPath, place.codexHome, asked);
     const got = list.servers?.find((s) => s.name === name);
     if (!got) {
         const why = list.problem ?? `codex mcp list does not show [mcp_servers.${name}]`;

@@ -4,20 +4,21 @@
 // only the runner's answer: the engine keeps a command's stdout and stderr in the state, so nothing
 // the target prints goes there (a remote.Command would keep all a login shell prints, unbounded).
 // The request (the header included) and where the target is (an exec prefix, an SSH connection with
-// its key) are the command's stdin, a secret; stdout/stderr are secret outputs; nothing is logged;
-// the previous output never goes into the environment.
+// its key) are the command's stdin, the one secret; nothing is logged. Its stdout is the feeder's
+// short answer (paths, versions, field names, Codex's verdict: what the components' plain outputs
+// show anyway), and stderr is empty unless the command fails, so neither is a secret: a secret costs
+// about 1.4 times its length and some 90 bytes more, in every snapshot.
 import { local } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as os from "os";
 import * as path from "path";
 import { distFile, RUNNER_FILE, shq } from "./launcher";
 import { execArgv } from "./process-run";
-import { redactArgs } from "./redact";
+import { identityOf, normalDir, seal, Where } from "./envelope";
+import { shortTraces } from "./short-trace";
 import type { RunnerRequest } from "./runner";
 import type { SshHop } from "./target";
 import type { SshHopArgs, ValidTarget } from "./target-args";
-
-const normalDir = (d: string | undefined) => (d === undefined ? undefined : path.posix.normalize(d).replace(/(.)\/+$/, "$1"));
 
 /**
  * What makes a target another file on another machine: a change replaces the resource (the new one
@@ -25,11 +26,8 @@ const normalDir = (d: string | undefined) => (d === undefined ? undefined : path
  * same place are one identity: /x/.codex and /x/.codex/, a default home spelled out (local).
  */
 export function identity(t: ValidTarget, name: string | undefined): string {
-    let home = normalDir(t.codexHome);
-    if (t.kind === "local" && !t.owner && home === path.join(os.homedir(), ".codex")) home = undefined;
-    const where =
-        t.kind === "ssh" ? `ssh ${t.user}@${t.host.toLowerCase()}:${t.port ?? 22}` : t.kind === "exec" ? `exec ${redactArgs(execArgv(t)).join(" ")}` : "local";
-    return `${where} ${t.owner ? `as ${t.owner} ` : ""}${home ?? "~/.codex"} [mcp_servers.${name ?? "(codex only)"}]`;
+    const defaultHome = t.kind === "local" && !t.owner && normalDir(t.codexHome) === path.join(os.homedir(), ".codex");
+    return identityOf(t.kind === "ssh" ? { ssh: t } : t.kind === "exec" ? { via: execArgv(t) } : {}, defaultHome ? undefined : t.codexHome, t.owner, name);
 }
 
 /** An SSH hop as the feeder connects to it (ssh2, as the probe does), resolved. */
@@ -47,9 +45,6 @@ function hop(h: SshHopArgs): pulumi.Output<SshHop> {
     }));
 }
 
-/** Where the feeder finds the target: an exec prefix (it may carry a credential), an SSH connection, or nothing (local). */
-type Where = { via?: string[]; ssh?: SshHop & { proxy?: SshHop } };
-
 function whereOf(t: ValidTarget): pulumi.Output<Where> {
     if (t.kind === "exec") return pulumi.output<Where>({ via: execArgv(t) });
     if (t.kind !== "ssh") return pulumi.output<Where>({});
@@ -60,22 +55,30 @@ export interface TargetCommandArgs {
     target: ValidTarget;
     /** The ensure request; travels as the command's secret stdin. */
     request: pulumi.Output<RunnerRequest>;
-    /** What the probe found: part of the command line as a comment, so the preview's diff shows it. */
+    /**
+     * What the probe found, the drift token: the command line's last word (`__feed 'ensure # LABEL'`),
+     * so the preview's diff shows it and the feeder hands it to the runner (it is not in the stdin).
+     */
     label: pulumi.Output<string>;
     /** identity(): a change replaces the resource. */
     identity: pulumi.Output<string>;
 }
 
-/** The resource for one target; returns the runner's answer line (a secret output). */
+/** The resource for one target; returns the runner's answer line (its stdout: feed.ts kept()). */
 export function targetCommand(name: string, args: TargetCommandArgs, parent: pulumi.Resource, aliases: pulumi.Alias[] = []): pulumi.Output<string> {
     const t = args.target;
-    const stdin = pulumi.secret(pulumi.all([args.request, whereOf(t)]).apply(([r, where]) => JSON.stringify({ ...r, ...where })));
+    const stdin = pulumi.secret(pulumi.all([args.request, whereOf(t)]).apply(([r, where]) => seal(r, where)));
     // Relative to the program's directory, where the engine runs local commands: another checkout works too.
     const runner = path.relative(process.cwd(), distFile("runner", RUNNER_FILE));
-    const feed = (op: string) => ["node", runner, "__feed", op].map(shq).join(" ");
-    return new local.Command(
-        name,
-        { stdin, logging: "none", addPreviousOutputInEnv: false, triggers: [args.identity], create: pulumi.interpolate`${feed("ensure")} # ${args.label}`, delete: feed("remove") },
-        { parent, aliases, additionalSecretOutputs: ["stdout", "stderr"] },
-    ).stdout;
+    const feed = (verb: string) => ["node", runner, "__feed", verb].map(shq).join(" ");
+    const restore = shortTraces("none");
+    try {
+        return new local.Command(
+            name,
+            { stdin, logging: "none", triggers: [args.identity], create: args.label.apply((label) => feed(`ensure # ${label}`)), delete: feed("remove") },
+            { parent, aliases },
+        ).stdout;
+    } finally {
+        restore();
+    }
 }

@@ -2,6 +2,10 @@
 //   dist/runner/codex-mcp-runner.js  the runner bundle (Node 18+), also the `codex-mcp` command
 //   dist/components/                 the components, compiled JavaScript with .d.ts
 //   dist/fleet/fleet.js              npm run fleet (fleet/), not part of the package (package.json files)
+//   dist/.built-from                 a hash of the files all of it is built from
+// With --if-changed (npm's prepare: `npm install` in a checkout, `npm pack` after its prepack build)
+// nothing is built when dist/ was built from these very files.
+import { createHash } from "crypto";
 import { execFileSync } from "child_process";
 import { buildSync } from "esbuild";
 import * as fs from "fs";
@@ -11,6 +15,26 @@ import { MIN_NODE_MAJOR } from "../components/versions";
 
 const root = path.join(__dirname, "..");
 const dist = path.join(root, "dist");
+const stamp = path.join(dist, ".built-from");
+
+/** The build's inputs, hashed: the sources, this script, the TypeScript settings and the package's pinned tools. */
+function inputsHash(): string {
+    const sources = (dir: string): string[] =>
+        !fs.existsSync(path.join(root, dir)) ? [] : fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? sources(path.join(dir, d.name)) : d.name.endsWith(".ts") ? [path.join(dir, d.name)] : []));
+    const h = createHash("sha256");
+    for (const f of ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "scripts/build.ts", ...sources("components").sort(), ...sources("fleet").sort()]) {
+        const file = path.join(root, f);
+        if (fs.existsSync(file)) h.update(`${f}\0`).update(fs.readFileSync(file)).update("\0");
+    }
+    return h.digest("hex");
+}
+
+const inputs = inputsHash();
+const built = [stamp, path.join(dist, "runner", RUNNER_FILE), path.join(dist, "fleet", "fleet.js"), path.join(dist, "components", "index.js")].every((f) => fs.existsSync(f));
+if (process.argv.includes("--if-changed") && built && fs.readFileSync(stamp, "utf8").trim() === inputs) {
+    console.log(`${dist} (built from these sources already)`);
+    process.exit(0);
+}
 
 // Every file and directory is swapped in with a rename: a test run or a program using dist/ while
 // another build runs never sees a half-written runner or a missing dist/components.
@@ -61,4 +85,5 @@ const old = `${components}.${process.pid}.old`;
 if (fs.existsSync(components)) fs.renameSync(components, old);
 fs.renameSync(fresh, components);
 fs.rmSync(old, { recursive: true, force: true });
+write(stamp, inputs + "\n");
 console.log(dist);

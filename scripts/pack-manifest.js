@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // @ts-check
 // The package.json that `npm pack` and `npm publish` ship. npm packs the file as it is on disk, and
-// this repository's holds what works only here: `prepare` (npm run build) is needed when the package
-// is installed from git (`pulumi package add https://...git@vX` runs `npm install` in the clone, which
-// builds dist/ through it), but in a tarball it cannot run (no sources, no devDependencies) and npm
-// lists it among the package's install scripts. So, around a pack:
+// this repository's holds what works only here: `prepare` (the build, unless dist/ is built from
+// these sources already) is needed when the package is installed from git (`pulumi package add
+// https://...git@vX` runs `npm install` in the clone, which builds dist/ through it), but in a
+// tarball it cannot run (no sources, no devDependencies) and npm lists it among the package's install
+// scripts. So, around a pack:
 //   prepack   (after npm run build) puts the manifest a consumer needs in place of package.json: all
 //             of it but `scripts` and `devDependencies`. The original bytes go first into
 //             .package.json.packing, with the npm process that packs (pid and start time); that file

@@ -7,7 +7,7 @@
 // state files, the stack exports, the engine's output and the process table are scanned for every
 // credential. The package is also added from a git URL at a tag, served over HTTPS as a company's
 // git host would serve it, and run from YAML.
-import { exec, execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -20,6 +20,7 @@ import { FleetHost, npmSeed, startFleet } from "../helpers/fleet";
 import { suiteNeeding } from "../helpers/needs";
 import { PulumiSandbox, sandboxEnv, sandboxStack, SandboxStackOptions } from "../helpers/stack";
 import { pulumiSandbox } from "../helpers/toolchain";
+import { ProcessTable } from "../helpers/process-table";
 
 const EMAIL = "ada@example.com";
 const PATS = { yaml: "PAT-anylang-yaml-5c1e9a", typescript: "PAT-anylang-ts-82d04f", plain: "PAT-anylang-plain-e7b310" };
@@ -43,8 +44,7 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
     const stackName = `anylang${process.pid}`;
     const printed: string[] = [];
     const exports: string[] = [];
-    const processTable: string[] = [];
-    let sampler: NodeJS.Timeout | undefined;
+    const processTable = new ProcessTable();
     const onOutput = (s: string) => printed.push(s);
 
     const localConfig = () => path.join(localHome, ".codex", "config.toml");
@@ -141,11 +141,11 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
             env: { HOME: localHome, npm_config_cache: path.join(os.homedir(), ".npm") },
         };
         env = sandboxEnv(sandbox, engine);
-        sampler = setInterval(() => exec("ps -eww -o args=", { maxBuffer: 16 << 20 }, (_e, out) => processTable.push(out)), 100);
+        processTable.start(100);
     });
 
     afterAll(async () => {
-        if (sampler) clearInterval(sampler);
+        processTable.stop();
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
         if (sandbox) fs.rmSync(sandbox.dir, { recursive: true, force: true });
         fleet?.stop();
@@ -259,12 +259,11 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
     });
 
     test("no credential in plain text: state files, stack exports, engine output, process table", () => {
-        if (sampler) clearInterval(sampler);
-        sampler = undefined;
+        processTable.stop();
         const haystacks: Array<[string, string]> = [
             ["engine output", printed.join("")],
             ["stack exports", exports.join("\n")],
-            ["process table", processTable.join("")],
+            ["process table", processTable.text()],
         ];
         for (const f of filesUnder(path.join(sandbox.dir, "state"))) haystacks.push([f, fs.readFileSync(f, "utf8")]);
         for (const p of [path.join(pkg, "examples", "yaml"), path.join(pkg, "examples", "typescript"), path.join(dir, "plain")]) {
@@ -274,7 +273,7 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         // The scan sees what it should: the components, the SSH command, and the sampler ran.
         expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("codex-connect:index:ConnectAiCodex"))).toBe(true);
         expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("command:local:Command"))).toBe(true);
-        expect(processTable.length).toBeGreaterThan(50);
+        expect(processTable.samples).toBeGreaterThan(50);
         // The SSH key: its base64 body lines.
         const keyLines = web1.ssh.clientKey.split("\n").filter((l) => l.length > 40 && !l.startsWith("-----"));
         expect(keyLines.length).toBeGreaterThan(0);

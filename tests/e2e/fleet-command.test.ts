@@ -8,7 +8,7 @@
 //
 // The shards the hosts fall in (jump hash of the name): 2 shards: web1 in 0, web2 and db1 in 1;
 // 3 shards: web1 in 0, web2 in 1, db1 in 2.
-import { ChildProcess, exec, execFileSync, spawn } from "child_process";
+import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -19,6 +19,7 @@ import { FleetHost, npmSeed, setSecretConfig, setTargetsConfig, startFleet } fro
 import { McpDouble, startMcpDouble } from "../helpers/mcp-server";
 import { suiteNeeding } from "../helpers/needs";
 import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
+import { ProcessTable } from "../helpers/process-table";
 
 const EMAIL = "ada@example.com";
 const PAT = "PAT-fleet-command-5a02e9";
@@ -37,8 +38,7 @@ suite("npm run fleet: every shard stack of a fleet, through the real engine", ()
     const base = `fleetcmd${process.pid}`;
     const shard = (i: number) => `${base}-shard-${i}`;
     const printed: string[] = [];
-    const processTable: string[] = [];
-    let sampler: NodeJS.Timeout | undefined;
+    const processTable = new ProcessTable();
 
     /** The command as a person runs it from the clone; asynchronous, so that the MCP double in this process answers Codex. */
     function fleetCommand(...args: string[]): Promise<{ status: number | null; out: string }> {
@@ -98,11 +98,11 @@ suite("npm run fleet: every shard stack of a fleet, through the real engine", ()
         await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL }, url: { value: mcp.url } });
         setSecretConfig(stack, sandbox.env, "pat", PAT);
         await setTargetsConfig(stack, fleet.hosts.map((h) => h.target));
-        sampler = setInterval(() => exec("ps -eww -o args=", { maxBuffer: 16 << 20 }, (_e, out) => processTable.push(out)), 200);
+        processTable.start(200);
     });
 
     afterAll(async () => {
-        if (sampler) clearInterval(sampler);
+        processTable.stop();
         for (const f of fs.readdirSync(projectRoot)) if (f.startsWith(`Pulumi.${base}`) && f.endsWith(".yaml")) fs.rmSync(path.join(projectRoot, f), { force: true });
         if (sandbox) fs.rmSync(sandbox.dir, { recursive: true, force: true });
         await mcp?.close();
@@ -195,6 +195,6 @@ suite("npm run fleet: every shard stack of a fleet, through the real engine", ()
 
         const logs = fs.readdirSync(logDir).map((f) => fs.readFileSync(path.join(logDir, f), "utf8"));
         expect(logs.join("")).toContain("Resources:");
-        for (const text of [...printed, ...logs, ...processTable]) for (const s of SECRETS) expect(text.includes(s)).toBe(false);
+        for (const text of [...printed, ...logs, processTable.text()]) for (const s of SECRETS) expect(text.includes(s)).toBe(false);
     });
 });

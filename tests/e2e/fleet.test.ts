@@ -1,7 +1,7 @@
 // The real thing, end to end: the Pulumi engine (Automation API, file backend, passphrase secrets)
 // runs the fleet program against three SSH hosts (real sshd, one account each) and the local
 // target; the real Codex reads what was written and talks to a real MCP server.
-import { exec, execFileSync, spawn, spawnSync } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -14,6 +14,7 @@ import { PulumiSandbox, sandboxStack } from "../helpers/stack";
 import { ambientPluginWarnings, projectRoot } from "../helpers/toolchain";
 import { caEnvArgs } from "../helpers/ca-env";
 import { suiteNeeding } from "../helpers/needs";
+import { ProcessTable } from "../helpers/process-table";
 
 const EMAIL = "ada@example.com";
 const PAT1 = "PAT-fleet-first-9d41e7";
@@ -33,8 +34,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
     let sandbox: PulumiSandbox;
     let remove: (() => Promise<void>) | undefined;
     const printed: string[] = [];
-    const processTable: string[] = [];
-    let sampler: NodeJS.Timeout | undefined;
+    const processTable = new ProcessTable();
     const onOutput = (s: string) => printed.push(s);
 
     // h3 starts with a file of its own: comments, other servers, CRLF.
@@ -48,8 +48,10 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
     /**
      * `codex exec` as the host's account, asynchronously: the MCP server runs in this process, so a
      * blocking spawn would starve it. With no model reachable, Codex still starts its MCP servers.
+     * Stopped once `done` says the server saw what the test waits for (with no model, Codex would
+     * otherwise retry until the 25 s are up), or when it ends by itself.
      */
-    const codexExec = (h: FleetHost) =>
+    const codexExec = (h: FleetHost, done: () => boolean = () => false) =>
         new Promise<string>((resolve) => {
             const p = spawn("runuser", ["-u", h.user.name, "--", "env", "-i", `HOME=${h.user.home}`, "PATH=/usr/bin:/bin", ...caEnvArgs(), codexOf(h), "exec", "--skip-git-repo-check", "-c", "mcp_servers.connectai.required=true", "say hi"], {
                 stdio: ["ignore", "pipe", "pipe"],
@@ -59,9 +61,22 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
             p.stdout.on("data", (d) => (out += d));
             p.stderr.on("data", (d) => (out += d));
             // The MCP handshake comes first; what follows (no model to reach) is not waited for.
-            const timer = setTimeout(() => process.kill(-p.pid!, "SIGKILL"), 25_000);
+            let stopping = false;
+            const stop = () => {
+                if (stopping) return;
+                stopping = true;
+                try {
+                    process.kill(-p.pid!, "SIGKILL");
+                } catch {
+                    // ended already
+                }
+            };
+            const timer = setTimeout(stop, 25_000);
+            // Once the server saw it, a second for the rest of the handshake (the tool list), then stop.
+            const poll = setInterval(() => done() && (clearInterval(poll), setTimeout(stop, 1000)), 100);
             p.on("close", () => {
                 clearTimeout(timer);
+                clearInterval(poll);
                 resolve(out);
             });
         });
@@ -113,11 +128,11 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
         await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL }, url: { value: mcp.url } });
         setSecret("pat", PAT1);
         await setTargets(allTargets());
-        sampler = setInterval(() => exec("ps -eww -o args=", { maxBuffer: 16 << 20 }, (_e, out) => processTable.push(out)), 100);
+        processTable.start(100);
     });
 
     afterAll(async () => {
-        if (sampler) clearInterval(sampler);
+        processTable.stop();
         await remove?.();
         fs.rmSync(localHome, { recursive: true, force: true });
         await mcp?.close();
@@ -140,7 +155,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
 
     test("2. Codex really uses it: the MCP handshake carries the header; a wrong PAT gets a 401", async () => {
         const before = mcp.initialized;
-        await codexExec(h1);
+        await codexExec(h1, () => mcp.initialized > before);
         expect(mcp.initialized).toBeGreaterThan(before);
 
         mcp.expect = headerOf("a-wrong-pat");
@@ -217,7 +232,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
         mcp.expect = headerOf(PAT2);
         for (const h of [h1, h2, h3]) expect(codexGet(h, headerOf(PAT2)).transport.http_headers.Authorization).toBe("<as expected>");
         const before = mcp.initialized;
-        await codexExec(h2);
+        await codexExec(h2, () => mcp.initialized > before);
         expect(mcp.initialized).toBeGreaterThan(before);
     });
 
@@ -273,12 +288,11 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
     });
 
     test("11. secrets: the PATs, their base64 and the headers appear nowhere in plain text", () => {
-        if (sampler) clearInterval(sampler);
-        sampler = undefined;
+        processTable.stop();
         const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)]));
         const haystacks: Array<[string, string]> = [
             ["engine output", printed.join("")],
-            ["process table", processTable.join("")],
+            ["process table", processTable.text()],
             ["stack config", fs.readFileSync(path.join(projectRoot, `Pulumi.${stack.name}.yaml`), "utf8")],
         ];
         for (const f of files(path.join(sandbox.dir, "state"))) haystacks.push([f, fs.readFileSync(f, "utf8")]);
@@ -288,7 +302,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
         }
         expect(haystacks.filter(([n]) => n.endsWith("backup")).length).toBeGreaterThan(0);
         expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("command:local:Command"))).toBe(true);
-        expect(processTable.length).toBeGreaterThan(50);
+        expect(processTable.samples).toBeGreaterThan(50);
         const secrets = [...secretsOf(PAT1), ...secretsOf(PAT2)];
         const leaks = haystacks.filter(([, h]) => secrets.some((s) => h.includes(s))).map(([n, h]) =>
             // Name the leaking process by its program only: its arguments hold the secret.

@@ -2,7 +2,6 @@
 // and an exec target (another account via runuser), basic auth with a recognisable PAT.
 // Up, a clean preview, drift on one target found and repaired, the secret scanned for everywhere,
 // bad config (and misspelled names) refused before anything runs, destroy.
-import { exec } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -14,6 +13,7 @@ import { caEnvArgs } from "../helpers/ca-env";
 import { startMcpDouble } from "../helpers/mcp-server";
 import { suiteNeeding } from "../helpers/needs";
 import { createUser, TestUser } from "../helpers/users";
+import { ProcessTable } from "../helpers/process-table";
 
 const PAT = "PAT-program-e2e-c0ffee42";
 const EMAIL = "ada@example.com";
@@ -30,8 +30,7 @@ suite("the fleet program with the real engine", () => {
     let sandbox: PulumiSandbox;
     let remove: (() => Promise<void>) | undefined;
     const printed: string[] = [];
-    const processTable: string[] = [];
-    let sampler: NodeJS.Timeout | undefined;
+    const processTable = new ProcessTable();
 
     const mine = '# my settings\nmodel = "o3"\n\n[mcp_servers.docs]\nurl = "https://docs.example/mcp" # keep me\n';
     const userConfig = () => path.join(user.home, ".codex", "config.toml");
@@ -39,7 +38,7 @@ suite("the fleet program with the real engine", () => {
     const onOutput = (s: string) => printed.push(s);
 
     function sampleProcesses() {
-        sampler = setInterval(() => exec("ps -eww -o args=", { maxBuffer: 16 << 20 }, (_e, out) => processTable.push(out)), 100);
+        processTable.start(100);
     }
 
     beforeAll(async () => {
@@ -69,7 +68,7 @@ suite("the fleet program with the real engine", () => {
     });
 
     afterAll(async () => {
-        if (sampler) clearInterval(sampler);
+        processTable.stop();
         await remove?.();
         fs.rmSync(localHome, { recursive: true, force: true });
         user?.remove();
@@ -98,17 +97,22 @@ suite("the fleet program with the real engine", () => {
         expect(targets["other-user"].codex).toMatch(/^0\.169\.0 at /);
     });
 
-    test("a second preview expects no changes, and a no-op up leaves every output as it was (but the network's word on reachability)", async () => {
+    test("a second preview expects no changes, and a no-op up leaves every output and every resource in the state as it was (but the network's word on reachability)", async () => {
         const preview = await stack.preview({ expectNoChanges: true, onOutput });
         expect(preview.changeSummary.update ?? 0).toBe(0);
         // Reachability is the network's answer, which may change between two runs (codex doctor's
         // check of an unreachable host can time out under load): everything else must stay.
-        const ours = (o: Record<string, { value: unknown }>) =>
-            JSON.parse(JSON.stringify(o), (k, v) => (k === "notReadyBecause" ? (v as string[]).filter((w) => !w.startsWith("the server is unreachable")) : v));
+        const ours = (o: unknown) => JSON.parse(JSON.stringify(o), (k, v) => (k === "notReadyBecause" ? (v as string[]).filter((w) => !w.startsWith("the server is unreachable")) : v));
+        // The checkpoint's resources, by URN, secrets in plain text (the engine encrypts them again with a
+        // new nonce at every write) and the stack outputs' reachability words aside: a no-op up must
+        // leave them exactly as they were, so that nothing grows with the history.
+        const resources = async () => ours(((await stack.exportStack()).deployment.resources as Array<{ urn: string }>).sort((a, b) => a.urn.localeCompare(b.urn)));
         const first = await stack.up({ onOutput });
+        const state = await resources();
         const second = await stack.up({ onOutput });
         expect(ours(second.outputs)).toEqual(ours(first.outputs));
         expect(second.summary.resourceChanges).toEqual({ same: expect.any(Number) });
+        expect(await resources()).toEqual(state);
     });
 
     test("the user adding a server and comments is not drift", async () => {
@@ -177,11 +181,10 @@ suite("the fleet program with the real engine", () => {
     });
 
     test("the secret appears nowhere in plain text: state, engine output, backups, process table", async () => {
-        if (sampler) clearInterval(sampler);
-        sampler = undefined;
+        processTable.stop();
         const haystacks: Array<[string, string]> = [
             ["engine output", printed.join("")],
-            ["process table", processTable.join("")],
+            ["process table", processTable.text()],
         ];
         const files = (dir: string): string[] =>
             fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)]));
@@ -189,7 +192,7 @@ suite("the fleet program with the real engine", () => {
         for (const f of [`${userConfig()}.bak`, path.join(projectRoot, `Pulumi.${stack.name}.yaml`)]) haystacks.push([f, fs.readFileSync(f, "utf8")]);
         // The witnesses: the scan did see the state (our resources are in it) and the process table.
         expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("command:local:Command"))).toBe(true);
-        expect(processTable.length).toBeGreaterThan(10);
+        expect(processTable.samples).toBeGreaterThan(10);
         const leaks = haystacks.filter(([, h]) => secrets.some((s) => h.includes(s))).map(([n]) => n);
         expect(leaks).toEqual([]);
     });

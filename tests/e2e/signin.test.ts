@@ -3,7 +3,7 @@
 // on another target left alone, drift when someone signs out, a rotated key, a ChatGPT access token
 // (codexAccessToken) checked by Codex against a loopback JWKS, destroy signing out only what the
 // stack signed in, and the credentials (and unkeyed hashes of them) scanned for everywhere.
-import { spawnSync, exec } from "child_process";
+import { spawnSync } from "child_process";
 import { createHash, generateKeyPairSync, KeyObject, sign } from "crypto";
 import * as fs from "fs";
 import * as http from "http";
@@ -14,6 +14,7 @@ import { codexBinDir } from "../helpers/codex";
 import { setSecretConfig, setTargetsConfig } from "../helpers/fleet";
 import { sandboxStack } from "../helpers/stack";
 import { projectRoot } from "../helpers/toolchain";
+import { ProcessTable } from "../helpers/process-table";
 
 const KEY1 = "sk-signin-e2e-first-0a1b2c3d4e5f";
 const KEY2 = "sk-signin-e2e-rotated-9f8e7d6c5b";
@@ -66,7 +67,7 @@ describe("Codex signed in from the stack, with the real engine and Codex", () =>
     let jwksServer: http.Server;
     let access: { token: string; jwks: object };
     const printed: string[] = [];
-    const processTable: string[] = [];
+    const processTable = new ProcessTable();
     const environs = new Set<string>(); // most stay the same from one sample to the next
     /**
      * Every process's environment but the program's own: Pulumi's language host hands the program its
@@ -111,7 +112,7 @@ describe("Codex signed in from the stack, with the real engine and Codex", () =>
         ]);
         setSecretConfig(stack, env, "openaiApiKey", KEY1);
         sampler = setInterval(() => {
-            exec("ps -eww -o args=", { maxBuffer: 16 << 20 }, (_e, out) => processTable.push(out));
+            processTable.sample();
             sampleEnvirons();
         }, 100);
     });
@@ -211,14 +212,14 @@ describe("Codex signed in from the stack, with the real engine and Codex", () =>
         const stateDir = path.join(path.dirname(env.PULUMI_HOME!), "state");
         const haystacks: Array<[string, string]> = [
             ["engine output", printed.join("")],
-            ["process table", processTable.join("")],
+            ["process table", processTable.text()],
             ["environments of every process but the program's", [...environs].join("\n")],
             ...files(stateDir).map((f): [string, string] => [f, fs.readFileSync(f, "utf8")]),
             [`Pulumi.${stack.name}.yaml`, fs.readFileSync(path.join(projectRoot, `Pulumi.${stack.name}.yaml`), "utf8")],
         ];
         // The witnesses: the scan saw the state with our commands in it, and the process table.
         expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("command:local:Command"))).toBe(true);
-        expect(processTable.length).toBeGreaterThan(10);
+        expect(processTable.samples).toBeGreaterThan(10);
         expect([...environs].some((e) => e.includes("PULUMI_"))).toBe(true); // the engine's and the feeders' environments were read
         const needles = [KEY1, KEY2, access.token].flatMap((s) => [s, createHash("sha256").update(s).digest("hex"), Buffer.from(s).toString("base64")]);
         for (const [where, text] of haystacks) for (const n of needles) expect(`${where}: ${text.includes(n)}`).toBe(`${where}: false`);

@@ -47,6 +47,7 @@ jest.mock("../../components/launcher", () => ({
 import { CodexCli, CodexMcpServer, ConnectAiCodex } from "../../components";
 import { validTarget } from "../../components/target-args";
 import { identity } from "../../components/target-command";
+import { open, unseal } from "../../components/envelope";
 
 /** The runner's answer to a probe of a CODEX_HOME with nothing in it and no Codex (as it prints it). */
 function nothingThere(codexHome: string): RunnerResult {
@@ -68,7 +69,7 @@ function nothingThere(codexHome: string): RunnerResult {
 
 /** The command lines that run the built runner, as the engine runs them from this directory. */
 const runner = path.relative(process.cwd(), path.join(__dirname, "..", "..", "dist", "runner", "codex-mcp-runner.js"));
-const ensureLine = (label: string) => `node ${runner} __feed ensure # ${label}`;
+const ensureLine = (label: string) => `node ${runner} __feed 'ensure # ${label}'`;
 const removeLine = `node ${runner} __feed remove`;
 
 const PAT = "PAT-mock-test-91c2";
@@ -84,12 +85,14 @@ const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
 const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 const isSecret = (o: pulumi.Output<unknown>) => (o as unknown as { isSecret: Promise<boolean> }).isSecret;
-/** A secret input as the mocks receive it: the marker, and the value (JSON here) inside. */
+/** A secret input as the mocks receive it: the marker, and the value inside (a sealed stdin: what it holds, nothing filled in). */
 const secretJson = (input: unknown) => {
     const s = input as { [SECRET_SIG]: string; value: string };
     expect(s[SECRET_SIG]).toBe(SECRET_VALUE);
-    return JSON.parse(s.value);
+    return unseal(s.value);
 };
+/** The same stdin as the feeder opens it: the label and claim worked out where the stdin leaves them out. */
+const opened = (input: unknown) => open((input as { value: string }).value);
 const commands = () => registered.filter((r) => r.type.startsWith("command:"));
 
 /** The message a constructor throws, or "no error". */
@@ -126,28 +129,26 @@ describe("ConnectAiCodex", () => {
         expect(registered.map((r) => `${r.type}::${r.name}`)).toEqual(["codex-connect:index:ConnectAiCodex::dev1", "command:local:Command::dev1"]);
         // Components are registered with no arguments: nothing of the PAT reaches their state.
         expect(registered[0].inputs).toEqual({});
-        // The command: the request (header included) only in its secret stdin.
+        // The command: the request (header included) only in its secret stdin, the drift token in its
+        // command line; five inputs (each kept twice, inputs and outputs), no default spelled out.
         const cmd = commands()[0];
         expect({ ...cmd.inputs, stdin: "[secret]" }).toEqual({
             stdin: "[secret]",
             logging: "none",
-            addPreviousOutputInEnv: false,
             triggers: [`local ${home} [mcp_servers.connectai]`],
             create: ensureLine(TO_INSTALL),
             delete: removeLine,
         });
+        // Sealed without what the feeder works out again: the operation, the token, a label and claim
+        // the target's fields give, uninstall: false.
         expect(secretJson(cmd.inputs.stdin)).toEqual({
-            op: "ensure",
             name: "connectai",
             entry: { url: "https://mcp.cloud.cdata.com/mcp", startup_timeout_sec: 30, http_headers: { Authorization: `Basic ${b64}` } },
-            codex: { version: "0.169.0", uninstall: false },
-            token: TO_INSTALL,
-            claim: `local ${home} [mcp_servers.connectai]`,
+            codex: { version: "0.169.0" },
             managedBy: "pulumi:codex-connect/test/dev1",
             codexHome: home,
-            label: `local ${home}`,
-            compact: true,
         });
+        expect(opened(cmd.inputs.stdin).request).toMatchObject({ claim: `local ${home} [mcp_servers.connectai]`, label: `local ${home}`, compact: true });
         const outsideSecrets = JSON.stringify(registered, (_k, v) => (v && v[SECRET_SIG] === SECRET_VALUE ? "[secret]" : v));
         expect(outsideSecrets).not.toContain(PAT);
         expect(outsideSecrets).not.toContain(b64);
@@ -250,16 +251,15 @@ describe("ConnectAiCodex", () => {
         expect(cmd.inputs.delete).toBe(removeLine);
         expect(cmd.inputs.connection).toBeUndefined();
         expect(secretJson(cmd.inputs.stdin)).toEqual({
-            op: "ensure",
             name: "connectai",
             entry: { url: "https://mcp.cloud.cdata.com/mcp", startup_timeout_sec: 30 },
-            codex: { version: "0.169.0", uninstall: false },
-            token: TO_INSTALL,
-            claim: "ssh dev@10.0.0.5:22 ~/.codex [mcp_servers.connectai] (local.Command)",
+            codex: { version: "0.169.0" },
             managedBy: "pulumi:codex-connect/test/web3",
-            label: "ssh dev@10.0.0.5:22",
-            compact: true,
             ssh: { host: "10.0.0.5", user: "dev", privateKey: "KEY-TEXT-55", hostKey: "ssh-ed25519 AAAA" },
+        });
+        expect(opened(cmd.inputs.stdin)).toEqual({
+            request: expect.objectContaining({ claim: "ssh dev@10.0.0.5:22 ~/.codex [mcp_servers.connectai] (local.Command)", label: "ssh dev@10.0.0.5:22" }),
+            target: { kind: "ssh", host: "10.0.0.5", user: "dev", privateKey: "KEY-TEXT-55", hostKey: "ssh-ed25519 AAAA" },
         });
         // The probe goes over the program's own transport, to the same host with the same pinned key.
         expect(mockProbes.map((p) => p.target)).toEqual([{ kind: "ssh", host: "10.0.0.5", user: "dev", hostKey: "ssh-ed25519 AAAA", privateKey: "KEY-TEXT-55" }]);
@@ -278,7 +278,7 @@ describe("CodexMcpServer and CodexCli", () => {
         const [cliReq, serverReq] = [commands().find((r) => r.name === "cli-codex")!, commands().find((r) => r.name === "other")!].map((r) => secretJson(r.inputs.stdin));
         expect(serverReq.entry).toEqual({ url: "https://docs.example/mcp", bearer_token_env_var: "DOCS_TOKEN" });
         expect(serverReq).not.toHaveProperty("codex");
-        expect({ name: cliReq.name, entry: cliReq.entry, codex: cliReq.codex }).toEqual({ name: undefined, entry: undefined, codex: { version: "0.169.0", uninstall: false } });
+        expect({ name: cliReq.name, entry: cliReq.entry, codex: cliReq.codex }).toEqual({ name: undefined, entry: undefined, codex: { version: "0.169.0" } });
     });
 
     test("the request names its manager (project/stack/resource) and takes over only when told", async () => {
@@ -286,9 +286,9 @@ describe("CodexMcpServer and CodexCli", () => {
         const t = new CodexMcpServer("theirs", { target: { kind: "local", codexHome: `${home}2` }, name: "docs", url: "https://docs.example/mcp" });
         await Promise.all([value(s.configPath), value(t.configPath)]);
         const req = (name: string) => secretJson(commands().find((r) => r.name === name)!.inputs.stdin);
-        const said = (r: RunnerRequest) => ({ op: r.op, name: r.name, managedBy: r.managedBy, takeOver: r.takeOver });
-        expect(said(req("mine"))).toEqual({ op: "ensure", name: "docs", managedBy: "pulumi:codex-connect/test/mine", takeOver: true });
-        expect(said(req("theirs"))).toEqual({ op: "ensure", name: "docs", managedBy: "pulumi:codex-connect/test/theirs", takeOver: undefined });
+        const said = (r: Partial<RunnerRequest>) => ({ name: r.name, managedBy: r.managedBy, takeOver: r.takeOver });
+        expect(said(req("mine"))).toEqual({ name: "docs", managedBy: "pulumi:codex-connect/test/mine", takeOver: true });
+        expect(said(req("theirs"))).toEqual({ name: "docs", managedBy: "pulumi:codex-connect/test/theirs", takeOver: undefined });
     });
 
     test("an exec prefix rides in the secret stdin, never in the stored command line; credential flags are masked in the identity", async () => {

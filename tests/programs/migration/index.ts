@@ -6,6 +6,9 @@
 // run before 0.3), whose state holds a login banner glued to the answer, then today's ConnectAiCodex
 // (a local.Command that replaces it). The old command's delete runs a remove with its old claim:
 // the test expects it to leave the entry the new command wrote.
+// Phases "v03" / "now": an SSH and a local target as this package's last version before the small
+// state (issue 21: tests/helpers/old-package.ts builds it from git) made them, then today's. The
+// test expects both commands to be updated in place, and nothing on the targets to be written.
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { local, remote } from "@pulumi/command";
@@ -45,6 +48,11 @@ if (phase === "old") {
         },
         { parent: outer, additionalSecretOutputs: ["stdout", "stderr"] },
     );
+} else if (phase === "v03" || phase === "now") {
+    const Component: typeof ConnectAiCodex = phase === "now" ? ConnectAiCodex : require(cfg.require("oldPackage")).ConnectAiCodex;
+    const common = { auth: "basic", email: "ada@example.com", pat: cfg.requireSecret("pat"), codex: { version: cfg.require("codexVersion") } } as const;
+    new Component("web", { ...common, target: sshTarget() });
+    new Component("dev", { ...common, target: { kind: "local", codexHome: cfg.require("codexHome") } });
 } else {
     new ConnectAiCodex("web", { target: sshTarget(), verify: false, codex: { version: cfg.require("codexVersion") } });
 }
