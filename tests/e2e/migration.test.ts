@@ -7,13 +7,13 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { codexBinDir, codexVersion } from "../helpers/codex";
 import { npmSeed, startFleet } from "../helpers/fleet";
 import { BEFORE_SMALL_STATE, oldPackage } from "../helpers/old-package";
 import { suiteNeeding } from "../helpers/needs";
 import { sandboxStack } from "../helpers/stack";
-import { projectRoot, pulumiSandbox, toolchainBin } from "../helpers/toolchain";
+import { projectRoot } from "../helpers/toolchain";
 
 const suite = suiteNeeding({});
 
