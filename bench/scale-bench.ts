@@ -21,7 +21,7 @@
 // --phase-timeout S (default 7200): a tool process still running after S seconds is stopped and
 // its deployment counted as failed. A deployment that fails (a phase's check, a tool's error) is
 // listed as such and the run goes on with the next; the exit code is then 1.
-// --append keeps the samples of other sizes already in docs/benchmarks/scale.json.
+// --append keeps the samples already in docs/benchmarks/scale.json of other sizes and deployments.
 // Writes docs/benchmarks/scale.json and the tables between the scale markers in docs/benchmarks.md.
 // Everything it makes goes again at the end, on ^C or SIGTERM too, and a later run removes what a
 // killed one left (bench/scale-cleanup.ts).
@@ -173,7 +173,7 @@ async function main() {
     const steps: StepTime[] = [];
     const codexPrefix = await timed(steps, 0, "Codex installed machine-wide", () => installSharedCodex(path.join(dir, "codex"), codexVersion, npmSeed([codexVersion])));
     const jsonFile = path.join(opts.out, "benchmarks", "scale.json");
-    const previous: ScaleSample[] = opts.append && fs.existsSync(jsonFile) ? (JSON.parse(fs.readFileSync(jsonFile, "utf8")) as ScaleResults).samples.filter((s) => !opts.sizes.includes(s.n)) : [];
+    const previous: ScaleSample[] = opts.append && fs.existsSync(jsonFile) ? (JSON.parse(fs.readFileSync(jsonFile, "utf8")) as ScaleResults).samples : [];
     const samples: ScaleSample[] = [...previous];
     const failures: ScaleFailure[] = [];
     const save = () =>
@@ -195,6 +195,9 @@ async function main() {
                 else if (tool === "pulumi") for (const s of opts.shards) drivers.push(pulumiDriver(fleet, { shards: s, parallel: opts.parallel, shardConcurrency: opts.shardConcurrency, runner: opts.shardRunner, codexPrefix, usageDir, timeoutMs }));
                 else throw new Error(`--tools: pulumi or ansible, got ${tool}`);
             }
+            // What this run measures again replaces the earlier samples of that size and deployment.
+            const again = new Set(drivers.map((d) => d.label));
+            for (let i = samples.length - 1; i >= 0; i--) if (samples[i].n === n && again.has(samples[i].label)) samples.splice(i, 1);
             for (let run = 1; run <= opts.runs; run++) {
                 for (const d of drivers) {
                     const got: ScaleSample[] = [];

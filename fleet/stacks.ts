@@ -8,6 +8,7 @@
 // overwrite in turn, leaving the user's own `pulumi` on whichever shard came last. Every command
 // names its stack (--stack), and each one writes only that stack's Pulumi.<stack>.yaml.
 import { execFile } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -95,15 +96,63 @@ export function secretsProviderOf(projectDir: string, stack: string): string | u
     return m && m[1] !== "passphrase" ? m[1] : undefined;
 }
 
+/** The last line of a shard's file once it is made: what it was made from (see `copyIsCurrent`). */
+const MADE_FROM = /\n# fleet: made from Pulumi\.\S+\.yaml and shard .* \(([0-9a-f]{32})\)\n$/;
+
+function madeFromLine(o: { base: string; shard: string; baseText: string; body: string; secretsProvider?: string }): string {
+    // The base's file holds its secrets encrypted (and its salt), never in plain text.
+    const h = createHash("sha256").update(JSON.stringify([o.base, o.baseText, o.shard, o.body, o.secretsProvider ?? ""])).digest("hex").slice(0, 32);
+    return `# fleet: made from Pulumi.${o.base}.yaml and shard ${o.shard} (${h})\n`;
+}
+
+const readOr = (file: string): string | undefined => {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch {
+        return undefined;
+    }
+};
+
+/**
+ * Whether the shard's file is the one the last `prepareShardStack` made from the base's file as it
+ * is now and the same shard: then copying again would change nothing, and its three CLI starts
+ * (each deriving the passphrase's key again) are left out. Any edit to either file, by hand or by
+ * `pulumi config set`, makes the next run copy it again.
+ */
+function copyIsCurrent(dir: string, o: { base: string; stack: string; shard: string; secretsProvider?: string }): boolean {
+    const baseText = readOr(path.join(dir, `Pulumi.${o.base}.yaml`));
+    const text = readOr(path.join(dir, `Pulumi.${o.stack}.yaml`));
+    if (baseText === undefined || text === undefined) return false;
+    const m = MADE_FROM.exec(text);
+    if (!m) return false;
+    const body = text.slice(0, m.index + 1);
+    return text.slice(m.index + 1) === madeFromLine({ ...o, baseText, body });
+}
+
+function markCopy(dir: string, o: { base: string; stack: string; shard: string; secretsProvider?: string }): void {
+    const baseText = readOr(path.join(dir, `Pulumi.${o.base}.yaml`));
+    const file = path.join(dir, `Pulumi.${o.stack}.yaml`);
+    const text = readOr(file);
+    if (baseText === undefined || text === undefined) return;
+    const m = MADE_FROM.exec(text);
+    let body = m ? text.slice(0, m.index + 1) : text;
+    if (!body.endsWith("\n")) body += "\n";
+    fs.writeFileSync(file, body + madeFromLine({ ...o, baseText, body }));
+}
+
 /**
  * Makes shard stack `stack` (created when `exists` is false) hold the base stack's configuration and
- * `shard: value`, and nothing else: keys the base no longer has are removed.
+ * `shard: value`, and nothing else: keys the base no longer has are removed. Left as it is when it
+ * already is that (`copyIsCurrent`).
  */
-export async function prepareShardStack(cli: PulumiCli, o: { base: string; baseKeys: readonly string[]; stack: string; exists: boolean; shard: string; project: string; secretsProvider?: string }): Promise<void> {
+export async function prepareShardStack(cli: PulumiCli, o: { base: string; baseKeys: readonly string[]; stack: string; exists: boolean; shard: string; project: string; secretsProvider?: string }): Promise<"copied" | "current"> {
+    if (o.exists && copyIsCurrent(cli.cwd, o)) return "current";
     if (!o.exists) await cli.run(["stack", "init", o.stack, "--no-select", ...(o.secretsProvider ? ["--secrets-provider", o.secretsProvider] : [])]);
     await cli.run(["config", "cp", "--stack", o.base, "--dest", o.stack]);
     const shardKey = `${o.project}:shard`;
     const stale = Object.keys(await cli.config(o.stack)).filter((k) => !o.baseKeys.includes(k) && k !== shardKey);
     if (stale.length) await cli.run(["config", "rm-all", "--stack", o.stack, ...stale]);
     await cli.run(["config", "set", "shard", o.shard, "--stack", o.stack]);
+    markCopy(cli.cwd, o);
+    return "copied";
 }

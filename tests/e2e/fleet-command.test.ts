@@ -139,14 +139,22 @@ suite("npm run fleet: every shard stack of a fleet, through the real engine", ()
         expect(fs.readdirSync(logDir).sort()).toEqual([`${shard(0)}.up.log`, `${shard(1)}.up.log`]);
     });
 
-    test("a drift check with nothing to change exits 0; a drifted host exits 3, named with its shard", async () => {
+    test("a drift check with nothing to change exits 0 and copies nothing again; a drifted host exits 3, named with its shard", async () => {
+        const files = [0, 1].map((i) => path.join(projectRoot, `Pulumi.${shard(i)}.yaml`));
+        const before = files.map((f) => fs.readFileSync(f, "utf8"));
         expectExit(await fleetCommand("preview", "--shards", "2", "--base", base, "--expect-no-changes"), 0);
+        // The base is unchanged, so each shard's file stays as the up made it (no config cp again).
+        expect(files.map((f) => fs.readFileSync(f, "utf8"))).toEqual(before);
+        expect(before[0]).toMatch(new RegExp(`\n# fleet: made from Pulumi\\.${base}\\.yaml and shard 0/2 \\([0-9a-f]{32}\\)\n$`));
+        // A shard's configuration edited by hand is made the base's again by the next run.
+        pulumi("config", "set", "shard", "5/9", "--stack", shard(0));
         fs.writeFileSync(configOf(hosts.web1), fs.readFileSync(configOf(hosts.web1), "utf8").replace("startup_timeout_sec = 30", "startup_timeout_sec = 5"));
         const r = await fleetCommand("preview", "--shards", "2", "--base", base, "--expect-no-changes");
         expectExit(r, 3);
         expect(r.out).toMatch(new RegExp(`^\\[[12]/2\\] ${shard(0)} preview: 1 target, 1 changed, 1 drifted, 0 failed`, "m"));
         expect(r.out).toContain(`changes where none were expected (1 shard):\n  ${shard(0)}: web1 (drifted)\n`);
         expect(r.out).toContain("fleet preview: changes in 1 of 2 shards, none expected (exit 3)");
+        expect(JSON.parse(pulumi("config", "--json", "--stack", shard(0)))["codex-connect:shard"]).toEqual({ value: "0/2", secret: false });
     });
 
     test("a host that is down fails alone, named in the table (exit 1); the drifted host is repaired", async () => {
