@@ -128,7 +128,7 @@ export function moduleLoads(file: string): Record<string, number> {
         "of which, within it, closure serialisation's @npmcli/arborist (for dynamic providers; the program has none)": entries("@npmcli/arborist/lib/index.js", program),
         "of which, within it, closure serialisation's TypeScript": entries("@pulumi/pulumi/typescript-shim.js", program),
         "of which the package's components (`dist/components`, ssh2, TOML parsers)": entries("/dist/components/index.js", program),
-        "of which the package's inventory reader (`dist/components/inventory-files`)": entries("/dist/components/inventory-files.js", program),
+        "of which the package's inventory reader (`dist/components/inventory`)": entries("/dist/components/inventory/index.js", program),
     };
 }
 
@@ -210,7 +210,7 @@ async function main() {
         "`pulumi version` (the CLI starts and exits)": await wall(path.join(toolchainBin(), "pulumi"), ["version"], opts.runs, env),
         "a bare Node (`node -e 0`)": await wall("node", ["-e", "0"], opts.runs),
         "Node loading @pulumi/pulumi": await wall("node", ["-e", "require('@pulumi/pulumi')"], opts.runs),
-        "Node loading @pulumi/pulumi, @pulumi/command and the package (dist/components, stack-config, inventory)": await wall("node", ["-e", "require('@pulumi/pulumi');require('@pulumi/command');require('./dist/components');require('./dist/components/stack-config');require('./dist/components/inventory-files')"], opts.runs),
+        "Node loading @pulumi/pulumi, @pulumi/command and the package (dist/components, stack-config, inventory)": await wall("node", ["-e", "require('@pulumi/pulumi');require('@pulumi/command');require('./dist/components');require('./dist/components/stack-config');require('./dist/components/inventory')"], opts.runs),
         "`npm --version` (what the language host's About waits for)": await wall("npm", ["--version"], opts.runs),
     };
     const phases = PHASES.map((what, i) => ({ what, ms: median(traced.map((t) => t.phases[i])) }));

@@ -1,28 +1,32 @@
-// The components: what a Pulumi program declares. They wire the pure entry editor (config-entry.ts),
-// the runner (runner.ts) and the transports together: one @pulumi/command resource per target
-// (target-command.ts) changes it, and a read-only probe while the program runs finds drift
-// (see docs/architecture.md).
+// The package's entry and its Pulumi side. The files at the top of components/ run in the Pulumi
+// program: the three components here (what a program declares), a target as any language passes
+// it (target-args.ts), one @pulumi/command resource per target that changes it (target-command.ts),
+// the read-only probe that finds drift while the program runs (call-runner.ts), the fleet program's
+// stack configuration (stack-config.ts). The folders below are the rest, each saying what it is in
+// its index.ts: core/ (the pure TOML entry), shared/, protocol/ (what both sides agree on), feeder/
+// (the controller side of the runner bundle), runner/ (the target side), bundle/ (its entry),
+// inventory/. Arrows point down; tests/unit/layout.test.ts fails when one points up, or when
+// anything but this level imports Pulumi. See docs/architecture.md.
 import * as pulumi from "@pulumi/pulumi";
 import { createHash, randomBytes } from "crypto";
 import { callRunner } from "./call-runner";
-import { keyedHeader, McpEntry } from "./config-entry";
-import type { RunnerRequest, RunnerResult } from "./runner";
-import { argSecrets, redact } from "./redact";
-import { emailProblem, patProblem, urlProblem } from "./inputs";
-import { describeTarget, Target } from "./target";
+import { keyedHeader, McpEntry } from "./core/config-entry";
+import { argSecrets, redact } from "./shared/redact";
+import { emailProblem, patProblem, urlProblem } from "./core/inputs";
+import { describeTarget, Target } from "./protocol/target";
 import { checkTarget, TargetArgs, ValidTarget, validTarget } from "./target-args";
 import { shortTraces } from "./short-trace";
 import { identity, targetCommand } from "./target-command";
-import { DEFAULT_CODEX_VERSION } from "./versions";
-import { printable, printableDeep } from "./untrusted";
-import type { SignInRequest, SignInState } from "./runner-signin";
-import type { Readiness } from "./runner-ready";
+import { DEFAULT_CODEX_VERSION } from "./shared/versions";
+import { printable, printableDeep } from "./shared/untrusted";
+import type { Readiness, RunnerRequest, RunnerResult, SignInRequest, SignInState } from "./protocol/types";
+import { ConnectAiAuth } from "./core/inputs";
 
-export type { Target, SshHop } from "./target";
+export type { Target, SshHop } from "./protocol/target";
 export type { TargetArgs, SshHopArgs } from "./target-args";
 export { TargetKind, ExecPreset } from "./target-args";
-export type { McpEntry } from "./config-entry";
-export { DEFAULT_CODEX_VERSION } from "./versions";
+export type { McpEntry } from "./core/config-entry";
+export { DEFAULT_CODEX_VERSION } from "./shared/versions";
 
 export const CONNECT_AI_URL = "https://mcp.cloud.cdata.com/mcp";
 export const CONNECT_AI_NAME = "connectai";
@@ -208,7 +212,7 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
         compact: true,
     }));
     const stdout = targetCommand(name, { target, request, label: p.label, identity: id }, parent, aliases);
-    // The result line names paths, versions and field names: never a header value (runner.ts).
+    // The result line names paths, versions and field names: never a header value (runner/operations.ts).
     const report = pulumi.unsecret(stdout.apply(lastAnswer));
     report.apply((r) => r.adopted && pulumi.log.info(`${describeTarget(target as Target)}: the entry that was already in ${r.configPath} is saved on the target; destroy puts it back`, parent));
     return {
@@ -287,7 +291,7 @@ function need(ok: unknown, who: string, field: string, what: string): void {
 }
 
 /**
- * A typed-in value checked by the rules every entry point shares (inputs.ts): at once when the
+ * A typed-in value checked by the rules every entry point shares (core/inputs.ts): at once when the
  * program passed it plainly, else inside its Output, where a secret's value is first known. The
  * error names the component and the field, never the value.
  */
@@ -447,18 +451,7 @@ export class CodexMcpServer extends pulumi.ComponentResource {
     }
 }
 
-/** How Codex authenticates to Connect AI. */
-export const ConnectAiAuth = {
-    /** No credential in the file: run `codex mcp login connectai` once on the target (the default). */
-    oauth: "oauth",
-    /** email + PAT: a literal Authorization header, kept as a secret. */
-    basic: "basic",
-    /** Codex reads a bearer token from bearerTokenEnvVar at run time. */
-    bearerEnv: "bearer-env",
-    /** Codex reads headers from the variables in envHttpHeaders at run time. */
-    envHeaders: "env-headers",
-} as const;
-export type ConnectAiAuth = (typeof ConnectAiAuth)[keyof typeof ConnectAiAuth];
+export { ConnectAiAuth };
 
 export interface ConnectAiCodexArgs {
     /** Where Codex and the entry go. */

@@ -1,16 +1,16 @@
 // The fleet program's configuration, validated before anything runs: every problem is listed,
 // named by target and field. Pure: the program (index.ts) reads the values and reports the errors.
-import { unknownName } from "./closest";
-import { validateEntry } from "./config-entry";
-import { emailProblem, patProblem, urlProblem } from "./inputs";
-import { redact } from "./redact";
-import type { ConnectAiAuth } from "./index";
+import { unknownName } from "./shared/closest";
+import { validateEntry } from "./core/config-entry";
+import { emailProblem, patProblem, urlProblem } from "./core/inputs";
+import { redact } from "./shared/redact";
+import type { ConnectAiAuth } from "./core/inputs";
 import * as pulumi from "@pulumi/pulumi";
-import { hostKeyRequired, SshHop } from "./target";
+import { hostKeyRequired, SshHop } from "./protocol/target";
 import type { SshHopArgs, TargetArgs } from "./target-args";
-import { KINDS, PROXY_FIELDS, TARGET_FIELDS, TargetConfig, TargetPlaces } from "./target-config";
+import { KINDS, PROXY_FIELDS, TARGET_FIELDS, TargetConfig, TargetPlaces } from "./inventory/target-config";
 
-export type { ProxyConfig, TargetConfig, TargetPlaces } from "./target-config";
+export type { ProxyConfig, TargetConfig, TargetPlaces } from "./inventory/target-config";
 
 export interface StackConfig {
     targets: TargetConfig[];
@@ -76,7 +76,7 @@ export function validateStackConfig(c: StackConfig, hasSshKey: boolean, places: 
     }
     if (c.auth === "bearer-env" && !c.bearerTokenEnvVar) problems.push("bearerTokenEnvVar: required with auth bearer-env");
     if (c.auth === "env-headers" && !c.envHttpHeaders) problems.push("envHttpHeaders: required with auth env-headers");
-    // The rules every entry point shares (inputs.ts), then the fleet's own: https, or plain http to
+    // The rules every entry point shares (core/inputs.ts), then the fleet's own: https, or plain http to
     // this machine's loopback (a local MCP server, a test double).
     if (urlProblem(c.url)) problems.push(`url: ${urlProblem(c.url)}`);
     else if (!/^https:\/\//.test(c.url) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(c.url)) {

@@ -2,8 +2,8 @@
 // type check): one TargetArgs with a kind, whose schema Pulumi infers, checked at run time with
 // every problem named by component and field. Knows nothing of commands or TOML.
 import * as pulumi from "@pulumi/pulumi";
-import { unknownName } from "./closest";
-import { describeTarget, hostKeyRequired, SshHop, Target } from "./target";
+import { unknownName } from "./shared/closest";
+import { describeTarget, hostKeyRequired, SshHop, Target } from "./protocol/target";
 /** What a target is: this machine, an SSH host, a running container, or a command prefix that reaches one. */
 export const TargetKind = {
     /** The machine running Pulumi, as the account running it. */

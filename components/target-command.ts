@@ -1,5 +1,5 @@
 // One target's desired state as a @pulumi/command resource: create/update run the runner's ensure,
-// delete its remove. Every kind is a local.Command whose controller-side feeder (feed.ts) reaches
+// delete its remove. Every kind is a local.Command whose controller-side feeder (feeder/feed.ts) reaches
 // the target (directly, behind an exec prefix, or over SSH), streams the runner to it and prints
 // only the runner's answer: the engine keeps a command's stdout and stderr in the state, so nothing
 // the target prints goes there (a remote.Command would keep all a login shell prints, unbounded).
@@ -12,13 +12,13 @@ import { local } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as os from "os";
 import * as path from "path";
-import { distFile, RUNNER_FILE, shq } from "./launcher";
-import { execArgv } from "./process-run";
-import { identityOf, normalDir, seal, Where } from "./envelope";
+import { distFile, RUNNER_FILE, shq } from "./protocol/launcher";
+import { execArgv } from "./feeder/process-run";
+import { identityOf, normalDir, seal, Where } from "./protocol/envelope";
 import { shortTraces } from "./short-trace";
-import type { RunnerRequest } from "./runner";
-import type { SshHop } from "./target";
+import type { SshHop } from "./protocol/target";
 import type { SshHopArgs, ValidTarget } from "./target-args";
+import type { RunnerRequest } from "./protocol/types";
 
 /**
  * What makes a target another file on another machine: a change replaces the resource (the new one
@@ -64,7 +64,7 @@ export interface TargetCommandArgs {
     identity: pulumi.Output<string>;
 }
 
-/** The resource for one target; returns the runner's answer line (its stdout: feed.ts kept()). */
+/** The resource for one target; returns the runner's answer line (its stdout: feeder/feed.ts kept()). */
 export function targetCommand(name: string, args: TargetCommandArgs, parent: pulumi.Resource, aliases: pulumi.Alias[] = []): pulumi.Output<string> {
     const t = args.target;
     const stdin = pulumi.secret(pulumi.all([args.request, whereOf(t)]).apply(([r, where]) => seal(r, where)));

@@ -1,6 +1,6 @@
 // The fleet command's arguments: `fleet up|preview|refresh|destroy --shards N [options]`. Pure: the
 // result, or the one problem that makes it bad usage (exit 2, before anything runs).
-import { closest, unknownName } from "../components/closest";
+import { closest, unknownName } from "../components/shared/closest";
 
 export const COMMANDS = ["preview", "up", "refresh", "destroy"] as const;
 export type FleetCommand = (typeof COMMANDS)[number];

@@ -5,7 +5,7 @@
 import { CommandError, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import * as path from "path";
-import { redact, secretsOf } from "../components/redact";
+import { redact, secretsOf } from "../components/shared/redact";
 import { FleetArgs, parseArgs, USAGE } from "./args";
 import { anyChange, ShardEvents } from "./events";
 import { runPool } from "./pool";

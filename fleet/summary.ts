@@ -1,9 +1,9 @@
 // What the fleet command prints: a line as each shard finishes, then one table, every failure by
 // shard and target, and the changes when none were expected; and the exit code. Pure. Every line
-// goes through mask(): the stack's secret values, credential shapes (redact.ts) and control
+// goes through mask(): the stack's secret values, credential shapes (shared/redact.ts) and control
 // characters (printable) never reach the terminal, whatever a target or the engine said.
-import { redact } from "../components/redact";
-import { printable } from "../components/untrusted";
+import { redact } from "../components/shared/redact";
+import { printable } from "../components/shared/untrusted";
 import type { FleetCommand } from "./args";
 import type { ShardCounts } from "./events";
 

@@ -10,8 +10,8 @@ import { execFileSync } from "child_process";
 import { buildSync } from "esbuild";
 import * as fs from "fs";
 import * as path from "path";
-import { RUNNER_FILE } from "../components/launcher";
-import { MIN_NODE_MAJOR } from "../components/versions";
+import { RUNNER_FILE } from "../components/protocol/launcher";
+import { MIN_NODE_MAJOR } from "../components/shared/versions";
 
 const root = path.join(__dirname, "..");
 const dist = path.join(root, "dist");
@@ -47,7 +47,7 @@ function write(file: string, content: string, mode = 0o644): void {
 }
 
 const runner = buildSync({
-    entryPoints: [path.join(root, "components", "cli.ts")],
+    entryPoints: [path.join(root, "components", "bundle", "bundle/cli.ts")],
     bundle: true,
     platform: "node",
     target: `node${MIN_NODE_MAJOR}`,
@@ -55,7 +55,7 @@ const runner = buildSync({
     minify: true,
     legalComments: "eof",
     banner: { js: "#!/usr/bin/env node" },
-    // The SSH transport is used only by the controller-side feeder (feed.ts), which resolves ssh2 from
+    // The SSH transport is used only by the controller-side feeder (feeder/feed.ts), which resolves ssh2 from
     // the package's node_modules; the copy of the runner that runs on targets never loads it.
     external: ["ssh2"],
     write: false,

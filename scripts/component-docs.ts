@@ -3,7 +3,7 @@
 // schema carries for other languages). tests/unit/component-docs.test.ts fails when the committed
 // file is not what this writes, so the two cannot drift apart.
 //
-// Read from the syntax of components/*.ts (no type checker, nothing outside components/): the
+// Read from the syntax of components/**/*.ts (no type checker, nothing outside components/): the
 // components are the classes components/index.ts exports that extend pulumi.ComponentResource, their
 // inputs the interface of their constructor's `args` (with what it extends), their outputs their
 // `declare readonly` Output properties; the types documented are those the inputs name, followed
@@ -52,7 +52,8 @@ function docOf(node: ts.Node): string {
 
 function declarations(): Map<string, Decl> {
     const out = new Map<string, Decl>();
-    for (const f of fs.readdirSync(componentsDir).filter((f) => f.endsWith(".ts")).sort()) {
+    const files = fs.readdirSync(componentsDir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+    for (const f of files.sort()) {
         const sf = ts.createSourceFile(f, fs.readFileSync(path.join(componentsDir, f), "utf8"), ts.ScriptTarget.ES2022, true);
         for (const s of sf.statements) {
             if ((ts.isInterfaceDeclaration(s) || ts.isClassDeclaration(s)) && s.name) out.set(s.name.text, { node: s, sf });

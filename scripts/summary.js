@@ -32,7 +32,7 @@ function up() {
     for (const [name, t] of targets) {
         const repaired = t.driftFoundByThisRun?.length && t.repairedByLastUpdate?.length ? `; repaired: ${t.repairedByLastUpdate.join(", ")}` : "";
         console.log(`  ${name}: Codex ${t.codex}; ${t.server ?? "the entry"} in ${t.configPath} (${auth(t)})${repaired}`);
-        // Codex's own verdict (runner-ready.ts): ready, or what is left to do and why.
+        // Codex's own verdict (runner/ready.ts): ready, or what is left to do and why.
         if (t.ready === true) console.log("    ready: Codex can use it");
         else if (t.ready === false) for (const why of t.notReadyBecause ?? []) console.log(`    not ready: ${why}`);
     }
@@ -45,7 +45,7 @@ function up() {
 function entryStillThere(t) {
     if (t.kind !== "local" || !t.server) return undefined;
     try {
-        const { observeEntry } = require(path.join(__dirname, "..", "dist", "components", "config-entry.js"));
+        const { observeEntry } = require(path.join(__dirname, "..", "dist", "components", "core", "config-entry.js"));
         return observeEntry(fs.readFileSync(t.configPath, "utf8"), t.server).present;
     } catch {
         return undefined; // no file (nothing left to remove from), or not readable by this account

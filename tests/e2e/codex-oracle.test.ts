@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { execFileSync, spawnSync } from "child_process";
-import { applyEntry, captureEntry, McpEntry, removeEntry, restoreEntry } from "../../components/config-entry";
+import { applyEntry, captureEntry, McpEntry, removeEntry, restoreEntry } from "../../components/core/config-entry";
 import { codexBinDir, codexMcpGet } from "../helpers/codex";
 
 const header = "Basic " + Buffer.from("ada@example.com:PAT-oracle-42").toString("base64");
@@ -126,6 +126,6 @@ describe("facts the editor relies on, checked against this Codex", () => {
 
     test("codex --version is the pinned version", () => {
         const out = execFileSync(path.join(codexBinDir(), "codex"), ["--version"], { encoding: "utf8" });
-        expect(out).toContain(require("../../components/versions").DEFAULT_CODEX_VERSION);
+        expect(out).toContain(require("../../components/shared/versions").DEFAULT_CODEX_VERSION);
     });
 });

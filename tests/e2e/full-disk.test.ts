@@ -10,11 +10,11 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { applyEntry, captureEntry, McpEntry, removeEntry } from "../../components/config-entry";
-import type { RunnerRequest } from "../../components/runner";
+import { applyEntry, captureEntry, McpEntry, removeEntry } from "../../components/core/config-entry";
 import { codexBinDir } from "../helpers/codex";
 import { launch, LaunchResult, loginEnv } from "../helpers/launch";
 import { suiteNeeding } from "../helpers/needs";
+import type { RunnerRequest } from "../../components/protocol/types";
 
 const NAME = "connectai";
 const entry1: McpEntry = { url: "https://mcp.cloud.cdata.com/mcp", startup_timeout_sec: 30 };

@@ -9,13 +9,13 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { McpEntry } from "../../components/config-entry";
-import type { RunnerRequest, RunnerResult } from "../../components/runner";
+import { McpEntry } from "../../components/core/config-entry";
 import { codexVersion } from "../helpers/codex";
 import { launch, loginEnv } from "../helpers/launch";
 import { suiteNeeding } from "../helpers/needs";
 import { snapshot } from "../helpers/snapshot";
 import { createUser, TestUser } from "../helpers/users";
+import type { RunnerRequest, RunnerResult } from "../../components/protocol/types";
 
 const PAT = "PAT-hostile-e2e-9c4e";
 const credential = Buffer.from(`eve@example.com:${PAT}`).toString("base64");

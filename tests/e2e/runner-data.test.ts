@@ -13,13 +13,13 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { McpEntry, removeEntry } from "../../components/config-entry";
-import { LAUNCHER, launcherInput, shq } from "../../components/launcher";
-import type { RunnerRequest, RunnerResult } from "../../components/runner";
+import { McpEntry, removeEntry } from "../../components/core/config-entry";
+import { LAUNCHER, launcherInput, shq } from "../../components/protocol/launcher";
 import { caEnv } from "../helpers/ca-env";
 import { codexVersion } from "../helpers/codex";
 import { SKIP_MARK, suiteNeeding } from "../helpers/needs";
 import { createUser, TestUser } from "../helpers/users";
+import type { RunnerRequest, RunnerResult } from "../../components/protocol/types";
 
 const PAT = "PAT-runner-data-7c2e";
 const header = "Basic " + Buffer.from(`ada@example.com:${PAT}`).toString("base64");

@@ -4,14 +4,14 @@ import { spawnSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { McpEntry } from "../../components/config-entry";
-import { distFile, LAUNCHER, launcherInput, RUNNER_FILE } from "../../components/launcher";
-import type { RunnerRequest } from "../../components/runner";
+import { McpEntry } from "../../components/core/config-entry";
+import { distFile, LAUNCHER, launcherInput, RUNNER_FILE } from "../../components/protocol/launcher";
 import { codexBinDir, codexVersion } from "../helpers/codex";
 import { launch, LaunchResult, loginEnv } from "../helpers/launch";
 import { startMcpDouble } from "../helpers/mcp-server";
 import { suiteNeeding } from "../helpers/needs";
 import { createUser, TestUser } from "../helpers/users";
+import type { RunnerRequest } from "../../components/protocol/types";
 
 const PAT = "PAT-runner-e2e-5b1d";
 const header = "Basic " + Buffer.from(`ada@example.com:${PAT}`).toString("base64");

@@ -4,7 +4,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { callRunner } from "../../components/call-runner";
-import { Target } from "../../components/transports";
+import { Target } from "../../components/feeder/transports";
 import { startSshHost, SshHost } from "../helpers/sshd";
 import { suiteNeeding } from "../helpers/needs";
 import { createUser, TestUser } from "../helpers/users";

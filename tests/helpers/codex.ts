@@ -4,7 +4,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_CODEX_VERSION } from "../../components/versions";
+import { DEFAULT_CODEX_VERSION } from "../../components/shared/versions";
 
 export const codexVersion = DEFAULT_CODEX_VERSION;
 

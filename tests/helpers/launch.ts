@@ -2,9 +2,9 @@
 // the request on stdin), as some account with some environment; its one JSON line parsed.
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { LAUNCHER, launcherInput } from "../../components/launcher";
-import type { RunnerRequest, RunnerResult } from "../../components/runner";
+import { LAUNCHER, launcherInput } from "../../components/protocol/launcher";
 import { caEnv } from "./ca-env";
+import type { RunnerRequest, RunnerResult } from "../../components/protocol/types";
 
 export type LaunchResult = RunnerResult & { error?: { code: string; message: string; line?: number; column?: number } };
 

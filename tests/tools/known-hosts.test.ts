@@ -4,8 +4,8 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { findHostKey, parseKnownHosts, withKnownHosts } from "../../components/known-hosts";
-import type { TargetConfig } from "../../components/target-config";
+import { findHostKey, parseKnownHosts, withKnownHosts } from "../../components/inventory/known-hosts";
+import type { TargetConfig } from "../../components/inventory/target-config";
 
 let dir: string;
 const key = (type: "ed25519" | "ecdsa" | "rsa", name: string) => {

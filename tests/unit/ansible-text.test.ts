@@ -1,9 +1,9 @@
 // How Ansible's INI inventory reads text: host lines as shlex.split, values as ast.literal_eval
 // (else the text), host patterns with ports and ranges, and ssh arguments naming a ProxyJump.
 // Expected values are what Python and Ansible give for the same text.
-import { expandHostPattern, MAX_PATTERN_HOSTS } from "../../components/ansible-hosts";
-import { pythonValue, shlexSplit } from "../../components/ansible-literal";
-import { jumpInArgs, parseJump } from "../../components/ssh-jump";
+import { expandHostPattern, MAX_PATTERN_HOSTS } from "../../components/inventory/ansible-hosts";
+import { pythonValue, shlexSplit } from "../../components/inventory/ansible-literal";
+import { jumpInArgs, parseJump } from "../../components/inventory/ssh-jump";
 
 test("shlex.split(comments=True): quotes, backslashes, # comments; an open quote is an error", () => {
     expect(shlexSplit(`web1 ansible_host=10.0.0.5   ansible_ssh_common_args='-o ProxyJump=j@b' # the web host`)).toEqual(["web1", "ansible_host=10.0.0.5", "ansible_ssh_common_args=-o ProxyJump=j@b"]);

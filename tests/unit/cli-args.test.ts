@@ -1,7 +1,7 @@
-// parseArgs (components/cli.ts): codex-mcp's command line as the runner request it becomes, and
+// parseArgs (components/bundle/cli.ts): codex-mcp's command line as the runner request it becomes, and
 // each usage error with its exact message (cli() prints it and exits 2, tests/unit/cli-inputs.test.ts).
-import { parseArgs, UsageError } from "../../components/cli";
-import { DEFAULT_CODEX_VERSION } from "../../components/versions";
+import { parseArgs, UsageError } from "../../components/bundle/cli";
+import { DEFAULT_CODEX_VERSION } from "../../components/shared/versions";
 
 const PAT = "tok-77aa55bb";
 const CONNECT = { url: "https://mcp.cloud.cdata.com/mcp", startup_timeout_sec: 30 };

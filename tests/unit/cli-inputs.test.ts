@@ -1,10 +1,10 @@
 // codex-mcp refuses loose inputs where they enter, as a usage error (exit 2), with nothing written.
-// The command line's own function (cli() in components/cli.ts, in this process): the built runner
+// The command line's own function (cli() in components/bundle/cli.ts, in this process): the built runner
 // that ships it is run as a command by tests/e2e/runner.test.ts.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cli, parseArgs } from "../../components/cli";
+import { cli, parseArgs } from "../../components/bundle/cli";
 
 const PAT = "tok-0a1b2c3d4e5f";
 let home: string;

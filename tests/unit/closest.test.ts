@@ -1,5 +1,5 @@
 // The closest known name, for refusing a misspelled one with a hint.
-import { closest, editDistance, unknownName } from "../../components/closest";
+import { closest, editDistance, unknownName } from "../../components/shared/closest";
 
 test("edit distance: insertions, deletions, substitutions, and an adjacent swap as one edit", () => {
     expect(editDistance("port", "port")).toBe(0);

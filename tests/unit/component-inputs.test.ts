@@ -24,7 +24,7 @@ const done = () => { process.stdout.write(JSON.stringify({ errors, probes })); p
 setTimeout(done, 20000);
 pulumi.runtime.setMocks({ newResource: (a) => { console.error("REGISTERED " + a.type + " " + JSON.stringify(a.inputs)); return { id: a.name + "-id", state: a.inputs }; }, call: () => ({}) }, "p", "s", true);
 require("./components/call-runner").callRunner = async (target, req) => { probes.push(req); throw new Error("no target in this test"); };
-require("./components/launcher").distFile = (sub, file) => require("path").join("dist", sub, file);
+require("./components/protocol/launcher").distFile = (sub, file) => require("path").join("dist", sub, file);
 const { ConnectAiCodex } = require("./components");
 new ConnectAiCodex("web9", { target: { kind: "local", codexHome: "/nonexistent/codex-home" }, auth: "basic", email: pulumi.output("ada@example.com"), pat: pulumi.secret(${JSON.stringify(pat)}) });
 `;

@@ -4,8 +4,7 @@
 // as the runner answers for a CODEX_HOME with nothing in it, or fails as a broken transport does.
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import type { RunnerRequest, RunnerResult } from "../../components/runner";
-import type { Target } from "../../components/target";
+import type { Target } from "../../components/protocol/target";
 
 interface Registered {
     type: string;
@@ -39,15 +38,16 @@ jest.mock("../../components/call-runner", () => ({
     },
 }));
 // The command line names the built runner; its file is not needed to build the graph.
-jest.mock("../../components/launcher", () => ({
-    ...jest.requireActual("../../components/launcher"),
+jest.mock("../../components/protocol/launcher", () => ({
+    ...jest.requireActual("../../components/protocol/launcher"),
     distFile: (sub: string, file: string) => require("path").join(__dirname, "..", "..", "dist", sub, file),
 }));
 
 import { CodexCli, CodexMcpServer, ConnectAiCodex } from "../../components";
 import { validTarget } from "../../components/target-args";
 import { identity } from "../../components/target-command";
-import { open, unseal } from "../../components/envelope";
+import { open, unseal } from "../../components/protocol/envelope";
+import type { RunnerRequest, RunnerResult } from "../../components/protocol/types";
 
 /** The runner's answer to a probe of a CODEX_HOME with nothing in it and no Codex (as it prints it). */
 function nothingThere(codexHome: string): RunnerResult {
@@ -173,7 +173,7 @@ describe("ConnectAiCodex", () => {
         expect(message(() => new ConnectAiCodex("dev4", { target: { kind: "local" }, auth: "bearer-env" }))).toBe('ConnectAiCodex dev4: auth "bearer-env" needs bearerTokenEnvVar');
     });
 
-    test("typed-in values are refused by the shared rules (inputs.ts), naming the component and field, never the PAT", () => {
+    test("typed-in values are refused by the shared rules (core/inputs.ts), naming the component and field, never the PAT", () => {
         const local = { kind: "local" as const, codexHome: home };
         const basic = { target: local, auth: "basic" as const, email: "ada@example.com" };
         const patRule = "a PAT is one line of printable characters";

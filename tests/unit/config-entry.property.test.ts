@@ -2,7 +2,7 @@
 // byte for byte, apply is idempotent, and remove undoes apply.
 import fc from "fast-check";
 import { parse } from "smol-toml";
-import { applyEntry, captureEntry, McpEntry, removeEntry, renderEntry, restoreEntry } from "../../components/config-entry";
+import { applyEntry, captureEntry, McpEntry, removeEntry, renderEntry, restoreEntry } from "../../components/core/config-entry";
 
 const word = fc.stringMatching(/^[a-z][a-z0-9_]{0,7}$/); // root keys; tables get a "T" prefix, so they never collide
 const text = fc.string({ maxLength: 12 }).map((s) => s.replace(/[\\"\u0000-\u001f\u007f]/g, "x"));

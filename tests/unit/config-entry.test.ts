@@ -14,7 +14,7 @@ import {
     renderEntry,
     restoreEntry,
     validateEntry,
-} from "../../components/config-entry";
+} from "../../components/core/config-entry";
 
 const header = "Basic " + Buffer.from("ada@example.com:PAT-0123456789").toString("base64");
 const basic: McpEntry = { url: "https://mcp.cloud.cdata.com/mcp", startup_timeout_sec: 30, http_headers: { Authorization: header } };

@@ -1,4 +1,4 @@
-// A target's command's stdin (envelope.ts) and the SSH key in it (ssh-key.ts): what the program
+// A target's command's stdin (protocol/envelope.ts) and the SSH key in it (protocol/ssh-key.ts): what the program
 // seals is what the feeder opens, with what it leaves out worked out the same way; a stdin written
 // by 0.3 still opens; the z1 dictionary never changes (states hold stdins deflated with it); and
 // an ed25519 key written back from its seed is the same key for ssh2.
@@ -7,12 +7,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { utils } from "ssh2";
-import { identityOf, open, seal } from "../../components/envelope";
-import { kept } from "../../components/feed";
-import type { RunnerRequest, RunnerResult } from "../../components/runner";
-import { fullKey, shortKey } from "../../components/ssh-key";
+import { identityOf, open, seal } from "../../components/protocol/envelope";
+import { kept } from "../../components/feeder/feed";
+import { fullKey, shortKey } from "../../components/protocol/ssh-key";
 import { validTarget } from "../../components/target-args";
 import { identity } from "../../components/target-command";
+import type { RunnerRequest, RunnerResult } from "../../components/protocol/types";
 
 const SEED = "ed25519:" + Buffer.from(Array.from({ length: 32 }, (_, i) => i + 1)).toString("base64url");
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOKp4T7HpPGacygKhSqmB59Bx8HBouUt4v50cfGMUWQt";

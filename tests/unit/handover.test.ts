@@ -1,6 +1,6 @@
 // Who may take an entry from the manager the target's record names: a sibling shard of the same
 // fleet, never the unsharded stack back from its shards, never a second holder of one shard.
-import { handover } from "../../components/handover";
+import { handover } from "../../components/runner/handover";
 
 const at = "[mcp_servers.connectai] in /home/u/.codex/config.toml";
 const stack = (s: string, name = "web1", project = "codex-connect") => `pulumi:${project}/${s}/${name}`;

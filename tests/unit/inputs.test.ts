@@ -1,6 +1,6 @@
-// The rules for typed-in values that every entry point shares (components/inputs.ts).
-import { emailProblem, patProblem, urlProblem, withoutLineEnd } from "../../components/inputs";
-import { validateEntry } from "../../components/config-entry";
+// The rules for typed-in values that every entry point shares (components/core/inputs.ts).
+import { emailProblem, patProblem, urlProblem, withoutLineEnd } from "../../components/core/inputs";
+import { validateEntry } from "../../components/core/config-entry";
 
 describe("urlProblem", () => {
     test.each([

@@ -3,8 +3,8 @@
 // precedence; every mistake is refused by file, line and host.
 import * as fs from "fs";
 import * as path from "path";
-import { parseInventory } from "../../components/inventory";
-import { inventoryPlaces, InventorySource, VarsFile } from "../../components/inventory-types";
+import { parseInventory } from "../../components/inventory/formats";
+import { inventoryPlaces, InventorySource, VarsFile } from "../../components/inventory/types";
 import { validateStackConfig } from "../../components/stack-config";
 
 const root = path.join(__dirname, "..", "..");

@@ -3,9 +3,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { fleetTargets } from "../../components/inventory-files";
+import { fleetTargets } from "../../components/inventory";
 import { StackConfig, validateStackConfig } from "../../components/stack-config";
-import type { TargetConfig } from "../../components/target-config";
+import type { TargetConfig } from "../../components/inventory/target-config";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 let project: string;

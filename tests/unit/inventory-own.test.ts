@@ -2,8 +2,8 @@
 // defaults, groups and hosts, and every kind of mistake refused by file, line, column and host.
 import * as fs from "fs";
 import * as path from "path";
-import { parseInventory, syntaxOf } from "../../components/inventory";
-import { inventoryPlaces, InventorySource } from "../../components/inventory-types";
+import { parseInventory, syntaxOf } from "../../components/inventory/formats";
+import { inventoryPlaces, InventorySource } from "../../components/inventory/types";
 import { StackConfig, validateStackConfig } from "../../components/stack-config";
 
 const root = path.join(__dirname, "..", "..");

@@ -1,5 +1,5 @@
 // Credentials never leave in a message, whatever a target printed.
-import { redact, redactArgs, secretsOf } from "../../components/redact";
+import { redact, redactArgs, secretsOf } from "../../components/shared/redact";
 
 const PAT = "pat-5b1d-secret";
 const header = "Basic " + Buffer.from(`ada@example.com:${PAT}`).toString("base64");
@@ -43,7 +43,7 @@ describe("redact", () => {
 describe("a URL with a credential", () => {
     test("is refused, and the message does not echo the credential", () => {
         // eslint-disable-next-line @typescript-eslint/no-var-requires
-        const { validateEntry } = require("../../components/config-entry");
+        const { validateEntry } = require("../../components/core/config-entry");
         const problems: string[] = validateEntry("connectai", { url: "https://ada:hunter22@mcp.example/mcp" });
         expect(problems.join("\n")).toMatch(/url: must not carry a user name or password/);
         const unparsable: string[] = validateEntry("connectai", { url: "https//ada:hunter22@mcp.example" });

@@ -4,7 +4,7 @@
 // run wrote, and a killed run's side files are swept. (The full-disk e2e suite does the same on a
 // real tmpfs; what it cannot produce on this machine, EDQUOT and a file system without hard links, is here.)
 import * as path from "path";
-import { Changes, removeStaleSides } from "../../components/runner-files";
+import { Changes, removeStaleSides } from "../../components/runner/files";
 
 // The fs module itself (not an import wrapper), so that spies reach runner-files' calls.
 // eslint-disable-next-line @typescript-eslint/no-var-requires

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { decodeUtf8, FileError, invalidUtf8At, replaceIfUnchanged, withLock } from "../../components/runner-files";
+import { decodeUtf8, FileError, invalidUtf8At, replaceIfUnchanged, withLock } from "../../components/runner/files";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "runner-files-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

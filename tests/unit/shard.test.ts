@@ -1,7 +1,7 @@
 // The stack config's shard: its syntax, and the hash that puts each target in one shard, stable as
 // hosts come and go and as the count grows.
-import { inShard, jumpHash, parseShard, shardOf, unknownGroups } from "../../components/shard";
-import { fleetTargets } from "../../components/inventory-files";
+import { inShard, jumpHash, parseShard, shardOf, unknownGroups } from "../../components/inventory/shard";
+import { fleetTargets } from "../../components/inventory";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";

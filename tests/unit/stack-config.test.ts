@@ -184,7 +184,7 @@ test("ssh targets become transport targets with the keys filled in, nothing else
     expect(toTarget({ name: "d", kind: "docker", container: "dev", user: "vscode" }, {})).toEqual({ kind: "docker", container: "dev", user: "vscode", codexHome: undefined, owner: undefined });
 });
 
-describe("typed-in values: the rules the CLI and the components share (inputs.ts)", () => {
+describe("typed-in values: the rules the CLI and the components share (core/inputs.ts)", () => {
     const basic: StackConfig = { ...ok, auth: "basic", email: "ada@example.com", hasPat: true };
 
     test("a valid basic configuration, with a port, a path and a query in the URL", () => {

@@ -1,8 +1,8 @@
 // What a target prints around the runner's answer, and inside it, as the controller reads it
-// (untrusted.ts, answer.ts): the answer found whatever surrounds it, memory bounded, escapes shown.
-import { answerOf } from "../../components/answer";
-import { Collector } from "../../components/process-run";
-import { AnswerReader, framed, MAX_ANSWER_BYTES, MAX_NOISE_BYTES, printable, printableDeep, Sample } from "../../components/untrusted";
+// (shared/untrusted.ts, feeder/answer.ts): the answer found whatever surrounds it, memory bounded, escapes shown.
+import { answerOf } from "../../components/feeder/answer";
+import { Collector } from "../../components/feeder/process-run";
+import { AnswerReader, framed, MAX_ANSWER_BYTES, MAX_NOISE_BYTES, printable, printableDeep, Sample } from "../../components/shared/untrusted";
 
 const FRAME = "n0nce-42";
 const ANSWER = JSON.stringify({ ok: true, op: "probe", configPath: "/home/dev/.codex/config.toml", drift: [] });

@@ -1,0 +1,8 @@
+// Small helpers both sides use, each pure or nearly (proc-stat.ts reads /proc): credentials out of
+// messages (redact.ts), "did you mean" (closest.ts), bounded reading of what a target prints
+// (untrusted.ts), a process's identity (proc-stat.ts), the pinned versions (versions.ts).
+export * from "./closest";
+export * from "./proc-stat";
+export * from "./redact";
+export * from "./untrusted";
+export * from "./versions";
