@@ -47,7 +47,7 @@ function write(file: string, content: string, mode = 0o644): void {
 }
 
 const runner = buildSync({
-    entryPoints: [path.join(root, "components", "bundle", "bundle/cli.ts")],
+    entryPoints: [path.join(root, "components", "bundle", "cli.ts")],
     bundle: true,
     platform: "node",
     target: `node${MIN_NODE_MAJOR}`,
