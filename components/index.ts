@@ -21,6 +21,7 @@ import { DEFAULT_CODEX_VERSION } from "./shared/versions";
 import { printable, printableDeep } from "./shared/untrusted";
 import type { Readiness, RunnerRequest, RunnerResult, SignInRequest, SignInState } from "./protocol/types";
 import { ConnectAiAuth } from "./core/inputs";
+import { ComponentName, FORMER_TOKENS, TOKENS } from "./tokens";
 
 export type { Target, SshHop } from "./protocol/target";
 export type { TargetArgs, SshHopArgs } from "./target-args";
@@ -144,6 +145,11 @@ function describeSignIn(s: SignInState | undefined): string | undefined {
     if (s.by === "before") return `signed in ${how}, the stack's credential, there before it (destroy leaves it)${unsure}`;
     if (s.by === "someone-else") return `signed in ${how} by someone else, kept (replaceExistingSignIn replaces it)${unsure}`;
     return `signed in ${how}${unsure}`.replace(/ +(;|$)/, "$1");
+}
+
+/** A component's options with its former type token as an alias (tokens.ts): stored stacks rename, nothing is replaced. */
+function formerToken(component: ComponentName, opts: pulumi.ComponentResourceOptions | undefined): pulumi.ComponentResourceOptions {
+    return { ...opts, aliases: [...(opts?.aliases ?? []), { type: FORMER_TOKENS[component] }] };
 }
 
 function probe(name: string, target: pulumi.Output<Target>, desired: pulumi.Output<Desired>, parent: pulumi.Resource): pulumi.Output<Probe> {
@@ -329,7 +335,7 @@ export class CodexCli extends pulumi.ComponentResource {
 
     constructor(name: string, args: CodexCliArgs, opts?: pulumi.ComponentResourceOptions) {
         const restore = shortTraces("caller");
-        super("codex-connect:index:CodexCli", name, {}, opts);
+        super(TOKENS.CodexCli, name, {}, formerToken("CodexCli", opts));
         restore();
         const target = validTarget(who("CodexCli", name), args?.target);
         const desired = pulumi.all([codexDesired(args), signInDesired(args, who("CodexCli", name), this)]).apply(([codex, signIn]): Desired => ({ codex, ...(signIn ? { signIn } : {}) }));
@@ -440,7 +446,7 @@ export class CodexMcpServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: CodexMcpServerArgs, opts?: pulumi.ComponentResourceOptions) {
         const restore = shortTraces("caller");
-        super("codex-connect:index:CodexMcpServer", name, {}, opts);
+        super(TOKENS.CodexMcpServer, name, {}, formerToken("CodexMcpServer", opts));
         restore();
         const me = who("CodexMcpServer", name);
         const target = validTarget(me, args?.target);
@@ -513,7 +519,7 @@ export class ConnectAiCodex extends pulumi.ComponentResource {
 
     constructor(name: string, args: ConnectAiCodexArgs, opts?: pulumi.ComponentResourceOptions) {
         const restore = shortTraces("caller");
-        super("codex-connect:index:ConnectAiCodex", name, {}, opts);
+        super(TOKENS.ConnectAiCodex, name, {}, formerToken("ConnectAiCodex", opts));
         restore();
         const auth = args.auth ?? "oauth";
         const me = who("ConnectAiCodex", name);
@@ -549,7 +555,9 @@ export class ConnectAiCodex extends pulumi.ComponentResource {
         // The command is this component's own child: a nested CodexMcpServer cost every target one
         // more resource, 1 KB of state and one more outputs write per run. The alias keeps the
         // command of a stack made before that (its parent was the nested CodexMcpServer): no replace.
-        const before = pulumi.createUrn(name, "codex-connect:index:CodexMcpServer", this);
+        // That parent's URN as it was: under the component's former token (tokens.ts), where this
+        // component's own parent puts it.
+        const before = pulumi.createUrn(name, FORMER_TOKENS.CodexMcpServer, pulumi.createUrn(name, FORMER_TOKENS.ConnectAiCodex, opts?.parent));
         const loginCommand = auth === "oauth" ? pulumi.interpolate`codex mcp login ${serverName}` : pulumi.output(undefined);
         adopt(this, targetState(this, name, target, desired, [{ parent: before }]), { loginCommand });
     }

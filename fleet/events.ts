@@ -6,9 +6,10 @@
 // debug lines ("RegisterResource RPC finished: ... resp: ...") carry resource inputs in plain text,
 // a command's stdin (the Authorization header) included.
 import type { EngineEvent, OpMap, OpType } from "@pulumi/pulumi/automation";
+import { FORMER_TOKENS, TOKENS } from "../components/tokens";
 
-/** The fleet program's component: one per target, named after it; its command is its child of the same name. */
-export const TARGET_TYPE = "codex-connect:index:ConnectAiCodex";
+/** The fleet program's component: one per target, named after it; its command is its child of the same name (its former token in a stack not yet updated). */
+const TARGET_TYPES: readonly string[] = [TOKENS.ConnectAiCodex, FORMER_TOKENS.ConnectAiCodex];
 const STACK_TYPE = "pulumi:pulumi:Stack";
 
 /** Steps that change something (on a target, or in the state). */
@@ -24,7 +25,7 @@ export function targetOfUrn(urn: string | undefined): string | undefined {
     const parts = urn.split("::");
     if (parts.length < 4) return undefined;
     const types = parts[2].split("$");
-    if (!types.includes(TARGET_TYPE)) return undefined;
+    if (!types.some((t) => TARGET_TYPES.includes(t))) return undefined;
     return parts.slice(3).join("::") || undefined;
 }
 

@@ -11,6 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
+import { ComponentName, TOKENS } from "../components/tokens";
 
 const root = path.join(__dirname, "..");
 const componentsDir = path.join(root, "components");
@@ -107,8 +108,6 @@ export function collect(): { components: ComponentDoc[]; types: TypeDoc[] } {
         const argsNode = ctor?.parameters[1]?.type;
         if (!argsNode || !ts.isTypeReferenceNode(argsNode)) throw new Error(`component-docs: ${s.name.text}: no args type`);
         const argsType = argsNode.typeName.getText(index);
-        const superCall = ctor!.body?.statements.find((st) => ts.isExpressionStatement(st) && ts.isCallExpression(st.expression) && st.expression.expression.kind === ts.SyntaxKind.SuperKeyword);
-        const typeToken = superCall && ((superCall as ts.ExpressionStatement).expression as ts.CallExpression).arguments[0];
         const outputs = s.members.filter(ts.isPropertyDeclaration).filter((m) => ts.getModifiers(m)?.some((x) => x.kind === ts.SyntaxKind.DeclareKeyword)).map((m) => {
             const t = m.type && ts.isTypeReferenceNode(m.type) && m.type.typeName.getText(index) === "pulumi.Output" ? m.type.typeArguments?.[0] : m.type;
             return { name: m.name.getText(index), type: typeText(t, index), required: false, description: docOf(m) };
@@ -119,7 +118,7 @@ export function collect(): { components: ComponentDoc[]; types: TypeDoc[] } {
             for (const m of d.node.members) mentioned(m, known, wanted);
             for (const h of d.node.heritageClauses ?? []) for (const t of h.types) wanted.add(t.expression.getText(d.sf));
         }
-        components.push({ name: s.name.text, type: typeToken && ts.isStringLiteral(typeToken) ? typeToken.text : "", description: docOf(s), argsType, inputs, outputs });
+        components.push({ name: s.name.text, type: TOKENS[s.name.text as ComponentName] ?? "", description: docOf(s), argsType, inputs, outputs });
     }
     // The types the inputs mention, each followed by those it mentions, in the order first met.
     const types: TypeDoc[] = [];

@@ -215,7 +215,7 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         await stack.preview({ expectNoChanges: true, onOutput });
         // What the engine keeps for the components: no inputs at all; the header only inside the command's secret stdin.
         const deployment = JSON.parse(exportOf(stack)).deployment as { resources: Array<{ type: string; inputs?: Record<string, unknown> }> };
-        expect(deployment.resources.filter((r) => r.type.startsWith("codex-connect:")).map((r) => r.type).sort()).toEqual(["codex-connect:index:ConnectAiCodex"]);
+        expect(deployment.resources.filter((r) => r.type.startsWith("codex-connect")).map((r) => r.type).sort()).toEqual(["codex-connect-pulumi:index:ConnectAiCodex"]);
         for (const r of deployment.resources.filter((r) => r.type.startsWith("codex-connect:"))) expect(r.inputs ?? {}).toEqual({});
         await keepExport(stack);
         // A target that is not one: the error names the component and each field.
@@ -271,7 +271,7 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
             if (fs.existsSync(f)) haystacks.push([f, fs.readFileSync(f, "utf8")]);
         }
         // The scan sees what it should: the components, the SSH command, and the sampler ran.
-        expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("codex-connect:index:ConnectAiCodex"))).toBe(true);
+        expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("codex-connect-pulumi:index:ConnectAiCodex"))).toBe(true);
         expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("command:local:Command"))).toBe(true);
         expect(processTable.samples).toBeGreaterThan(50);
         // The SSH key: its base64 body lines.

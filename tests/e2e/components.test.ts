@@ -103,7 +103,7 @@ suite("each component on its own, with the real engine", () => {
     test("no secret in plain text: engine output, the state files", async () => {
         const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)]));
         const state = files(path.join(sandbox.dir, "state")).map((f) => fs.readFileSync(f, "utf8")).join("\n");
-        expect(state).toContain("codex-connect:index:CodexMcpServer"); // the scan sees the components
+        expect(state).toContain("codex-connect-pulumi:index:CodexMcpServer"); // the scan sees the components
         for (const s of [PAT, basic, basic.slice(6)]) {
             expect(printed.join("").includes(s)).toBe(false);
             expect(state.includes(s)).toBe(false);

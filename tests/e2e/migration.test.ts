@@ -42,8 +42,8 @@ suite("a stack from before the flat layout moves without a replace", () => {
         const moved = await stack.up();
         expect(moved.summary.resourceChanges).toEqual({ same: 2, update: 1, delete: 1 });
         const resources = (await stack.exportStack()).deployment.resources as Array<{ type: string; parent?: string }>;
-        expect(resources.map((r) => r.type).sort()).toEqual(["codex-connect:index:ConnectAiCodex", "command:local:Command", "pulumi:providers:command", "pulumi:pulumi:Stack"]);
-        expect(resources.find((r) => r.type === "command:local:Command")!.parent).toMatch(/::codex-connect:index:ConnectAiCodex::dev$/);
+        expect(resources.map((r) => r.type).sort()).toEqual(["codex-connect-pulumi:index:ConnectAiCodex", "command:local:Command", "pulumi:providers:command", "pulumi:pulumi:Stack"]);
+        expect(resources.find((r) => r.type === "command:local:Command")!.parent).toMatch(/::codex-connect-pulumi:index:ConnectAiCodex::dev$/);
         expect(fs.readFileSync(path.join(codexHome, "config.toml"), "utf8")).toContain("[mcp_servers.connectai]");
 
         await stack.preview({ expectNoChanges: true });
@@ -92,7 +92,7 @@ sshSuite("an SSH target's remote.Command (before 0.3) becomes today's local.Comm
         const moved = await stack.up();
         expect(moved.summary.resourceChanges).toEqual({ same: 2, create: 1, delete: 1 });
         const resources = (await stack.exportStack()).deployment.resources as Array<{ type: string }>;
-        expect(resources.map((r) => r.type).sort()).toEqual(["codex-connect:index:ConnectAiCodex", "command:local:Command", "pulumi:providers:command", "pulumi:pulumi:Stack"]);
+        expect(resources.map((r) => r.type).sort()).toEqual(["codex-connect-pulumi:index:ConnectAiCodex", "command:local:Command", "pulumi:providers:command", "pulumi:pulumi:Stack"]);
         // The old command's delete ran its remove, which saw another claim and kept the entry.
         const oldRemove = JSON.parse(fs.readFileSync(path.join(h.user.home, "old-remove.json"), "utf8"));
         expect(oldRemove).toMatchObject({ ok: true, op: "remove", changed: false });
@@ -166,9 +166,11 @@ sshSuite("a stack written before the small state (a command's stdin, stdout, no 
         expect(onTargets()).toEqual(files);
 
         const after = await resources();
-        expect(after.map((r) => r.urn)).toEqual(before.map((r) => r.urn));
+        // The same resources, under the components' tokens of today (components/tokens.ts: the former ones are aliases).
+        const renamed = (urn: string) => urn.split("codex-connect:index:").join("codex-connect-pulumi:index:");
+        expect(after.map((r) => r.urn)).toEqual(before.map((r) => renamed(r.urn)));
         for (const c of after.filter((r) => r.type === "command:local:Command")) {
-            const was = before.find((r) => r.urn === c.urn)!;
+            const was = before.find((r) => renamed(r.urn) === c.urn)!;
             expect(Object.keys(c.inputs!).sort()).toEqual(["create", "delete", "logging", "stdin", "triggers"]);
             // The drift token is the one the old command recorded: the probe found the target in sync.
             const token = String(was.inputs!.create).split(" __feed ensure # ")[1];
@@ -178,7 +180,7 @@ sshSuite("a stack written before the small state (a command's stdin, stdout, no 
             expect(c.outputs!.stderr).toBe("");
             expect(JSON.parse(c.outputs!.stdout as string)).toMatchObject({ configPath: expect.stringMatching(/config\.toml$/), codex: { version: codexVersion } });
         }
-        for (const c of after.filter((r) => r.type === "codex-connect:index:ConnectAiCodex")) expect(c.outputs ?? {}).toEqual({});
+        for (const c of after.filter((r) => r.type === "codex-connect-pulumi:index:ConnectAiCodex")) expect(c.outputs ?? {}).toEqual({});
 
         await stack.preview({ expectNoChanges: true });
         const noop = await stack.up();

@@ -138,7 +138,7 @@ suite("shards of one inventory, a host handed over between them, with the real e
 
     // Last: all the engine printed for every stack in every step (printed is reset per step).
     test("nothing the engine printed, in any step, holds the PAT or the header", () => {
-        expect(everything).toContain("codex-connect:index:ConnectAiCodex"); // the witness: the scan sees the engine's output
+        expect(everything).toContain("codex-connect-pulumi:index:ConnectAiCodex"); // the witness: the scan sees the engine's output
         expect(everything).not.toContain(PAT);
         expect(everything).not.toContain(HEADER.slice(6));
     });

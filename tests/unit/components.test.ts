@@ -126,7 +126,7 @@ describe("ConnectAiCodex", () => {
     test("basic auth: one local.Command under the component (no nested CodexMcpServer); header only inside its secret stdin", async () => {
         const c = new ConnectAiCodex("dev1", { target: { kind: "local", codexHome: home }, auth: "basic", email: "ada@example.com", pat: pulumi.secret(PAT) });
         expect(await value(c.configPath)).toBe("/x/config.toml");
-        expect(registered.map((r) => `${r.type}::${r.name}`)).toEqual(["codex-connect:index:ConnectAiCodex::dev1", "command:local:Command::dev1"]);
+        expect(registered.map((r) => `${r.type}::${r.name}`)).toEqual(["codex-connect-pulumi:index:ConnectAiCodex::dev1", "command:local:Command::dev1"]);
         // Components are registered with no arguments: nothing of the PAT reaches their state.
         expect(registered[0].inputs).toEqual({});
         // The command: the request (header included) only in its secret stdin, the drift token in its
@@ -274,7 +274,7 @@ describe("CodexMcpServer and CodexCli", () => {
         const cli = new CodexCli("cli", { target: { kind: "local", codexHome: home }, version: "0.169.0" });
         // The mocked command printed a configPath and no Codex.
         expect(await Promise.all([value(s.configPath), value(cli.codexVersion)])).toEqual(["/x/config.toml", undefined]);
-        expect(registered.map((r) => `${r.type}::${r.name}`).sort()).toEqual(["codex-connect:index:CodexCli::cli", "codex-connect:index:CodexMcpServer::other", "command:local:Command::cli-codex", "command:local:Command::other"]);
+        expect(registered.map((r) => `${r.type}::${r.name}`).sort()).toEqual(["codex-connect-pulumi:index:CodexCli::cli", "codex-connect-pulumi:index:CodexMcpServer::other", "command:local:Command::cli-codex", "command:local:Command::other"]);
         const [cliReq, serverReq] = [commands().find((r) => r.name === "cli-codex")!, commands().find((r) => r.name === "other")!].map((r) => secretJson(r.inputs.stdin));
         expect(serverReq.entry).toEqual({ url: "https://docs.example/mcp", bearer_token_env_var: "DOCS_TOKEN" });
         expect(serverReq).not.toHaveProperty("codex");

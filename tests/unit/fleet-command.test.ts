@@ -108,7 +108,8 @@ describe("the stack's settings", () => {
 });
 
 const URN = (type: string, name: string) => `urn:pulumi:fleet-shard-0::codex-connect::${type}::${name}`;
-const COMPONENT = "codex-connect:index:ConnectAiCodex";
+const COMPONENT = "codex-connect-pulumi:index:ConnectAiCodex";
+const FORMER = "codex-connect:index:ConnectAiCodex"; // a stack not yet updated to the tokens of 0.4
 const COMMAND = `${COMPONENT}$command:local:Command`;
 const STACK = "pulumi:pulumi:Stack";
 let seq = 0;
@@ -128,7 +129,8 @@ describe("engine events, per target", () => {
     test("a URN's target: the component's and its command's name; nothing else's", () => {
         expect(targetOfUrn(URN(COMPONENT, "web1"))).toBe("web1");
         expect(targetOfUrn(URN(COMMAND, "web1"))).toBe("web1");
-        expect(targetOfUrn(URN(`${COMPONENT}$codex-connect:index:CodexMcpServer$command:local:Command`, "old1"))).toBe("old1");
+        expect(targetOfUrn(URN(`${FORMER}$codex-connect:index:CodexMcpServer$command:local:Command`, "old1"))).toBe("old1");
+        expect(targetOfUrn(URN(`${FORMER}$command:local:Command`, "old2"))).toBe("old2");
         expect(targetOfUrn(URN(STACK, "codex-connect-fleet-shard-0"))).toBeUndefined();
         expect(targetOfUrn(URN("pulumi:providers:command", "default_1_2_1"))).toBeUndefined();
         expect(targetOfUrn(URN("command:local:Command", "x"))).toBeUndefined();
