@@ -82,15 +82,15 @@ export interface Desired {
 }
 
 interface Probe {
-    /** The command's label: the target's own record when in sync, else what drifted (shown in the diff). */
-    label: string;
+    /** The drift token: the target's own record's when in sync, else one that says what drifted (shown in the diff). */
+    token: string;
     drift: string[];
     /** In sync: no update runs, so the probe's verdict is the current one. */
     inSync?: boolean;
     ready?: Readiness;
 }
 
-/** Entry fields whose values are never secret: shown as found, in the label and the warning. */
+/** Entry fields whose values are never secret: shown as found, in the drift token and the warning. */
 const SHOWN = ["url", "startup_timeout_sec", "tool_timeout_sec", "enabled", "bearer_token_env_var"];
 
 /** Each difference with the value found and, where it is not a secret, the value wanted: `entry.startup_timeout_sec 5 (want 30)`. */
@@ -107,12 +107,12 @@ function describeDrift(r: RunnerResult, list: string[] = r.drift, wantCodex?: st
 }
 
 /**
- * The label is the drift token. The target's ownership record keeps the label of the last update;
- * in sync, the probe returns that very label (no diff, no flapping); drifted, a new one names what
+ * The drift token. The target's ownership record keeps the token of the last update; in sync, the
+ * probe returns that very token (no diff, no flapping); drifted, a new one names what
  * drifted and is chained from the stored one, which makes the engine plan an update. Names and
  * non-secret values only: no header value, and no hash of one, ever goes into it.
  */
-function driftLabel(stored: string | undefined, what: string[], kind = "drifted"): string {
+function driftToken(stored: string | undefined, what: string[], kind = "drifted"): string {
     const chain = createHash("sha256").update(`${stored ?? ""}\n${JSON.stringify(what)}`).digest("hex").slice(0, 12);
     return `${kind}: ${what.join(", ")} (${chain})`;
 }
@@ -159,30 +159,30 @@ function probe(name: string, target: pulumi.Output<Target>, desired: pulumi.Outp
             const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, signIn: keyedSignIn(d.signIn), managedBy: manager(name), fleet: d.fleet, shard: d.shard, headerKey: PROBE_KEY, allowCodexOverrides: d.allowCodexOverrides, liveCheck: d.liveCheck });
             if (r.signIn?.by === "someone-else") await pulumi.log.warn(`${label}: Codex is signed in ${describeMethod(r.signIn)} by someone else; kept (replaceExistingSignIn: true replaces it)`, parent);
             const changes = r.changes ?? [];
-            if (r.drift.length === 0 && changes.length === 0 && r.token) return { label: r.token, drift: [], inSync: true, ready: r.ready };
+            if (r.drift.length === 0 && changes.length === 0 && r.token) return { token: r.token, drift: [], inSync: true, ready: r.ready };
             const wantCodex = d.codex?.version;
             const what = describeDrift(r, r.drift, wantCodex);
             // No record of this server on the target: nothing was installed there yet (or all of it
             // was removed, record included), so what is missing is to be installed, not drift.
             if (r.token === undefined) {
                 if (r.drift.length) await pulumi.log.info(`${label}: to install: ${what.join(", ")}`, parent);
-                return { label: driftLabel(undefined, what.length ? what : ["not yet recorded"], "to install"), drift: [] };
+                return { token: driftToken(undefined, what.length ? what : ["not yet recorded"], "to install"), drift: [] };
             }
             // What the program changed is an update like any other, said as such; only the target's own changes are drift.
             const changed = describeDrift(r, changes, wantCodex);
             if (changed.length) await pulumi.log.info(`${label}: to change: ${changed.join(", ")}`, parent);
             if (what.length) await pulumi.log.warn(`${label}: drifted: ${what.join(", ")}; pulumi up repairs it`, parent);
-            return { label: driftLabel(r.token, [...what, ...changed], what.length ? "drifted" : "to change"), drift: r.drift };
+            return { token: driftToken(r.token, [...what, ...changed], what.length ? "drifted" : "to change"), drift: r.drift };
         } catch (e) {
             // Leave the other targets alone: this one gets an update that fails, naming it. The
-            // message (what the target printed) goes to the output, masked, and never into the label
-            // (the state keeps the label in plain text).
+            // message (what the target printed) goes to the output, masked, and never into the drift
+            // token (the state keeps it in plain text).
             const message = printable(redact((e as Error).message, t.kind === "exec" ? argSecrets(t.prefix ?? []) : []));
             await pulumi.log.warn(`${label}: could not be probed: ${message}`, parent);
-            return { label: driftLabel("unreachable", ["unreachable"]), drift: ["unreachable"] };
+            return { token: driftToken("unreachable", ["unreachable"]), drift: ["unreachable"] };
         }
     });
-    // Field names and non-secret values only (see driftLabel).
+    // Field names and non-secret values only (see driftToken).
     return pulumi.unsecret(result);
 }
 
@@ -194,7 +194,7 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
     // Names and paths only: never secret. (A trigger that is secret in one run and not in the next
     // is a change, and a change of triggers is a replace: create the new, delete the old.)
     const id = pulumi.unsecret(desired.apply((d) => identity(target, d.name)));
-    // The drift token (the label) is not in the request: the command line carries it (target-command.ts).
+    // The drift token is not in the request: the command line carries it (target-command.ts).
     const request = pulumi.all([desired, id]).apply(([d, claim]): RunnerRequest => ({
         op: "ensure",
         name: d.name,
@@ -217,7 +217,7 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
         label: describeTarget(target as Target),
         compact: true,
     }));
-    const stdout = targetCommand(name, { target, request, label: p.label, identity: id }, parent, aliases);
+    const stdout = targetCommand(name, { target, request, token: p.token, identity: id }, parent, aliases);
     // The result line names paths, versions and field names: never a header value (runner/operations.ts).
     const report = pulumi.unsecret(stdout.apply(lastAnswer));
     report.apply((r) => r.adopted && pulumi.log.info(`${describeTarget(target as Target)}: the entry that was already in ${r.configPath} is saved on the target; destroy puts it back`, parent));

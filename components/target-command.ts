@@ -56,10 +56,10 @@ export interface TargetCommandArgs {
     /** The ensure request; travels as the command's secret stdin. */
     request: pulumi.Output<RunnerRequest>;
     /**
-     * What the probe found, the drift token: the command line's last word (`__feed 'ensure # LABEL'`),
+     * What the probe found, the drift token: the command line's last word (`__feed 'ensure # TOKEN'`),
      * so the preview's diff shows it and the feeder hands it to the runner (it is not in the stdin).
      */
-    label: pulumi.Output<string>;
+    token: pulumi.Output<string>;
     /** identity(): a change replaces the resource. */
     identity: pulumi.Output<string>;
 }
@@ -75,7 +75,7 @@ export function targetCommand(name: string, args: TargetCommandArgs, parent: pul
     try {
         return new local.Command(
             name,
-            { stdin, logging: "none", triggers: [args.identity], create: args.label.apply((label) => feed(`ensure # ${label}`)), delete: feed("remove") },
+            { stdin, logging: "none", triggers: [args.identity], create: args.token.apply((token) => feed(`ensure # ${token}`)), delete: feed("remove") },
             { parent, aliases },
         ).stdout;
     } finally {

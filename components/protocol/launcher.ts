@@ -1,7 +1,7 @@
 // How the runner bundle (dist/runner/codex-mcp-runner.js, built by scripts/build.ts) is started:
 // every way, and the strings that start it. Six ways, three of them through LAUNCHER:
 //   1. The engine runs a command's line, `node <package>/dist/runner/codex-mcp-runner.js __feed
-//      'OP # LABEL'` (target-command.ts), on the controller: the feeder (feeder/feed.ts).
+//      'OP # TOKEN'` (target-command.ts), on the controller: the feeder (feeder/feed.ts).
 //   2-4. The feeder and the probe (call-runner.ts) run `/bin/sh -c LAUNCHER codex-mcp-launcher
 //      [OP]` on the target: as a local process, behind an exec prefix (feeder/process-run.ts), or
 //      in an ssh2 session (feeder/transports.ts). LAUNCHER finds Node.js there, checks its version
