@@ -2,8 +2,8 @@
 // the same N real sshd hosts (the end-to-end harness), with the same parallelism. For each N and
 // each run it times a first run (Codex in every account's npm cache), a no-op preview / check, a
 // no-op run and a drift repair on one host, and reads from the sshd logs how many SSH connections
-// each host saw and how many bytes crossed them. Results: docs/benchmarks.json, the tables in
-// docs/benchmarks.md (between markers) and docs/benchmarks.png (bench/plot.py).
+// each host saw and how many bytes crossed them. Results: docs/benchmarks/fleet.json, the tables in
+// docs/benchmarks.md (between markers) and docs/benchmarks/fleet.png (bench/plot.py).
 //
 //   npm run bench -- [--sizes 1,5,20,50] [--runs 3] [--tools pulumi,ansible] [--no-cold] [--append]
 //                    [--install-parallel K]
@@ -58,7 +58,7 @@ function args() {
         installParallel: Number(get("--install-parallel") ?? Infinity),
         tools: (get("--tools") ?? "pulumi,ansible").split(",") as Tool[],
         cold: !a.includes("--no-cold"),
-        // Keep the samples already in docs/benchmarks.json (another N measured on another day or run).
+        // Keep the samples already in docs/benchmarks/fleet.json (another N measured on another day or run).
         append: a.includes("--append"),
         out: get("--out") ?? path.join(projectRoot, "docs"),
     };
@@ -329,14 +329,15 @@ const machine = () => machineLines("every host is a local account behind its own
 
 function writeResults(out: string, samples: Sample[]) {
     fs.mkdirSync(out, { recursive: true });
-    const json = path.join(out, "benchmarks.json");
+    const json = path.join(out, "benchmarks", "fleet.json");
+    fs.mkdirSync(path.dirname(json), { recursive: true });
     fs.writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), machine: machine(), samples }, null, 1) + "\n");
     const doc = path.join(out, "benchmarks.md");
-    const generated = `<!-- results:start (written by npm run bench) -->\nMeasured ${new Date().toISOString().slice(0, 10)} on:  \n${machine()}\n\n${table(samples)}\n\n![time against N](benchmarks.png)\n<!-- results:end -->`;
+    const generated = `<!-- results:start (written by npm run bench) -->\nMeasured ${new Date().toISOString().slice(0, 10)} on:  \n${machine()}\n\n${table(samples)}\n\n![time against N](benchmarks/fleet.png)\n<!-- results:end -->`;
     const text = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Benchmarks\n\n<!-- results:start -->\n<!-- results:end -->\n";
     fs.writeFileSync(doc, text.replace(/<!-- results:start[\s\S]*?<!-- results:end -->/, generated));
-    execFileSync("/usr/bin/python3", [path.join(projectRoot, "bench", "plot.py"), json, path.join(out, "benchmarks.png")], { stdio: "inherit" });
-    log(`wrote ${doc}, ${json} and benchmarks.png`);
+    execFileSync("/usr/bin/python3", [path.join(projectRoot, "bench", "plot.py"), json, path.join(out, "benchmarks", "fleet.png")], { stdio: "inherit" });
+    log(`wrote ${doc}, ${json} and benchmarks/fleet.png`);
 }
 
 async function benchFleet(names: string[], seed?: string): Promise<{ hosts: BenchHost[]; stop(): void }> {
@@ -360,7 +361,7 @@ async function main() {
     if (process.getuid?.() !== 0) throw new Error("the benchmark creates local accounts and sshd servers: run it as root");
     toolchainBin();
     const seed = npmSeed([codexVersion]);
-    const previous = path.join(opts.out, "benchmarks.json");
+    const previous = path.join(opts.out, "benchmarks", "fleet.json");
     const samples: Sample[] = opts.append && fs.existsSync(previous) ? JSON.parse(fs.readFileSync(previous, "utf8")).samples : [];
     const save = () => writeResults(opts.out, samples);
     for (const n of opts.sizes) {

@@ -1,4 +1,4 @@
-"""Time against fleet size for both tools, one panel per phase: docs/benchmarks.png.
+"""Time against fleet size for both tools, one panel per phase: docs/benchmarks/fleet.png.
 Run by bench/fleet-bench.ts with Debian's python3-matplotlib: plot.py RESULTS.json OUT.png"""
 import json
 import statistics
