@@ -739,18 +739,16 @@ function redact(field: string, v: unknown): unknown {
     return v;
 }
 
-/**
- * Whether the entry exists and how it differs from `desired`, field by field. A file that is not
- * valid TOML throws, as in applyEntry.
- */
 /** A header value as a probe sends it when it must not send the value: HMAC-SHA256 under a one-run key. */
 export function keyedHeader(key: string, value: string): string {
     return "keyed:" + createHmac("sha256", Buffer.from(key, "hex")).update(value).digest("hex");
 }
 
 /**
- * `headerKey`: the desired header values are keyedHeader(headerKey, value), not the values; the
- * values found are keyed the same way before they are compared.
+ * Whether the entry exists and how it differs from `desired`, field by field. A file that is not
+ * valid TOML throws, as in applyEntry. `headerKey`: the desired header values are
+ * keyedHeader(headerKey, value), not the values; the values found are keyed the same way before
+ * they are compared.
  */
 export function observeEntry(text: string | undefined, name: string, desired?: McpEntry, headerKey?: string): Observation {
     const doc = parseDoc(text ?? "");
