@@ -71,7 +71,7 @@ for (const t of fleet.selected) {
             replaceExistingSignIn: config.getBoolean("replaceExistingSignIn") ?? false,
         },
         takeOver: t.takeOver ?? settings.takeOver,
-        // Only a sharded stack names its fleet (its requests, and so its state, are otherwise as before).
+        // Only a sharded stack names its fleet: an unsharded stack's requests, and so its state, carry none.
         fleet: fleet.shard ? fleet.fleet : undefined,
         shard: fleet.shard,
         allowCodexOverrides: config.getBoolean("allowCodexOverrides") ?? false,

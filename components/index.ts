@@ -201,9 +201,9 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
         entry: d.entry,
         codex: d.codex,
         verify: d.verify,
-        // SSH targets' commands were remote.Commands before 0.3: the engine replaces such a command by
-        // a local.Command (create the new, then delete the old), and the old one's remove must see
-        // another claim than the new one's, or it would delete the entry the new one has just written.
+        // A stored stack may hold an SSH target's command as a remote.Command, which the engine
+        // replaces by a local.Command (create the new, then delete the old): the old one's remove must
+        // see another claim than the new one's, or it would delete the entry the new one has just written.
         claim: target.kind === "ssh" ? `${claim} (local.Command)` : claim,
         managedBy: manager(name),
         ...(d.signIn ? { signIn: d.signIn } : {}),
@@ -235,8 +235,8 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
 }
 
 /**
- * The answer the command printed, as the state keeps it. Never throws: a state written by an older
- * version may hold whatever a target printed (a login banner glued to the line), and one target's
+ * The answer the command printed, as the state keeps it. Never throws: a stored state may hold
+ * whatever a target printed (a login banner glued to the line), and one target's
  * unreadable output must not stop the program for all the others; its outputs are then unknown
  * until its next update.
  */
@@ -280,8 +280,8 @@ function signInDesired(codex: CodexArgs | undefined, who: string, parent: pulumi
  * for other Pulumi languages, sees them; a component provider answers with these properties.)
  * Arguments never go to super(): they would be stored in the state, header included. Nor do the
  * outputs go into the component's state: they are all worked out again on every run, from the
- * command's answer (its stdout, in the state already) and the probe, and a copy there cost every
- * target about 0.5 KB, and a snapshot write whenever the probe's findings changed.
+ * command's answer (its stdout, in the state already) and the probe; a copy would add to every
+ * target's state, and cost a snapshot write whenever the probe's findings change.
  */
 function adopt(c: pulumi.ComponentResource, out: TargetOutputs, extra: Record<string, pulumi.Output<unknown>> = {}): void {
     Object.assign(c, out, extra);
@@ -552,11 +552,9 @@ export class ConnectAiCodex extends pulumi.ComponentResource {
             allowCodexOverrides: args.allowCodexOverrides,
             liveCheck: args.liveCheck,
         }, me, this);
-        // The command is this component's own child: a nested CodexMcpServer cost every target one
-        // more resource, 1 KB of state and one more outputs write per run. The alias keeps the
-        // command of a stack made before that (its parent was the nested CodexMcpServer): no replace.
-        // That parent's URN as it was: under the component's former token (tokens.ts), where this
-        // component's own parent puts it.
+        // The command is this component's own child, with no CodexMcpServer between: one resource
+        // per target. The alias keeps stored stacks whose command is the child of a nested
+        // CodexMcpServer (its URN under the former tokens, tokens.ts) from replacing it.
         const before = pulumi.createUrn(name, FORMER_TOKENS.CodexMcpServer, pulumi.createUrn(name, FORMER_TOKENS.ConnectAiCodex, opts?.parent));
         const loginCommand = auth === "oauth" ? pulumi.interpolate`codex mcp login ${serverName}` : pulumi.output(undefined);
         adopt(this, targetState(this, name, target, desired, [{ parent: before }]), { loginCommand });

@@ -1,6 +1,6 @@
 // The stack trace that @pulumi/pulumi (3.200 and later) takes when a resource is constructed, and
 // that the engine keeps in the state beside the resource's source position (the trace's first
-// frame): about 0.4 KB of every resource's state, in every snapshot, for frames that are the same in
+// frame): part of every resource's state, in every snapshot, for frames that are the same in
 // every resource (this package's calls, the program's loader, the language host's run loop). A
 // component keeps its source position, the program's line that declares it, as its whole trace; a
 // command this package declares under it keeps none (its position would be a line of this package,

@@ -139,7 +139,7 @@ export function validTarget(who: string, input: TargetArgs | undefined): ValidTa
             else if (k === "port") {
                 if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 65535) problems.push(`${at}.port: must be a whole number from 1 to 65535`);
             } else if (k === "agent" && typeof v === "string") {
-                // 0.2 took the socket path in agent: still accepted.
+                // A string in agent is a socket path, as agentSocket gives it: kept working for programs that pass one.
             } else if (k === "agent" || k === "insecureSkipHostKeyCheck") {
                 if (typeof v !== "boolean") problems.push(`${at}.${k}: must be true or false`);
             } else if (k === "prefix") {

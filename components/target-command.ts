@@ -6,8 +6,8 @@
 // The request (the header included) and where the target is (an exec prefix, an SSH connection with
 // its key) are the command's stdin, the one secret; nothing is logged. Its stdout is the feeder's
 // short answer (paths, versions, field names, Codex's verdict: what the components' plain outputs
-// show anyway), and stderr is empty unless the command fails, so neither is a secret: a secret costs
-// about 1.4 times its length and some 90 bytes more, in every snapshot.
+// show anyway), and stderr is empty unless the command fails, so neither is a secret: a secret is
+// stored encrypted, and larger, in every snapshot.
 import { local } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as os from "os";

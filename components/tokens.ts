@@ -15,9 +15,9 @@ export const TOKENS: Readonly<Record<ComponentName, string>> = {
 };
 
 /**
- * The tokens the classes registered up to 0.3 (`codex-connect:index:CLASS`), which stored stacks'
- * URNs hold: each component has its former token as an alias, so that the next `up` renames the
- * resources (and their commands) in the state and replaces nothing.
+ * The former tokens (`codex-connect:index:CLASS`), which stored stacks' URNs may hold: each
+ * component has its former token as an alias, so that the next `up` renames the resources (and
+ * their commands) in the state and replaces nothing.
  */
 export const FORMER_TOKENS: Readonly<Record<ComponentName, string>> = {
     CodexCli: "codex-connect:index:CodexCli",

@@ -126,8 +126,8 @@ export async function main(argv: string[]): Promise<number> {
             const s = await Stack.select(stack, ws);
             // After an up (and a preview, refresh, destroy) the Automation API starts three more
             // `pulumi` processes for a summary and the outputs (`stack history`, `stack output`
-            // twice): a CLI start each, and with a passphrase its key derived again, about 1.5 s of
-            // CPU per shard and run here. This command reads neither: its counts come from the events.
+            // twice): a CLI start each, and with a passphrase its key derived again, per shard and
+            // run. This command reads neither: its counts come from the events.
             s.outputs = async () => ({});
             s.info = async () => undefined;
             if (command === "preview") await s.preview(common);

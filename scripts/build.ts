@@ -62,7 +62,7 @@ const runner = buildSync({
     logLevel: "silent",
 }).outputFiles[0].text;
 write(path.join(dist, "runner", RUNNER_FILE), runner, 0o755);
-fs.rmSync(path.join(dist, "target"), { recursive: true, force: true }); // an older build's SSH script
+fs.rmSync(path.join(dist, "target"), { recursive: true, force: true }); // not built: a dist/ from an older build may hold it
 
 // The fleet command, one file: its own sources and the few pure helpers of components/ it uses
 // (closest, redact, printable); @pulumi/pulumi and js-yaml from node_modules.

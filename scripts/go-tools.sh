@@ -61,7 +61,7 @@ install_go_tool() { # NAME PACKAGE VERSION
   echo "$1=$dir/$1"
 }
 
-# Only the one file is kept; the module (about 120 MB unpacked) goes into a module cache of its own
+# Only the one file is kept; the module (large once unpacked) goes into a module cache of its own
 # that is removed afterwards, so the machine's module cache is not filled with it.
 openapi_download() (
   local json dir sum status=0

@@ -29,7 +29,7 @@
 # the exact @pulumi/command version is the command plugin's.
 #
 # Results are cached under $PULUMI_TOOLCHAIN_HOME (default ~/.cache/codex-connect-pulumi), keyed by
-# the versions and the sources of each part, so a second run takes well under a second.
+# the versions and the sources of each part, so a second run builds and downloads nothing.
 #
 # Plugins at run time: runs set PULUMI_IGNORE_AMBIENT_PLUGINS=true, so the engine never takes a plugin
 # from PATH (each one it takes from there costs a warning on every run, "using pulumi-resource-command
@@ -37,7 +37,7 @@
 # CLI it runs, and the command plugin in Pulumi's plugin cache, where --install-plugins puts it.
 #
 # Options: --source auto|path|installer|go   force one of the three ways for the CLI (default auto)
-#          --with-yaml                        also provide pulumi-language-yaml (about 2 min the first time)
+#          --with-yaml                        also provide pulumi-language-yaml (a Go build the first time)
 #          --install-plugins                  also install the command plugin into the plugin cache of
 #                                             ${PULUMI_HOME:-~/.pulumi} (`pulumi plugin install --file`;
 #                                             nothing is copied when it is there already, byte for byte)
@@ -64,7 +64,7 @@ say() { printf 'pulumi-toolchain: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 command -v node >/dev/null || die "node is not on PATH (Node.js 20 or later is required)"
-# The two pins in package.json, read with one start of node (a cached run is ~0.3 s).
+# The two pins in package.json, read with one start of node (a cached run does little else).
 IFS=: read -r version command_version < <(node -p "const p = require('$here/package.json'), d = { ...p.dependencies, ...p.devDependencies }; [d['@pulumi/pulumi'], d['@pulumi/command']].join(':')")
 exact() { [[ "$2" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "package.json must pin $1 to an exact version, found '${2:-nothing}'"; }
 exact @pulumi/pulumi "$version"
@@ -155,7 +155,7 @@ summary() {
 # --install-plugins: the command plugin into the plugin cache of the PULUMI_HOME the engine will use.
 install_command_plugin() {
   local home=${PULUMI_HOME:-$HOME/.pulumi}
-  # Byte for byte there already: a cached run copies nothing (the plugin is 33 MB).
+  # Byte for byte there already: a cached run copies nothing (the plugin is large).
   cmp -s "$bin/pulumi-resource-command" "$home/plugins/resource-command-v$command_version/pulumi-resource-command" && return
   say "installing the command plugin $command_version into $home/plugins"
   # --reinstall: without it, pulumi keeps whatever is installed at that version.
@@ -179,7 +179,7 @@ cli_ok && host_ok && command_ok && yaml_ok && done_with "cached; $(summary)"
 # The first `name` on PATH outside bin/ itself.
 on_path() { PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$bin" | paste -sd: -) command -v "$1" 2>/dev/null; }
 
-# Whether get.pulumi.com answers (asked once: without a network the probe costs up to 5 s).
+# Whether get.pulumi.com answers (asked once: without a network the probe waits for its timeout).
 online_state=
 online() {
   if [ -z "$online_state" ]; then

@@ -35,7 +35,7 @@ else
 fi
 
 # Every suite that uses these needs root too (tests/helpers/needs.ts): as another account without
-# CI=true it is skipped, named, and listed at the end of the run, as before. The suites of
+# CI=true it is skipped, named, and listed at the end of the run. The suites of
 # tests/tools are the exception: they run as any account, and fail without their tool, saying so.
 if [ "$(id -u)" -ne 0 ] && [ "${CI:-}" != true ]; then
   fails=()

@@ -55,9 +55,9 @@ export function validateEntry(name: string, entry: McpEntry): string[] {
         problems.push(`name: ${JSON.stringify(name)} must be letters, digits, '-' or '_'`);
     }
     if (typeof entry !== "object" || entry === null) return [...problems, "entry: must be an object"];
-    // The same rules as where the URL entered (core/inputs.ts): the last check, on the target, for
-    // requests from older controllers. Control characters and quotes included: a parser that drops
-    // newlines would otherwise "verify" a URL other than the one written.
+    // The same rules as where the URL entered (core/inputs.ts): the last check, on the target, for a
+    // request from any controller, of any version. Control characters and quotes included: a parser
+    // that drops newlines would otherwise "verify" a URL other than the one written.
     const url = urlProblem(entry.url);
     if (url) problems.push(`url: ${url}`);
     for (const key of ["startup_timeout_sec", "tool_timeout_sec"] as const) {
@@ -467,9 +467,9 @@ function stableString(v: unknown): string {
 // by key path) and how many line breaks further, the node that followed it and how many lines
 // above, or, inside the root inline table, the item it followed. Applying our entry and removing
 // it again gives that same file, so putting the pieces back at their anchors gives the user's file
-// byte for byte. When the file changed so much that
-// the anchors are gone or the result does not check out, the entry's value goes back in a form
-// that is always valid: a `[mcp_servers.NAME]` table at the end, or an item of the inline table.
+// byte for byte. When the file changed so much that the anchors are gone or the result does not
+// check out, the entry's value goes back in a form that is always valid: a `[mcp_servers.NAME]`
+// table at the end, or an item of the inline table.
 
 /**
  * One deleted run of bytes and where it goes back: `lines` line breaks after the line of the node

@@ -52,7 +52,7 @@ function run(target: Target, input: Buffer, opts: RunOptions, op: string): Promi
 }
 
 /**
- * stdin: the request (protocol/envelope.ts; older states give an exec prefix as arguments instead of `via`).
+ * stdin: the request (protocol/envelope.ts; an exec prefix given as arguments instead of `via`, as stored states may, still works).
  * `verb`: the operation, and for an ensure the drift token after " # " (`ensure # in sync (3f2a…)`:
  * the command line's last word, where the preview's diff shows it). Returns the exit code.
  */

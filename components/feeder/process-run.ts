@@ -19,7 +19,7 @@ export interface Output {
     code: number | null;
 }
 
-export const DEFAULT_TIMEOUT_MS = 20 * 60_000; // a first Codex install downloads ~100 MB
+export const DEFAULT_TIMEOUT_MS = 20 * 60_000; // a first Codex install downloads all of Codex
 /** Once the answer is in, how long the target may take to close the stream before it is closed for it. */
 export const AFTER_ANSWER_MS = 5_000;
 

@@ -3,8 +3,8 @@
 // every snapshot twice (the command's inputs and its outputs), so it carries nothing the feeder
 // (feeder/feed.ts) can work out again from the rest: the operation (the command line names it), the
 // target's label and claim when they are what its own fields give, Codex's `uninstall` when false,
-// and an SSH key in its short form (protocol/ssh-key.ts). A stdin written by an older version (all of it
-// spelled out) reads the same. No transport and no Pulumi here: the runner bundle holds this file.
+// and an SSH key in its short form (protocol/ssh-key.ts). A stdin with all of it spelled out (plain
+// JSON, as stored stacks may hold) reads the same. No transport and no Pulumi here: the runner bundle holds this file.
 import * as path from "path";
 import { deflateRawSync, inflateRawSync } from "zlib";
 import { redactArgs } from "../shared/redact";
@@ -14,7 +14,7 @@ import type { RunnerRequest } from "./types";
 
 /**
  * The stdin is JSON deflated with this dictionary, base64 (`z1:`): a secret is stored as base64 of
- * its ciphertext, so JSON costs 1.37 bytes a character where this costs about half of that. The
+ * its ciphertext, so every character saved here is saved in every snapshot. The
  * dictionary holds what most requests have (the field names, Connect AI's URL, key type prefixes);
  * states hold stdins deflated with it, so it never changes: another dictionary is another prefix.
  * Nothing a target sends is deflated with the secrets (the drift token rides in the command line),
@@ -58,7 +58,7 @@ export function identityOf(where: { ssh?: Pick<SshHop, "user" | "host" | "port">
 
 /**
  * The claim the feeder gives a request that names none: the identity, and for SSH targets the
- * suffix that tells today's local.Command from the remote.Command of 0.2 (index.ts).
+ * suffix that tells a local.Command from a stored stack's remote.Command (index.ts).
  */
 function claimOf(where: Where, r: Pick<RunnerRequest, "codexHome" | "user" | "name">): string {
     const id = identityOf(where, r.codexHome, r.user, r.name);
@@ -97,7 +97,7 @@ function sealed(request: RunnerRequest, where: Where): Stdin {
     return out;
 }
 
-/** What a stdin of any version holds, as it holds it: z1 (this one), or JSON as 0.3 wrote it. */
+/** What a stdin holds, as it holds it: z1, or plain JSON (what stored stacks may hold). */
 export function unseal(text: string): Stdin {
     const json = text.startsWith(Z1) ? inflateRawSync(Buffer.from(text.slice(Z1.length), "base64"), { dictionary: DICTIONARY, maxOutputLength: 1 << 20 }).toString("utf8") : text;
     const stdin = JSON.parse(json) as Stdin;
@@ -105,7 +105,7 @@ export function unseal(text: string): Stdin {
     return stdin;
 }
 
-/** The request and the target from a stdin of any version (feeder side), with what it leaves out worked out. */
+/** The request and the target from a stdin of either form (feeder side), with what it leaves out worked out. */
 export function open(text: string): { request: Omit<RunnerRequest, "op">; target: Target } {
     const { via, ssh, op: _op, ...request } = unseal(text);
     const where: Where = { ...(via ? { via } : {}), ...(ssh ? { ssh: { ...fullHop(ssh), ...(ssh.proxy ? { proxy: fullHop(ssh.proxy) } : {}) } } : {}) };

@@ -44,7 +44,7 @@ export function describeTarget(t: Target): string {
     }
 }
 
-/** The agent socket a hop uses, if any (a string in `agent` is the socket path: what 0.2 took). */
+/** The agent socket a hop uses, if any (a string in `agent` is the socket path, kept working for programs that pass one). */
 export function agentSocketOf(hop: Pick<SshHop, "agent" | "agentSocket">): string | undefined {
     const legacy = hop.agent as unknown;
     if (typeof legacy === "string") return legacy;

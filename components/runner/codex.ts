@@ -228,7 +228,7 @@ export function codexState(account: Account, known: string[], legacyOurs: boolea
 
 let npmSettings: { prefix?: string; globalconfig?: string } | undefined;
 
-/** npm's global prefix and global config file, from one npm run (each run of npm costs ~0.15 s). */
+/** npm's global prefix and global config file, from one npm run (each start of npm is slow). */
 function npmGlobals(): { prefix?: string; globalconfig?: string } {
     if (npmSettings) return npmSettings;
     const r = run(npmPath(), ["config", "get", "prefix", "globalconfig"], { timeout: 60_000 });
@@ -311,7 +311,7 @@ export function installCodex(want: string, account: Account, known: string[], le
 }
 
 /**
- * npm uninstall from `prefix`, only when this tool's marker (or, for old installs, its own record)
+ * npm uninstall from `prefix`, only when this tool's marker (or, for an install without one, its own record)
  * says it installed it, and no other account it was installed for still relies on it.
  */
 export function uninstallFrom(prefix: string, user: string, legacyOurs = false): boolean {

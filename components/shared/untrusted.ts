@@ -4,7 +4,7 @@
 // file reads a target's output with bounded memory, finds the runner's framed answer in it, and
 // makes strings safe to print on an operator's terminal. Pure: no I/O.
 
-/** The largest answer a runner gives (a result line is well under 4 KB); more is refused. */
+/** The largest answer a runner gives (a result line is far smaller); more is refused. */
 export const MAX_ANSWER_BYTES = 16 * 1024;
 /** How much of the noise around the answer, and of stderr, is kept for error messages. */
 export const MAX_NOISE_BYTES = 2 * 1024;
