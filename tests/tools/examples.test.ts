@@ -13,7 +13,6 @@ import { goTools, GoTools, shellcheckPath } from "../helpers/go-tools";
 import { projectRoot } from "../helpers/toolchain";
 
 // The YAML parser that @pulumi/pulumi depends on; scripts/k8s-schemas.js reads the CRDs with it too.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const yaml: { load(text: string): unknown; loadAll(text: string): unknown[] } = require("js-yaml");
 
 const ghDir = path.join(projectRoot, "examples", "github-actions");

@@ -42,7 +42,6 @@ describe("redact", () => {
 
 describe("a URL with a credential", () => {
     test("is refused, and the message does not echo the credential", () => {
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
         const { validateEntry } = require("../../components/core/config-entry");
         const problems: string[] = validateEntry("connectai", { url: "https://ada:hunter22@mcp.example/mcp" });
         expect(problems.join("\n")).toMatch(/url: must not carry a user name or password/);

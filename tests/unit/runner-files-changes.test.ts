@@ -7,7 +7,6 @@ import * as path from "path";
 import { Changes, removeStaleSides } from "../../components/runner/files";
 
 // The fs module itself (not an import wrapper), so that spies reach runner-files' calls.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const fs: typeof import("fs") = require("fs");
 const os: typeof import("os") = require("os");
 
