@@ -100,7 +100,7 @@ function goneRun(name: string, pattern: RegExp): boolean {
 /** sshd pid files at most three levels under a directory. */
 function pidFiles(dir: string, depth = 3): string[] {
     if (depth < 0) return [];
-    let entries: fs.Dirent[] = [];
+    let entries: fs.Dirent[];
     try {
         entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch {

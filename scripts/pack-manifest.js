@@ -69,7 +69,7 @@ function readBackup(dir) {
         return /** @type {{ pid: number; start: string; original: string }} */ (JSON.parse(fs.readFileSync(path.join(dir, BACKUP), "utf8")));
     } catch (e) {
         if (/** @type {NodeJS.ErrnoException} */ (e).code === "ENOENT") return undefined;
-        throw new Error(`pack-manifest: ${path.join(dir, BACKUP)} cannot be read (${/** @type {Error} */ (e).message}); package.json may be the packed one: compare it with git (git diff package.json)`);
+        throw new Error(`pack-manifest: ${path.join(dir, BACKUP)} cannot be read (${/** @type {Error} */ (e).message}); package.json may be the packed one: compare it with git (git diff package.json)`, { cause: e });
     }
 }
 
@@ -115,7 +115,7 @@ function prepack(dir) {
     try {
         fs.linkSync(tmp, path.join(dir, BACKUP));
     } catch (e) {
-        if (/** @type {NodeJS.ErrnoException} */ (e).code === "EEXIST") throw new Error(`pack-manifest: another npm pack is packing ${dir}; wait for it to end`);
+        if (/** @type {NodeJS.ErrnoException} */ (e).code === "EEXIST") throw new Error(`pack-manifest: another npm pack is packing ${dir}; wait for it to end`, { cause: e });
         throw e;
     } finally {
         fs.rmSync(tmp, { force: true });

@@ -16,7 +16,7 @@ export function jumpInArgs(args: string): { jump?: Jump } | { error: string } {
     for (let i = 0; i < tokens.length; i++) {
         const t = tokens[i];
         let option: string | undefined;
-        if (t === "-J") return parseJump(tokens[++i] ?? "");
+        if (t === "-J") return parseJump(tokens[i + 1] ?? "");
         if (t.startsWith("-J")) return parseJump(t.slice(2));
         if (t === "-o") option = tokens[++i] ?? "";
         else if (t.startsWith("-o")) option = t.slice(2);

@@ -13,7 +13,7 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { applyEntry, authFound, captureEntry, entryDigest, ConfigEntryError, McpEntry, Observation, observeEntry, removeEntry, restoreEntry, validateEntry } from "../core/config-entry";
+import { applyEntry, authFound, captureEntry, entryDigest, ConfigEntryError, Observation, observeEntry, removeEntry, restoreEntry, validateEntry } from "../core/config-entry";
 import { handover } from "./handover";
 import { redact, secretsOf } from "../shared/redact";
 import { Account, AccountError, resolveAccount, runAsAccount } from "./account";
@@ -23,7 +23,7 @@ import { Changes, FileError, FileState, ioError, isWriteError, readText, removeS
 import { CallerGone, checkpoint } from "./lifeline";
 import { ensureSignIn, removeSignIn, SignInRecord, signInDrift, signInState, storedIsApplied } from "./signin";
 import { MIN_NODE_MAJOR } from "../shared/versions";
-import type { CodexState, Readiness, RunnerFailure, RunnerRequest, RunnerResult, SignInRequest, SignInState } from "../protocol/types";
+import type { CodexState, RunnerFailure, RunnerRequest, RunnerResult } from "../protocol/types";
 
 
 

@@ -46,5 +46,5 @@ export function redactArgs(args: string[]): string[] {
 /** The values redactArgs masks, to mask them again wherever a target echoes them. */
 export function argSecrets(args: string[]): string[] {
     const masked = redactArgs(args);
-    return args.filter((a, i) => masked[i] !== a).flatMap((a, i) => [a, ...(/=(.+)$/.exec(a)?.slice(1) ?? [])]);
+    return args.filter((a, i) => masked[i] !== a).flatMap((a) => [a, ...(/=(.+)$/.exec(a)?.slice(1) ?? [])]);
 }

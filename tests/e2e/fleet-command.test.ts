@@ -10,7 +10,6 @@
 // 3 shards: web1 in 0, web2 in 1, db1 in 2.
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { caEnvArgs } from "../helpers/ca-env";
