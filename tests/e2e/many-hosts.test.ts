@@ -36,6 +36,7 @@ suite("a fleet larger than its sshd's MaxStartups: probes bounded by --parallel"
     beforeAll(async () => {
         users = createUsers(prefix, HOSTS);
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "many-hosts-e2e-"));
+        fs.chmodSync(dir, 0o755); // sshd reads the shared authorized_keys as each account
         sshd = await startSharedSshd({ allowUsers: [`${prefix}*`], dir: path.join(dir, "sshd"), maxStartups: MAX_STARTUPS });
         ({ stack, remove } = await sandboxStack({ name: "many-hosts", workDir: path.join(projectRoot, "tests", "programs", "many-hosts") }));
         await stack.setConfig("setup", { value: JSON.stringify({ port: sshd.port, hostKey: sshd.hostKey, users: users.map((u) => u.name) }) });
