@@ -109,83 +109,68 @@ const SECRET_FIELDS = new Set(["privateKey", "privateKeyPassphrase"]);
 // A field of some kind on another is a mix-up, said so; any other name is likely a typo.
 const ANY_FIELD = new Set(Object.values(FIELDS).flat());
 
-/**
- * Checks a target as any language passes it (a Pulumi YAML or Python program gets no type check)
- * and returns it as the code works on it. Every problem is listed, each naming the component
- * (`who`, e.g. `ConnectAiCodex "web1"`) and the field. Values that decide what resources exist
- * (kind, host, ...) must be known when the program runs; keys may be outputs and secrets.
- */
-export function validTarget(who: string, input: TargetArgs | undefined): ValidTarget {
+/** The problems with one object's fields: names the kind does not have, values of the wrong type. */
+function fieldProblems(o: Record<string, unknown>, at: string, allowed: readonly string[], kindName: string): string[] {
     const problems: string[] = [];
-    const fail: () => never = () => {
-        throw new Error(`${who}: invalid target: ${problems.join("; ")}`);
-    };
-    if (pulumi.Output.isInstance(input)) {
-        problems.push("target: must be a plain object known when the program runs, not an output or a secret as a whole (a secret key goes in target.privateKey)");
-        fail();
+    for (const [k, v] of Object.entries(o)) {
+        if (v === undefined || v === null) continue;
+        if (!allowed.includes(k)) problems.push(`${at}.${k}: ${ANY_FIELD.has(k) ? `not a field of ${kindName}` : unknownName("field", k, allowed)}`);
+        else if (SECRET_FIELDS.has(k)) {
+            if (typeof v !== "string" && !pulumi.Output.isInstance(v) && !(v instanceof Promise)) problems.push(`${at}.${k}: must be a string`);
+        } else if (pulumi.Output.isInstance(v) || v instanceof Promise) problems.push(`${at}.${k}: must be known when the program runs (not an output or a secret)`);
+        else if (k === "port") {
+            if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 65535) problems.push(`${at}.port: must be a whole number from 1 to 65535`);
+        } else if (k === "agent" && typeof v === "string") {
+            // A string in agent is a socket path, as agentSocket gives it: programs that pass one keep working.
+        } else if (k === "agent" || k === "insecureSkipHostKeyCheck") {
+            if (typeof v !== "boolean") problems.push(`${at}.${k}: must be true or false`);
+        } else if (k === "prefix") {
+            if (!Array.isArray(v) || !v.length || v.some((a) => typeof a !== "string")) problems.push(`${at}.prefix: must be a non-empty list of strings`);
+        } else if (k !== "proxy" && typeof v !== "string") problems.push(`${at}.${k}: must be a string`);
     }
-    if (!input || typeof input !== "object" || Array.isArray(input)) {
-        problems.push(`target: required, an object with kind ${KIND_LIST}`);
-        fail();
-    }
-    const t = input as TargetArgs;
-    const check = (o: Record<string, unknown>, at: string, allowed: readonly string[], kindName: string) => {
-        for (const [k, v] of Object.entries(o)) {
-            if (v === undefined || v === null) continue;
-            if (!allowed.includes(k)) problems.push(`${at}.${k}: ${ANY_FIELD.has(k) ? `not a field of ${kindName}` : unknownName("field", k, allowed)}`);
-            else if (SECRET_FIELDS.has(k)) {
-                if (typeof v !== "string" && !pulumi.Output.isInstance(v) && !(v instanceof Promise)) problems.push(`${at}.${k}: must be a string`);
-            } else if (pulumi.Output.isInstance(v) || v instanceof Promise) problems.push(`${at}.${k}: must be known when the program runs (not an output or a secret)`);
-            else if (k === "port") {
-                if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 65535) problems.push(`${at}.port: must be a whole number from 1 to 65535`);
-            } else if (k === "agent" && typeof v === "string") {
-                // A string in agent is a socket path, as agentSocket gives it: kept working for programs that pass one.
-            } else if (k === "agent" || k === "insecureSkipHostKeyCheck") {
-                if (typeof v !== "boolean") problems.push(`${at}.${k}: must be true or false`);
-            } else if (k === "prefix") {
-                if (!Array.isArray(v) || !v.length || v.some((a) => typeof a !== "string")) problems.push(`${at}.prefix: must be a non-empty list of strings`);
-            } else if (k !== "proxy" && typeof v !== "string") problems.push(`${at}.${k}: must be a string`);
-        }
-    };
-    const kind = (t as { kind?: unknown }).kind;
-    if (!KINDS.includes(kind as TargetKind)) {
-        problems.push(`target.kind: must be ${KIND_LIST}, got ${JSON.stringify(kind) ?? "nothing"}`);
-        fail();
-    }
-    const k = kind as TargetKind;
-    check(t as unknown as Record<string, unknown>, "target", FIELDS[k], `kind "${k}"`);
+    return problems;
+}
+
+/** What kind `k` requires beyond its fields' types: an SSH host and user (and a proxy's), a container, exec's preset or prefix. */
+function kindProblems(k: TargetKind, t: TargetArgs): string[] {
+    const problems: string[] = [];
+    const given = (v: unknown) => v !== undefined && v !== null;
     if (k === "ssh") {
-        if (!t.host) problems.push("target.host: required for kind \"ssh\"");
-        if (!t.user) problems.push("target.user: required for kind \"ssh\"");
-        if (t.proxy !== undefined && t.proxy !== null) {
-            if (pulumi.Output.isInstance(t.proxy)) {
-                // said above: must be known when the program runs
-            } else if (typeof t.proxy !== "object") problems.push("target.proxy: must be an object known when the program runs");
+        if (!t.host) problems.push('target.host: required for kind "ssh"');
+        if (!t.user) problems.push('target.user: required for kind "ssh"');
+        // A proxy that is an output is refused by fieldProblems: it must be known when the program runs.
+        if (given(t.proxy) && !pulumi.Output.isInstance(t.proxy)) {
+            if (typeof t.proxy !== "object") problems.push("target.proxy: must be an object known when the program runs");
             else {
-                check(t.proxy as unknown as Record<string, unknown>, "target.proxy", HOP_FIELDS, "an SSH hop");
-                if (!t.proxy.host) problems.push("target.proxy.host: required");
-                if (!t.proxy.user) problems.push("target.proxy.user: required");
+                problems.push(...fieldProblems(t.proxy as unknown as Record<string, unknown>, "target.proxy", HOP_FIELDS, "an SSH hop"));
+                if (!t.proxy!.host) problems.push("target.proxy.host: required");
+                if (!t.proxy!.user) problems.push("target.proxy.user: required");
             }
         }
     }
     if ((k === "docker" || k === "podman") && !t.container) problems.push(`target.container: required for kind "${k}"`);
     if (k === "exec") {
-        if (t.preset !== undefined && t.preset !== null) {
+        if (given(t.preset)) {
             if (t.preset !== "docker" && t.preset !== "podman") problems.push(`target.preset: must be "docker" or "podman", got ${JSON.stringify(t.preset)}`);
             if (!t.container) problems.push("target.container: required with a preset");
-            if (t.prefix !== undefined && t.prefix !== null) problems.push("target.prefix: not with a preset (one or the other)");
-        } else if (t.prefix === undefined || t.prefix === null) problems.push("target: kind \"exec\" needs preset and container, or prefix");
-        else if (t.user !== undefined && t.user !== null) problems.push("target.user: only with a preset (put -u in the prefix)");
+            if (given(t.prefix)) problems.push("target.prefix: not with a preset (one or the other)");
+        } else if (!given(t.prefix)) problems.push('target: kind "exec" needs preset and container, or prefix');
+        else if (given(t.user)) problems.push("target.user: only with a preset (put -u in the prefix)");
     }
-    if (problems.length) fail();
-    const hop = (h: SshHopArgs): SshHopArgs => {
-        const out: SshHopArgs = { host: h.host, port: h.port ?? undefined, user: h.user, agent: h.agent ?? undefined, agentSocket: h.agentSocket ?? undefined, hostKey: h.hostKey ?? undefined, insecureSkipHostKeyCheck: h.insecureSkipHostKeyCheck ?? undefined };
-        if (typeof (h.agent as unknown) === "string") Object.assign(out, { agent: undefined, agentSocket: h.agent as unknown as string });
-        // Whatever the caller passed, a key is a secret from here on.
-        if (h.privateKey !== undefined && h.privateKey !== null) out.privateKey = pulumi.secret(h.privateKey);
-        if (h.privateKeyPassphrase !== undefined && h.privateKeyPassphrase !== null) out.privateKeyPassphrase = pulumi.secret(h.privateKeyPassphrase);
-        return out;
-    };
+    return problems;
+}
+
+/** One SSH hop as the code works on it: nulls gone, agent as a path moved to agentSocket, keys secrets whatever the caller passed. */
+function validHop(h: SshHopArgs): SshHopArgs {
+    const out: SshHopArgs = { host: h.host, port: h.port ?? undefined, user: h.user, agent: h.agent ?? undefined, agentSocket: h.agentSocket ?? undefined, hostKey: h.hostKey ?? undefined, insecureSkipHostKeyCheck: h.insecureSkipHostKeyCheck ?? undefined };
+    if (typeof (h.agent as unknown) === "string") Object.assign(out, { agent: undefined, agentSocket: h.agent as unknown as string });
+    if (h.privateKey !== undefined && h.privateKey !== null) out.privateKey = pulumi.secret(h.privateKey);
+    if (h.privateKeyPassphrase !== undefined && h.privateKeyPassphrase !== null) out.privateKeyPassphrase = pulumi.secret(h.privateKeyPassphrase);
+    return out;
+}
+
+/** A checked target of kind `k` as the code works on it: docker and podman are exec with that preset. */
+function normalised(k: TargetKind, t: TargetArgs): ValidTarget {
     const base = { codexHome: t.codexHome ?? undefined, owner: t.owner ?? undefined };
     switch (k) {
         case "local":
@@ -197,8 +182,29 @@ export function validTarget(who: string, input: TargetArgs | undefined): ValidTa
         case "exec":
             return t.preset ? { kind: "exec", preset: t.preset, container: t.container, user: t.user ?? undefined, ...base } : { kind: "exec", prefix: t.prefix, ...base };
         case "ssh":
-            return { kind: "ssh", ...hop(t as SshHopArgs), ...(t.proxy ? { proxy: hop(t.proxy) } : {}), ...base };
+            return { kind: "ssh", ...validHop(t as SshHopArgs), ...(t.proxy ? { proxy: validHop(t.proxy) } : {}), ...base };
     }
+}
+
+/**
+ * Checks a target as any language passes it (a Pulumi YAML or Python program gets no type check)
+ * and returns it as the code works on it. Every problem is listed, each naming the component
+ * (`who`, e.g. `ConnectAiCodex "web1"`) and the field. Values that decide what resources exist
+ * (kind, host, ...) must be known when the program runs; keys may be outputs and secrets.
+ */
+export function validTarget(who: string, input: TargetArgs | undefined): ValidTarget {
+    const fail = (problems: string[]): never => {
+        throw new Error(`${who}: invalid target: ${problems.join("; ")}`);
+    };
+    if (pulumi.Output.isInstance(input)) fail(["target: must be a plain object known when the program runs, not an output or a secret as a whole (a secret key goes in target.privateKey)"]);
+    if (!input || typeof input !== "object" || Array.isArray(input)) fail([`target: required, an object with kind ${KIND_LIST}`]);
+    const t = input as TargetArgs;
+    const kind = (t as { kind?: unknown }).kind;
+    if (!KINDS.includes(kind as TargetKind)) fail([`target.kind: must be ${KIND_LIST}, got ${JSON.stringify(kind) ?? "nothing"}`]);
+    const k = kind as TargetKind;
+    const problems = [...fieldProblems(t as unknown as Record<string, unknown>, "target", FIELDS[k], `kind "${k}"`), ...kindProblems(k, t)];
+    if (problems.length) fail(problems);
+    return normalised(k, t);
 }
 
 /** Refuses what cannot run, before anything does: an SSH hop without a pinned key fails closed. */
