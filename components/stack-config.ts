@@ -65,8 +65,8 @@ export function stackTargetPlaces(targets: TargetConfig[]): TargetPlaces {
     };
 }
 
-/** Every problem in the configuration, each as "where: what". Empty when it is valid. */
-export function validateStackConfig(c: StackConfig, hasSshKey: boolean, places: TargetPlaces = stackTargetPlaces(c.targets)): string[] {
+/** auth and what each mode needs (email and PAT, a variable's name, headers from variables). */
+function authProblems(c: StackConfig): string[] {
     const problems: string[] = [];
     if (!AUTHS.includes(c.auth)) problems.push(`auth: must be one of ${AUTHS.join(", ")}, got ${JSON.stringify(c.auth)}`);
     if (c.auth === "basic") {
@@ -76,6 +76,12 @@ export function validateStackConfig(c: StackConfig, hasSshKey: boolean, places: 
     }
     if (c.auth === "bearer-env" && !c.bearerTokenEnvVar) problems.push("bearerTokenEnvVar: required with auth bearer-env");
     if (c.auth === "env-headers" && !c.envHttpHeaders) problems.push("envHttpHeaders: required with auth env-headers");
+    return problems;
+}
+
+/** The URL, the entry's own fields (with their names as the user wrote them) and the Codex version. */
+function entryProblems(c: StackConfig): string[] {
+    const problems: string[] = [];
     // The rules every entry point shares (core/inputs.ts), then the fleet's own: https, or plain http to
     // this machine's loopback (a local MCP server, a test double).
     if (urlProblem(c.url)) problems.push(`url: ${urlProblem(c.url)}`);
@@ -84,20 +90,26 @@ export function validateStackConfig(c: StackConfig, hasSshKey: boolean, places: 
     }
     // The entry's own rules (name, URL, timeouts, env var names), with field names as the user wrote them.
     const rename: Record<string, string> = { name: "serverName", startup_timeout_sec: "startupTimeoutSec", tool_timeout_sec: "toolTimeoutSec", bearer_token_env_var: "bearerTokenEnvVar", env_http_headers: "envHttpHeaders" };
-    const entryProblems = validateEntry(c.serverName, {
+    const fromEntry = validateEntry(c.serverName, {
         url: c.url,
         startup_timeout_sec: c.startupTimeoutSec,
         tool_timeout_sec: c.toolTimeoutSec,
         bearer_token_env_var: c.auth === "bearer-env" ? c.bearerTokenEnvVar : undefined,
         env_http_headers: c.auth === "env-headers" ? c.envHttpHeaders : undefined,
     });
-    for (const p of entryProblems) {
+    for (const p of fromEntry) {
         const field = p.split(/[:.]/)[0];
         if (field === "url") continue; // reported above
         problems.push(p.replace(field, rename[field] ?? field));
     }
     if (!/^(latest|\d+\.\d+\.\d+(-[\w.]+)?)$/.test(c.codexVersion)) problems.push(`codexVersion: must be a version such as 0.169.0, or latest; got ${JSON.stringify(c.codexVersion)}`);
 
+    return problems;
+}
+
+/** Each target's fields, names and identities (no two the same), SSH's key and host key, each kind's own fields. */
+function targetProblems(c: StackConfig, hasSshKey: boolean, places: TargetPlaces): string[] {
+    const problems: string[] = [];
     const seen = new Map<string, string>(); // a target's name -> its identity
     const firstNamed = new Map<string, number>(); // a name -> the first target with it
     c.targets.forEach((t, i) => {
@@ -129,6 +141,11 @@ export function validateStackConfig(c: StackConfig, hasSshKey: boolean, places: 
         if (t.codexHome !== undefined && !t.codexHome.startsWith("/")) problems.push(`${at("codexHome")}: must be an absolute path`);
     });
     return problems;
+}
+
+/** Every problem in the configuration, each as "where: what". Empty when it is valid. */
+export function validateStackConfig(c: StackConfig, hasSshKey: boolean, places: TargetPlaces = stackTargetPlaces(c.targets)): string[] {
+    return [...authProblems(c), ...entryProblems(c), ...targetProblems(c, hasSshKey, places)];
 }
 
 function identityKey(t: TargetConfig): string {
