@@ -9,6 +9,7 @@ import { feed } from "../feeder/feed";
 import { RUNNER_FILE } from "../protocol/launcher";
 import { DEFAULT_CODEX_VERSION } from "../shared/versions";
 import { redact } from "../shared/redact";
+import { unknownName } from "../shared/closest";
 import { emailProblem, patProblem, urlProblem, withoutLineEnd } from "../core/inputs";
 import { recordCaller } from "../runner/lifeline";
 import { framed } from "../shared/untrusted";
@@ -102,25 +103,30 @@ Exit codes:
 /** A command line the CLI refuses before anything runs: exit 2, the message, no change. */
 export class UsageError extends Error {}
 
-/** The command line as a runner request (the PAT and sign-in credentials read from stdin or the environment); throws UsageError. */
-export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string): { req: RunnerRequest; json: boolean } {
-    const [op, ...rest] = argv;
-    const ops: Record<string, RunnerRequest["op"]> = { ensure: "ensure", remove: "remove", "show-drift": "probe", "install-codex": "ensure", "uninstall-codex": "remove" };
-    if (!ops[op]) throw new UsageError(op ? `unknown command: ${op}` : "a command is required");
-    const opts: Record<string, string | boolean | string[]> = {};
-    const flags = new Set(["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json", "--take-over", "--openai-api-key-stdin", "--codex-access-token-stdin", "--replace-sign-in", "--allow-codex-overrides", "--oauth", "--live-check"]);
+const OPS: Record<string, RunnerRequest["op"]> = { ensure: "ensure", remove: "remove", "show-drift": "probe", "install-codex": "ensure", "uninstall-codex": "remove" };
+const FLAGS = ["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json", "--take-over", "--openai-api-key-stdin", "--codex-access-token-stdin", "--replace-sign-in", "--allow-codex-overrides", "--oauth", "--live-check"];
+const VALUED = ["--name", "--url", "--startup-timeout", "--tool-timeout", "--basic-email", "--pat-env", "--bearer-token-env", "--env-header", "--codex-home", "--user", "--codex-version", "--managed-by", "--openai-api-key-env", "--codex-access-token-env"];
+
+type Options = Record<string, string | boolean | string[]>;
+
+/** The options after the command: flags, `--name VALUE` pairs (`--env-header` as often as given); an unknown one named with the closest known. */
+function readOptions(rest: string[]): Options {
+    const opts: Options = {};
     for (let i = 0; i < rest.length; i++) {
         const a = rest[i];
-        if (flags.has(a)) opts[a] = true;
+        if (FLAGS.includes(a)) opts[a] = true;
         else if (a.startsWith("--") && i + 1 < rest.length) {
             const v = rest[++i];
             if (a === "--env-header") opts[a] = [...((opts[a] as string[]) ?? []), v];
             else opts[a] = v;
         } else throw new UsageError(`unexpected argument: ${a}`);
     }
-    const known = new Set([...flags, "--name", "--url", "--startup-timeout", "--tool-timeout", "--basic-email", "--pat-env", "--bearer-token-env", "--env-header", "--codex-home", "--user", "--codex-version", "--managed-by", "--openai-api-key-env", "--codex-access-token-env"]);
-    for (const k of Object.keys(opts)) if (!known.has(k)) throw new UsageError(`unknown option: ${k}`);
+    for (const k of Object.keys(opts)) if (!VALUED.includes(k) && !FLAGS.includes(k)) throw new UsageError(`${k}: ${unknownName("option", k, [...VALUED, ...FLAGS])}`);
+    return opts;
+}
 
+/** The entry the options describe, its URL and email checked, the Basic header made from the PAT read here. */
+function entryFrom(opts: Options, env: NodeJS.ProcessEnv, stdin: () => string): McpEntry {
     const num = (k: string) => {
         if (opts[k] === undefined) return undefined;
         const n = Number(opts[k]);
@@ -151,12 +157,22 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => s
         const pat = readPat(opts, env, stdin);
         entry.http_headers = { Authorization: "Basic " + Buffer.from(`${opts["--basic-email"]}:${pat}`).toString("base64") };
     } else if (opts["--pat-stdin"] || opts["--pat-env"]) throw new UsageError("a PAT needs --basic-email");
+    return entry;
+}
+
+/** The command line as a runner request (the PAT and sign-in credentials read from stdin or the environment); throws UsageError. */
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string): { req: RunnerRequest; json: boolean } {
+    const [op, ...rest] = argv;
+    if (!OPS[op]) throw new UsageError(op ? `unknown command: ${op}; ${unknownName("command", op, Object.keys(OPS)).replace(/^unknown command; /, "")}` : "a command is required");
+    const opts = readOptions(rest);
+    const entry = entryFrom(opts, env, stdin);
     const auth = ["--basic-email", "--bearer-token-env", "--env-header"].filter((k) => opts[k] !== undefined);
     if (opts["--oauth"] && auth.length) throw new UsageError(`--oauth and ${auth.join(", ")}: choose one`);
 
     const signIn = readSignIn(opts, env, stdin);
-    if (op === "install-codex" || op === "uninstall-codex") return { req: withSignIn(codexOnly(op, opts), signIn), json: opts["--json"] === true };
-    const req: RunnerRequest = { op: ops[op], name: (opts["--name"] as string) ?? "connectai", entry, managedBy: (opts["--managed-by"] as string) ?? "codex-mcp" };
+    const json = opts["--json"] === true;
+    if (op === "install-codex" || op === "uninstall-codex") return { req: withSignIn(codexOnly(op, opts), signIn), json };
+    const req: RunnerRequest = { op: OPS[op], name: (opts["--name"] as string) ?? "connectai", entry, managedBy: (opts["--managed-by"] as string) ?? "codex-mcp" };
     if (opts["--take-over"]) req.takeOver = true;
     if (opts["--allow-codex-overrides"]) req.allowCodexOverrides = true;
     if (opts["--live-check"]) req.liveCheck = true;
@@ -168,7 +184,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => s
         req.codex = { version: opts["--codex-version"] as string | undefined, uninstall: opts["--uninstall-codex"] === true };
     }
     if (opts["--no-verify"]) req.verify = false;
-    return { req: withSignIn(req, signIn), json: opts["--json"] === true };
+    return { req: withSignIn(req, signIn), json };
 }
 
 const SIGN_IN_OPTIONS = ["--openai-api-key-stdin", "--openai-api-key-env", "--codex-access-token-stdin", "--codex-access-token-env"];

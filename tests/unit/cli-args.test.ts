@@ -80,10 +80,12 @@ describe("what each command asks the runner", () => {
 describe("usage errors, each with its message", () => {
     test.each<[string, string[], string, NodeJS.ProcessEnv, string]>([
         ["no command", [], "", {}, "a command is required"],
-        ["an unknown command", ["frobnicate"], "", {}, "unknown command: frobnicate"],
+        ["an unknown command", ["frobnicate"], "", {}, "unknown command: frobnicate; the known commands are ensure, remove, show-drift, install-codex, uninstall-codex"],
+        ["a misspelt command", ["ensrue"], "", {}, "unknown command: ensrue; did you mean ensure?"],
         ["a word that is no option", ["ensure", "docs"], "", {}, "unexpected argument: docs"],
         ["an option without its value", ["ensure", "--url"], "", {}, "unexpected argument: --url"],
-        ["an unknown option", ["ensure", "--colour", "red"], "", {}, "unknown option: --colour"],
+        ["an unknown option", ["ensure", "--colour", "red"], "", {}, "--colour: unknown option; the known options are --name, --url, --startup-timeout, --tool-timeout, --basic-email, --pat-env, --bearer-token-env, --env-header, --codex-home, --user, --codex-version, --managed-by, --openai-api-key-env, --codex-access-token-env, --disabled, --pat-stdin, --uninstall-codex, --no-verify, --json, --take-over, --openai-api-key-stdin, --codex-access-token-stdin, --replace-sign-in, --allow-codex-overrides, --oauth, --live-check"],
+        ["a misspelt option", ["ensure", "--code-home", "/x"], "", {}, "--code-home: unknown option; did you mean --codex-home?"],
         ["a timeout that is not a number", ["ensure", "--startup-timeout", "soon"], "", {}, "--startup-timeout: not a number: soon"],
         ["an env header without =", ["ensure", "--env-header", "X-Key"], "", {}, "--env-header: expected NAME=VAR, got X-Key"],
         ["an env header without a name", ["ensure", "--env-header", "=VAR"], "", {}, "--env-header: expected NAME=VAR, got =VAR"],
