@@ -17,7 +17,14 @@ const openaiApiKey = config.getSecret("openaiApiKey");
 const codexAccessToken = config.getSecret("codexAccessToken");
 // The targets (or an inventory file's hosts); neither (the default) means this machine, as the
 // account running Pulumi. Relative paths are the project directory's, the program's working directory.
-const fleet = fleetTargets({ configured: config.getObject<TargetConfig[]>("targets") ?? [], inventory: str("inventory"), knownHosts: str("knownHosts"), shard: str("shard"), projectDir: process.cwd(), home: os.homedir() });
+const fleet = fleetTargets({
+    configured: config.getObject<TargetConfig[]>("targets") ?? [],
+    inventory: str("inventory"),
+    knownHosts: str("knownHosts"),
+    shard: str("shard"),
+    projectDir: process.cwd(),
+    home: os.homedir(),
+});
 const settings: StackConfig = {
     targets: fleet.targets,
     knownHosts: fleet.knownHosts,
@@ -25,7 +32,9 @@ const settings: StackConfig = {
     email: str("email"),
     hasPat: storedPat !== undefined,
     bearerTokenEnvVar: str("bearerTokenEnvVar"),
-    envHttpHeaders: Object.keys(config.getObject<object>("envHttpHeaders") ?? {}).length ? config.getObject<Record<string, string>>("envHttpHeaders") : undefined,
+    envHttpHeaders: Object.keys(config.getObject<object>("envHttpHeaders") ?? {}).length
+        ? config.getObject<Record<string, string>>("envHttpHeaders")
+        : undefined,
     serverName: str("serverName") ?? CONNECT_AI_NAME,
     url: str("url") ?? CONNECT_AI_URL,
     startupTimeoutSec: config.getNumber("startupTimeoutSec") ?? 30,
@@ -36,7 +45,11 @@ const settings: StackConfig = {
 };
 
 // pulumi.Config reads only the keys asked for; the whole map shows the misspelled ones.
-const problems = [...unknownKeyProblems(Object.keys(pulumi.runtime.allConfig()), pulumi.getProject()), ...fleet.problems, ...compactProblems(validateStackConfig(settings, sshKey !== undefined, fleet.places))];
+const problems = [
+    ...unknownKeyProblems(Object.keys(pulumi.runtime.allConfig()), pulumi.getProject()),
+    ...fleet.problems,
+    ...compactProblems(validateStackConfig(settings, sshKey !== undefined, fleet.places)),
+];
 if (problems.length) {
     throw new pulumi.RunError(`the stack configuration has ${problems.length} problem(s); nothing was changed:\n  - ${problems.join("\n  - ")}`);
 }
@@ -50,7 +63,10 @@ const readKey = (file: string | undefined) => (file ? pulumi.secret(fs.readFileS
 const results: Record<string, pulumi.Output<unknown>> = {};
 // The whole fleet is validated above, in every shard; this stack provisions its shard's targets.
 for (const t of fleet.selected) {
-    const target = toTarget(t, { key: t.agent ? undefined : readKey(t.privateKeyPath) ?? sshKey, proxyKey: t.proxy?.agent ? undefined : readKey(t.proxy?.privateKeyPath) ?? sshKey });
+    const target = toTarget(t, {
+        key: t.agent ? undefined : (readKey(t.privateKeyPath) ?? sshKey),
+        proxyKey: t.proxy?.agent ? undefined : (readKey(t.proxy?.privateKeyPath) ?? sshKey),
+    });
     const uninstallOnDestroy = t.uninstallCodexOnDestroy ?? settings.uninstallCodexOnDestroy;
     const codex = new ConnectAiCodex(t.name, {
         target,
@@ -80,7 +96,17 @@ for (const t of fleet.selected) {
     const c = codex;
     results[t.name] = pulumi.unsecret(
         pulumi
-            .output({ configPath: c.configPath, version: c.codexVersion, codexPath: c.codexPath, drift: c.drift, repaired: c.repaired, login: c.loginCommand, signIn: c.signIn, ready: c.ready, why: c.notReadyBecause })
+            .output({
+                configPath: c.configPath,
+                version: c.codexVersion,
+                codexPath: c.codexPath,
+                drift: c.drift,
+                repaired: c.repaired,
+                login: c.loginCommand,
+                signIn: c.signIn,
+                ready: c.ready,
+                why: c.notReadyBecause,
+            })
             .apply(({ configPath, version, codexPath, drift, repaired, login, signIn, ready, why }) => ({
                 kind: t.kind,
                 server: settings.serverName,

@@ -21,7 +21,10 @@ function compiled() {
     }
     if (current.startsWith(stamp)) return;
     const ts = require("typescript");
-    const js = ts.transpileModule(text, { fileName: source, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
+    const js = ts.transpileModule(text, {
+        fileName: source,
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    }).outputText;
     fs.mkdirSync(path.dirname(output), { recursive: true });
     // Through a rename: two runs starting at once never load half a file.
     const tmp = `${output}.${process.pid}.tmp`;

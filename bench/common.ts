@@ -42,10 +42,19 @@ export interface ToolRun {
  * the CPU time of the command and of everything it starts (read back into `usage`). `ownGroup`: in
  * a process group of its own. `timeoutMs`: stopped (SIGTERM, then SIGKILL) past it, code null.
  */
-export function runTool(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string; usageFile?: string; input?: string; ownGroup?: boolean; timeoutMs?: number }): Promise<ToolRun> {
+export function runTool(
+    cmd: string,
+    args: string[],
+    opts: { env: NodeJS.ProcessEnv; cwd?: string; usageFile?: string; input?: string; ownGroup?: boolean; timeoutMs?: number },
+): Promise<ToolRun> {
     const [file, argv] = opts.usageFile ? ["/usr/bin/python3", [RUSAGE, opts.usageFile, "--", cmd, ...args]] : [cmd, args];
     return new Promise((resolve, reject) => {
-        const p = spawn(file, argv, { cwd: opts.cwd ?? projectRoot, env: opts.env, stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"], detached: opts.ownGroup ?? false });
+        const p = spawn(file, argv, {
+            cwd: opts.cwd ?? projectRoot,
+            env: opts.env,
+            stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+            detached: opts.ownGroup ?? false,
+        });
         running.add(p);
         const out: Buffer[] = [];
         const err: Buffer[] = [];

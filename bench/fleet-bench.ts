@@ -142,7 +142,9 @@ async function measure(hosts: BenchHost[], step: Step, body: () => Promise<void>
         bytesToHost: hosts.map((h, i) => h.meter.toHost - bytes[i][0]),
         bytesFromHost: hosts.map((h, i) => h.meter.fromHost - bytes[i][1]),
     };
-    log(`${step.tool} n=${step.n} run ${step.run} ${step.phase}: ${seconds.toFixed(2)} s, ${median(sample.connections)} connection(s)/host, ${median(sample.bytesToHost)} B to each host`);
+    log(
+        `${step.tool} n=${step.n} run ${step.run} ${step.phase}: ${seconds.toFixed(2)} s, ${median(sample.connections)} connection(s)/host, ${median(sample.bytesToHost)} B to each host`,
+    );
     return sample;
 }
 
@@ -162,7 +164,15 @@ interface Driver {
 /** The same sequence for every tool: fresh hosts, first run, no-op preview, no-op run, drift on host 0 repaired. */
 async function runTool(driver: Driver, hosts: BenchHost[], runs: number, cold: boolean): Promise<Sample[]> {
     const samples: Sample[] = [];
-    const step = async (run: number, phase: Phase) => samples.push(await measure(hosts, { tool: driver.tool, n: hosts.length, run, phase }, () => driver.phase(phase), () => driver.settle()));
+    const step = async (run: number, phase: Phase) =>
+        samples.push(
+            await measure(
+                hosts,
+                { tool: driver.tool, n: hosts.length, run, phase },
+                () => driver.phase(phase),
+                () => driver.settle(),
+            ),
+        );
     try {
         for (let run = 1; run <= runs; run++) {
             reset(hosts);
@@ -211,7 +221,10 @@ async function pulumiDriver(hosts: BenchHost[]): Promise<Driver> {
             ({ stack, remove: removeStack } = await sandboxStack({ name: `bench-${n}-${run}-`, sandbox }));
             await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL }, url: { value: URL }, codexVersion: { value: codexVersion } });
             setSecretConfig(stack, sandbox.env, "pat", PAT);
-            await setTargetsConfig(stack, hosts.map((h) => ({ ...h.target, port: h.meter.port })));
+            await setTargetsConfig(
+                stack,
+                hosts.map((h) => ({ ...h.target, port: h.meter.port })),
+            );
         },
         async phase(phase) {
             if (phase === "noop-preview") return void (await cli("preview", "--expect-no-changes", "--parallel", String(n)));
@@ -244,7 +257,9 @@ function ansibleFiles(hosts: BenchHost[]): { dir: string; inventory: string; var
         inventory,
         [
             "[fleet]",
-            ...hosts.map((h) => `${h.name} ansible_host=127.0.0.1 ansible_port=${h.meter.port} ansible_user=${h.user.name} ansible_ssh_private_key_file=${h.keyFile}`),
+            ...hosts.map(
+                (h) => `${h.name} ansible_host=127.0.0.1 ansible_port=${h.meter.port} ansible_user=${h.user.name} ansible_ssh_private_key_file=${h.keyFile}`,
+            ),
             "[fleet:vars]",
             "ansible_python_interpreter=/usr/bin/python3",
             `ansible_ssh_common_args='-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes'`,
@@ -309,17 +324,24 @@ function table(samples: Sample[]): string {
         "|---:|---|---:|---:|---:|---:|---:|",
     ];
     const sizes = [...new Set(samples.map((s) => s.n))].sort((a, b) => a - b);
-    const stat = (xs: Sample[]) => (xs.length ? { med: median(xs.map((s) => s.seconds)), min: Math.min(...xs.map((s) => s.seconds)), max: Math.max(...xs.map((s) => s.seconds)), runs: xs.length } : undefined);
-    const fmt = (s?: { med: number; min: number; max: number; runs: number }) => (s ? `${s.med.toFixed(1)} [${s.min.toFixed(1)}–${s.max.toFixed(1)}]${s.runs < 3 ? ` (${s.runs} run${s.runs > 1 ? "s" : ""})` : ""}` : "–");
+    const stat = (xs: Sample[]) =>
+        xs.length
+            ? { med: median(xs.map((s) => s.seconds)), min: Math.min(...xs.map((s) => s.seconds)), max: Math.max(...xs.map((s) => s.seconds)), runs: xs.length }
+            : undefined;
+    const fmt = (s?: { med: number; min: number; max: number; runs: number }) =>
+        s ? `${s.med.toFixed(1)} [${s.min.toFixed(1)}–${s.max.toFixed(1)}]${s.runs < 3 ? ` (${s.runs} run${s.runs > 1 ? "s" : ""})` : ""}` : "–";
     const perHost = (xs: Sample[], f: (s: Sample) => number[]) => (xs.length ? String(Math.round(median(xs.map((s) => median(f(s)))))) : "–");
     for (const n of sizes) {
         for (const [phase, what] of PHASES) {
             const p = samples.filter((s) => s.n === n && s.phase === phase && s.tool === "pulumi");
             const a = samples.filter((s) => s.n === n && s.phase === phase && s.tool === "ansible");
             if (!p.length && !a.length) continue;
-            const sp = stat(p), sa = stat(a);
+            const sp = stat(p),
+                sa = stat(a);
             const ratio = sp && sa ? (sp.med / sa.med).toFixed(2) : "–";
-            rows.push(`| ${n} | ${what} | ${fmt(sp)} | ${fmt(sa)} | ${ratio} | ${perHost(p, (s) => s.connections)} / ${perHost(a, (s) => s.connections)} | ${perHost(p, (s) => s.bytesToHost)} / ${perHost(a, (s) => s.bytesToHost)} |`);
+            rows.push(
+                `| ${n} | ${what} | ${fmt(sp)} | ${fmt(sa)} | ${ratio} | ${perHost(p, (s) => s.connections)} / ${perHost(a, (s) => s.connections)} | ${perHost(p, (s) => s.bytesToHost)} / ${perHost(a, (s) => s.bytesToHost)} |`,
+            );
         }
     }
     return rows.join("\n");
@@ -366,7 +388,10 @@ async function main() {
     const save = () => writeResults(opts.out, samples);
     for (const n of opts.sizes) {
         log(`starting ${n} host(s)`);
-        const fleet = await benchFleet(Array.from({ length: n }, (_, i) => `h${i}`), seed);
+        const fleet = await benchFleet(
+            Array.from({ length: n }, (_, i) => `h${i}`),
+            seed,
+        );
         try {
             for (const tool of opts.tools) samples.push(...(await runTool(await driverFor(tool, fleet.hosts), fleet.hosts, opts.runs, false)));
         } finally {

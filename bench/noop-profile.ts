@@ -36,12 +36,19 @@ interface Span {
 /** The spans of an OTLP JSON file (one export request per line), times relative to the CLI's root span. */
 export function readSpans(file: string): Span[] {
     const raw: Array<Omit<Span, "start" | "end"> & { s: bigint; e: bigint }> = [];
-    for (const line of fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim())) {
+    for (const line of fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l.trim())) {
         for (const rs of JSON.parse(line).resourceSpans ?? []) {
             const service = (rs.resource?.attributes ?? []).find((a: { key: string }) => a.key === "service.name")?.value?.stringValue ?? "";
             for (const ss of rs.scopeSpans ?? []) {
                 for (const sp of ss.spans ?? []) {
-                    const attrs = Object.fromEntries((sp.attributes ?? []).filter((a: { key: string }) => a.key !== "code.stacktrace").map((a: { key: string; value: Record<string, unknown> }) => [a.key, Object.values(a.value)[0]]));
+                    const attrs = Object.fromEntries(
+                        (sp.attributes ?? [])
+                            .filter((a: { key: string }) => a.key !== "code.stacktrace")
+                            .map((a: { key: string; value: Record<string, unknown> }) => [a.key, Object.values(a.value)[0]]),
+                    );
                     raw.push({ name: sp.name ?? "", service, attrs, s: BigInt(sp.startTimeUnixNano), e: BigInt(sp.endTimeUnixNano) });
                 }
             }
@@ -88,7 +95,21 @@ export function phasesOf(spans: Span[]): number[] {
     const configure = cli("pulumirpc.ResourceProvider/Configure");
     const diff = cli("pulumirpc.ResourceProvider/Diff");
     const aboutEnd = Math.min(about.end, plan.start);
-    const marks = [0, hosts[0].start, aboutEnd, plan.start, run.start, sdkRun.start, program.start, regs[0].start, regs[0].end, regs[1].start, configure.end, diff.end, root.end];
+    const marks = [
+        0,
+        hosts[0].start,
+        aboutEnd,
+        plan.start,
+        run.start,
+        sdkRun.start,
+        program.start,
+        regs[0].start,
+        regs[0].end,
+        regs[1].start,
+        configure.end,
+        diff.end,
+        root.end,
+    ];
     return marks.slice(1).map((m, i) => Math.max(0, m - marks[i]));
 }
 
@@ -124,8 +145,11 @@ export function moduleLoads(file: string): Record<string, number> {
     const program = "/dist/program/index.js";
     return {
         "the program's module, all it requires and its top-level code": entries(program),
-        "of which `require(\"@pulumi/pulumi\")` (the SDK's full index)": entries("@pulumi/pulumi/index.js", program),
-        "of which, within it, closure serialisation's @npmcli/arborist (for dynamic providers; the program has none)": entries("@npmcli/arborist/lib/index.js", program),
+        'of which `require("@pulumi/pulumi")` (the SDK\'s full index)': entries("@pulumi/pulumi/index.js", program),
+        "of which, within it, closure serialisation's @npmcli/arborist (for dynamic providers; the program has none)": entries(
+            "@npmcli/arborist/lib/index.js",
+            program,
+        ),
         "of which, within it, closure serialisation's TypeScript": entries("@pulumi/pulumi/typescript-shim.js", program),
         "of which the package's components (`dist/components`, ssh2, TOML parsers)": entries("/dist/components/index.js", program),
         "of which the package's inventory reader (`dist/components/inventory`)": entries("/dist/components/inventory/index.js", program),
@@ -192,13 +216,18 @@ async function main() {
             if (i % 2) await withTrace(i).then(plain);
             else await plain().then(() => withTrace(i));
             const t = traced[traced.length - 1];
-            log(`run ${i + 1}: untraced ${untraced[i].wall.toFixed(2)} s, traced ${t.wall.toFixed(2)} s (${t.phases.map((p) => (p / 1000).toFixed(2)).join(" + ")})`);
+            log(
+                `run ${i + 1}: untraced ${untraced[i].wall.toFixed(2)} s, traced ${t.wall.toFixed(2)} s (${t.phases.map((p) => (p / 1000).toFixed(2)).join(" + ")})`,
+            );
         }
         // The program's process under V8's profiler: what its module loading spends, by module.
         const profiles = path.join(dir, "cpuprofiles");
         fs.mkdirSync(profiles);
         for (let i = 0; i < opts.runs; i++) {
-            await driver.cliOnFirstStack(preview, { NODE_OPTIONS: `--require ${path.join(projectRoot, "bench", "cpu-profile-hook.js")}`, BENCH_CPU_PROFILE_DIR: profiles });
+            await driver.cliOnFirstStack(preview, {
+                NODE_OPTIONS: `--require ${path.join(projectRoot, "bench", "cpu-profile-hook.js")}`,
+                BENCH_CPU_PROFILE_DIR: profiles,
+            });
         }
         for (const f of fs.readdirSync(profiles)) loads.push(moduleLoads(path.join(profiles, f)));
     } finally {
@@ -210,7 +239,14 @@ async function main() {
         "`pulumi version` (the CLI starts and exits)": await wall(path.join(toolchainBin(), "pulumi"), ["version"], opts.runs, env),
         "a bare Node (`node -e 0`)": await wall("node", ["-e", "0"], opts.runs),
         "Node loading @pulumi/pulumi": await wall("node", ["-e", "require('@pulumi/pulumi')"], opts.runs),
-        "Node loading @pulumi/pulumi, @pulumi/command and the package (dist/components, stack-config, inventory)": await wall("node", ["-e", "require('@pulumi/pulumi');require('@pulumi/command');require('./dist/components');require('./dist/components/stack-config');require('./dist/components/inventory')"], opts.runs),
+        "Node loading @pulumi/pulumi, @pulumi/command and the package (dist/components, stack-config, inventory)": await wall(
+            "node",
+            [
+                "-e",
+                "require('@pulumi/pulumi');require('@pulumi/command');require('./dist/components');require('./dist/components/stack-config');require('./dist/components/inventory')",
+            ],
+            opts.runs,
+        ),
         "`npm --version` (what the language host's About waits for)": await wall("npm", ["--version"], opts.runs),
     };
     const phases = PHASES.map((what, i) => ({ what, ms: median(traced.map((t) => t.phases[i])) }));
@@ -251,7 +287,10 @@ async function main() {
     const generated = `<!-- profile:start (written by npm run bench:profile) -->\nMeasured ${result.date.slice(0, 10)} on:  \n${result.machine}\n\n${table}\n<!-- profile:end -->`;
     const text = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Benchmarks\n";
     const marked = /<!-- profile:start[\s\S]*?<!-- profile:end -->/;
-    fs.writeFileSync(doc, marked.test(text) ? text.replace(marked, generated) : `${text.trimEnd()}\n\n## The fixed cost of a no-op preview, phase by phase\n\n${generated}\n`);
+    fs.writeFileSync(
+        doc,
+        marked.test(text) ? text.replace(marked, generated) : `${text.trimEnd()}\n\n## The fixed cost of a no-op preview, phase by phase\n\n${generated}\n`,
+    );
     log(`wrote ${json} and the profile table in ${doc}`);
 }
 

@@ -18,15 +18,29 @@ export function ansibleDriver(fleet: ScaleFleet, o: { parallel: number; codexPre
     const first = names[0];
     const vars = path.join(fleet.controllerDir, "ansible-vars.json");
     const npmGlobalConfig = execFileSync("npm", ["config", "get", "globalconfig"], { encoding: "utf8" }).trim();
-    fs.writeFileSync(vars, JSON.stringify({ connect_ai_email: EMAIL, connect_ai_pat: PAT, npm_globalconfig: npmGlobalConfig, codex_prefix: o.codexPrefix }), { mode: 0o600 });
+    fs.writeFileSync(vars, JSON.stringify({ connect_ai_email: EMAIL, connect_ai_pat: PAT, npm_globalconfig: npmGlobalConfig, codex_prefix: o.codexPrefix }), {
+        mode: 0o600,
+    });
     const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
     const play = async (extra: string[], what: string, expect: (changed: Record<string, number>) => boolean): Promise<PhaseRun> => {
         const controlDir = fs.mkdtempSync(path.join(fleet.controllerDir, "cp-"));
         try {
-            const r = await runPlaybook({ inventory: fleet.inventory, varsFile: vars, forks: o.parallel, controlDir, extra, hosts: names, usageFile: path.join(o.usageDir, `ansible-${process.pid}-${++runs}.json`), ownGroup: true, timeoutMs: o.timeoutMs });
+            const r = await runPlaybook({
+                inventory: fleet.inventory,
+                varsFile: vars,
+                forks: o.parallel,
+                controlDir,
+                extra,
+                hosts: names,
+                usageFile: path.join(o.usageDir, `ansible-${process.pid}-${++runs}.json`),
+                ownGroup: true,
+                timeoutMs: o.timeoutMs,
+            });
             if (!expect(r.changed)) {
                 const changed = Object.entries(r.changed).filter(([, c]) => c > 0);
-                throw new Error(`ansible ${what}: unexpected changes on ${changed.length} host(s): ${JSON.stringify(Object.fromEntries(changed.slice(0, 10)))}`);
+                throw new Error(
+                    `ansible ${what}: unexpected changes on ${changed.length} host(s): ${JSON.stringify(Object.fromEntries(changed.slice(0, 10)))}`,
+                );
             }
             if (!r.usage) throw new Error("ansible-playbook: no CPU figures from bench/rusage.py");
             return { usage: r.usage, processes: 1 };

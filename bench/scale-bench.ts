@@ -46,7 +46,19 @@ const BASIC = Buffer.from(`${EMAIL}:${PAT}`).toString("base64");
 
 function args() {
     const a = process.argv.slice(2);
-    const known = ["--sizes", "--shards", "--parallel", "--phases", "--tools", "--runs", "--shard-concurrency", "--shard-runner", "--phase-timeout", "--out", "--append"];
+    const known = [
+        "--sizes",
+        "--shards",
+        "--parallel",
+        "--phases",
+        "--tools",
+        "--runs",
+        "--shard-concurrency",
+        "--shard-runner",
+        "--phase-timeout",
+        "--out",
+        "--append",
+    ];
     for (const x of a.filter((x) => x.startsWith("--"))) if (!known.includes(x)) throw new Error(`unknown option ${x} (known: ${known.join(" ")})`);
     const get = (flag: string) => {
         const i = a.indexOf(flag);
@@ -70,7 +82,14 @@ function args() {
         out: path.resolve(get("--out") ?? path.join(projectRoot, "docs")),
         append: a.includes("--append"),
     };
-    for (const [k, v] of Object.entries({ sizes: opts.sizes, shards: opts.shards, parallel: [opts.parallel], runs: [opts.runs], "shard-concurrency": [opts.shardConcurrency], "phase-timeout": [opts.phaseTimeout] })) {
+    for (const [k, v] of Object.entries({
+        sizes: opts.sizes,
+        shards: opts.shards,
+        parallel: [opts.parallel],
+        runs: [opts.runs],
+        "shard-concurrency": [opts.shardConcurrency],
+        "phase-timeout": [opts.phaseTimeout],
+    })) {
         if (v.some((x) => !Number.isInteger(x) || x < 1)) throw new Error(`--${k}: positive integers, got ${v.join(",")}`);
     }
     if (runner === "fleet" && !hasFleetCommand()) throw new Error("--shard-runner fleet: this checkout has no `npm run fleet`");
@@ -126,7 +145,9 @@ async function runDeployment(driver: ScaleDriver, fleet: ScaleFleet, opts: Opts,
             loginsPerHost,
             targetCpuSeconds,
         };
-        log(`${driver.label} n=${n} run ${run} ${p}: ${seconds.toFixed(2)} s, controller CPU ${(1000 * sample.cpuSeconds / n).toFixed(1)} ms/target, target side ${(1000 * targetCpuSeconds / n).toFixed(1)} ms/target${sample.stateBytes !== undefined ? `, state ${Math.round(sample.stateBytes / n)} B/target` : ""}, ${loginsPerHost.toFixed(2)} login(s)/host`);
+        log(
+            `${driver.label} n=${n} run ${run} ${p}: ${seconds.toFixed(2)} s, controller CPU ${((1000 * sample.cpuSeconds) / n).toFixed(1)} ms/target, target side ${((1000 * targetCpuSeconds) / n).toFixed(1)} ms/target${sample.stateBytes !== undefined ? `, state ${Math.round(sample.stateBytes / n)} B/target` : ""}, ${loginsPerHost.toFixed(2)} login(s)/host`,
+        );
         if (p === "first" && !opts.phases.includes("first")) return; // the set-up the others need, untimed
         samples.push(sample);
     };
@@ -171,7 +192,9 @@ async function main() {
     const usageDir = path.join(dir, "usage");
     fs.mkdirSync(usageDir, { mode: 0o700 });
     const steps: StepTime[] = [];
-    const codexPrefix = await timed(steps, 0, "Codex installed machine-wide", () => installSharedCodex(path.join(dir, "codex"), codexVersion, npmSeed([codexVersion])));
+    const codexPrefix = await timed(steps, 0, "Codex installed machine-wide", () =>
+        installSharedCodex(path.join(dir, "codex"), codexVersion, npmSeed([codexVersion])),
+    );
     const jsonFile = path.join(opts.out, "benchmarks", "scale.json");
     const previous: ScaleSample[] = opts.append && fs.existsSync(jsonFile) ? (JSON.parse(fs.readFileSync(jsonFile, "utf8")) as ScaleResults).samples : [];
     const samples: ScaleSample[] = [...previous];
@@ -192,7 +215,19 @@ async function main() {
             for (const tool of opts.tools) {
                 const timeoutMs = opts.phaseTimeout * 1000;
                 if (tool === "ansible") drivers.push(ansibleDriver(fleet, { parallel: opts.parallel, codexPrefix, usageDir, timeoutMs }));
-                else if (tool === "pulumi") for (const s of opts.shards) drivers.push(pulumiDriver(fleet, { shards: s, parallel: opts.parallel, shardConcurrency: opts.shardConcurrency, runner: opts.shardRunner, codexPrefix, usageDir, timeoutMs }));
+                else if (tool === "pulumi")
+                    for (const s of opts.shards)
+                        drivers.push(
+                            pulumiDriver(fleet, {
+                                shards: s,
+                                parallel: opts.parallel,
+                                shardConcurrency: opts.shardConcurrency,
+                                runner: opts.shardRunner,
+                                codexPrefix,
+                                usageDir,
+                                timeoutMs,
+                            }),
+                        );
                 else throw new Error(`--tools: pulumi or ansible, got ${tool}`);
             }
             // What this run measures again replaces the earlier samples of that size and deployment.
@@ -218,7 +253,8 @@ async function main() {
         save();
     }
     log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${jsonFile} and the scale tables in ${path.join(opts.out, "benchmarks.md")}`);
-    if (failures.length) throw new Error(`${failures.length} deployment(s) failed:\n${failures.map((f) => `  ${f.label} n=${f.n} run ${f.run}: ${f.message}`).join("\n")}`);
+    if (failures.length)
+        throw new Error(`${failures.length} deployment(s) failed:\n${failures.map((f) => `  ${f.label} n=${f.n} run ${f.run}: ${f.message}`).join("\n")}`);
 }
 
 main().then(

@@ -53,10 +53,12 @@ export function expectConverged(what: string, hosts: ScaleHost[], url: string, b
         }
         if (!text.includes("[mcp_servers.connectai]") || !text.includes(`url = "${url}"`) || !text.includes(basic)) bad.push(h.name);
         const local = path.join(h.user.home, ".local");
-        if (fs.existsSync(path.join(local, "bin", "codex")) || fs.existsSync(path.join(local, "lib", "node_modules", "@openai", "codex"))) ownCodex.push(h.name);
+        if (fs.existsSync(path.join(local, "bin", "codex")) || fs.existsSync(path.join(local, "lib", "node_modules", "@openai", "codex")))
+            ownCodex.push(h.name);
     }
     if (bad.length) throw new Error(`${what}: no converged entry on ${bad.length} host(s): ${some(bad)}`);
-    if (ownCodex.length) throw new Error(`${what}: Codex installed into the account on ${ownCodex.length} host(s) (the machine-wide one was there): ${some(ownCodex)}`);
+    if (ownCodex.length)
+        throw new Error(`${what}: Codex installed into the account on ${ownCodex.length} host(s) (the machine-wide one was there): ${some(ownCodex)}`);
 }
 
 /** Edits the entry's URL on one host (drift a repair must undo). */

@@ -41,7 +41,9 @@ export const configOf = (h: ScaleHost) => path.join(h.user.home, ".codex", "conf
  */
 export function installSharedCodex(prefix: string, version: string, seed: string): string {
     fs.mkdirSync(prefix, { recursive: true, mode: 0o755 });
-    execFileSync("npm", ["install", "-g", "--prefix", prefix, "--cache", seed, "--offline", "--no-audit", "--no-fund", `@openai/codex@${version}`], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync("npm", ["install", "-g", "--prefix", prefix, "--cache", seed, "--offline", "--no-audit", "--no-fund", `@openai/codex@${version}`], {
+        stdio: ["ignore", "ignore", "inherit"],
+    });
     for (let d = prefix; d !== path.dirname(d); d = path.dirname(d)) {
         if (d.startsWith("/tmp/")) fs.chmodSync(d, 0o755); // mkdtemp makes 0700 directories
     }

@@ -84,7 +84,12 @@ export function pulumiDriver(fleet: ScaleFleet, o: PulumiScaleOptions): PulumiSc
     const usageFile = () => path.join(o.usageDir, `pulumi-${process.pid}-${++usageFiles}.json`);
 
     const cli = async (args: string[], env: Record<string, string> = {}): Promise<ToolRun & { usage: Usage }> => {
-        const r = await runTool(pulumi, [...args, "--non-interactive"], { env: { ...sandbox!.env, ...env }, usageFile: usageFile(), ownGroup: true, timeoutMs: o.timeoutMs });
+        const r = await runTool(pulumi, [...args, "--non-interactive"], {
+            env: { ...sandbox!.env, ...env },
+            usageFile: usageFile(),
+            ownGroup: true,
+            timeoutMs: o.timeoutMs,
+        });
         if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}: ${tail(r.stderr || r.stdout)}`);
         if (!r.usage) throw new Error(`pulumi ${args[0]}: no CPU figures from bench/rusage.py`);
         return r as ToolRun & { usage: Usage };
@@ -124,15 +129,33 @@ export function pulumiDriver(fleet: ScaleFleet, o: PulumiScaleOptions): PulumiSc
     async function viaFleet(phase: ScalePhase): Promise<PhaseRun> {
         const command = phase === "noop-preview" ? "preview" : "up";
         const none = phase === "noop-preview" || phase === "noop-up";
-        const argv = [FLEET_JS, command, "--shards", String(o.shards), "--base", base, "--concurrency", String(concurrency), ...(none ? ["--expect-no-changes"] : [])];
-        const r = await runTool(process.execPath, argv, { env: { ...sandbox!.env, PULUMI_PARALLEL: String(perStack) }, usageFile: usageFile(), ownGroup: true, timeoutMs: o.timeoutMs });
+        const argv = [
+            FLEET_JS,
+            command,
+            "--shards",
+            String(o.shards),
+            "--base",
+            base,
+            "--concurrency",
+            String(concurrency),
+            ...(none ? ["--expect-no-changes"] : []),
+        ];
+        const r = await runTool(process.execPath, argv, {
+            env: { ...sandbox!.env, PULUMI_PARALLEL: String(perStack) },
+            usageFile: usageFile(),
+            ownGroup: true,
+            timeoutMs: o.timeoutMs,
+        });
         const out = `${r.stdout}\n${r.stderr}`;
         if (r.code !== 0 || !r.usage) throw new Error(`npm run fleet -- ${argv.slice(1).join(" ")} exited ${r.code}: ${tail(out, 8)}`);
         const total = /^total\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(out);
         if (!total) throw new Error(`npm run fleet -- ${command}: no total line in its output: ${tail(out, 8)}`);
         const [targets, changed, drifted, failed] = total.slice(1).map(Number);
         const want = phase === "first" ? n : phase === "drift" ? 1 : 0;
-        if (targets !== n || changed !== want || failed !== 0) throw new Error(`npm run fleet -- ${command} (${phase}): ${targets} targets, ${changed} changed, ${drifted} drifted, ${failed} failed; want ${n} targets, ${want} changed, none failed`);
+        if (targets !== n || changed !== want || failed !== 0)
+            throw new Error(
+                `npm run fleet -- ${command} (${phase}): ${targets} targets, ${changed} changed, ${drifted} drifted, ${failed} failed; want ${n} targets, ${want} changed, none failed`,
+            );
         return { usage: r.usage, processes: 1 };
     }
 
@@ -164,7 +187,8 @@ export function pulumiDriver(fleet: ScaleFleet, o: PulumiScaleOptions): PulumiSc
             sandbox = pulumiSandbox(`${RUN_PREFIX}pulumi-`);
             const box = sandbox;
             removeAll = atCleanup(`the stacks ${base}*`, () => {
-                for (const f of fs.readdirSync(projectRoot).filter((f) => f.startsWith(`Pulumi.${base}`) && f.endsWith(".yaml"))) fs.rmSync(path.join(projectRoot, f), { force: true });
+                for (const f of fs.readdirSync(projectRoot).filter((f) => f.startsWith(`Pulumi.${base}`) && f.endsWith(".yaml")))
+                    fs.rmSync(path.join(projectRoot, f), { force: true });
                 fs.rmSync(box.dir, { recursive: true, force: true });
             });
             const { stack } = await sandboxStack({ name: base, stackName: base, sandbox });
@@ -182,17 +206,34 @@ export function pulumiDriver(fleet: ScaleFleet, o: PulumiScaleOptions): PulumiSc
         async phase(phase: ScalePhase) {
             if (runner === "fleet") return viaFleet(phase);
             // A first up creates per stack the stack itself, and per target one component and one command.
-            if (phase === "first") return overStacks(up, (cs) => expect("up (first)", sum(cs, "create") === 2 * n + stacks.length && !sum(cs, "update") && !sum(cs, "delete"), cs), true);
+            if (phase === "first")
+                return overStacks(
+                    up,
+                    (cs) => expect("up (first)", sum(cs, "create") === 2 * n + stacks.length && !sum(cs, "update") && !sum(cs, "delete"), cs),
+                    true,
+                );
             if (phase === "noop-preview") return overStacks(["preview", "--expect-no-changes"], () => undefined, false);
-            if (phase === "noop-up") return overStacks(up, (cs) => expect("up (no-op)", !sum(cs, "create") && !sum(cs, "update") && !sum(cs, "delete") && !sum(cs, "replace"), cs), true);
-            return overStacks(up, (cs) => expect("up (repair)", sum(cs, "update") === 1 && !sum(cs, "create") && !sum(cs, "delete") && !sum(cs, "replace"), cs), true);
+            if (phase === "noop-up")
+                return overStacks(
+                    up,
+                    (cs) => expect("up (no-op)", !sum(cs, "create") && !sum(cs, "update") && !sum(cs, "delete") && !sum(cs, "replace"), cs),
+                    true,
+                );
+            return overStacks(
+                up,
+                (cs) => expect("up (repair)", sum(cs, "update") === 1 && !sum(cs, "create") && !sum(cs, "delete") && !sum(cs, "replace"), cs),
+                true,
+            );
         },
         verify() {
             // Every target in exactly one stack, and each found the machine-wide Codex (installed nothing).
             const want = `${codexVersion} at ${path.join(o.codexPrefix, "bin", "codex")}`;
             const seen = new Map<string, string>();
             for (const s of stacks) {
-                const resources = (JSON.parse(fs.readFileSync(checkpoint(s), "utf8")).checkpoint.latest?.resources ?? []) as Array<{ type: string; outputs?: { targets?: Record<string, { codex?: string }> } }>;
+                const resources = (JSON.parse(fs.readFileSync(checkpoint(s), "utf8")).checkpoint.latest?.resources ?? []) as Array<{
+                    type: string;
+                    outputs?: { targets?: Record<string, { codex?: string }> };
+                }>;
                 const targets = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs?.targets ?? {};
                 for (const [name, t] of Object.entries(targets)) {
                     if (seen.has(name)) throw new Error(`pulumi: ${name} is in both ${seen.get(name)} and ${s}`);
@@ -201,7 +242,13 @@ export function pulumiDriver(fleet: ScaleFleet, o: PulumiScaleOptions): PulumiSc
                 }
             }
             const missing = fleet.hosts.filter((h) => !seen.has(h.name));
-            if (missing.length) throw new Error(`pulumi: no stack has ${missing.slice(0, 5).map((h) => h.name).join(", ")}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""}`);
+            if (missing.length)
+                throw new Error(
+                    `pulumi: no stack has ${missing
+                        .slice(0, 5)
+                        .map((h) => h.name)
+                        .join(", ")}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""}`,
+                );
         },
         stateBytes: () => stacks.reduce((a, s) => a + fs.statSync(checkpoint(s)).size, 0),
         cliOnFirstStack: (args, env) => cli([...args, "--stack", stacks[0]], env),

@@ -101,11 +101,17 @@ export function scaleTables(samples: ScaleSample[], failures: ScaleFailure[] = [
                     const v = med(xs, (s) => (1000 * f(s)!) / s.n);
                     return v === undefined ? "–" : v.toFixed(0);
                 });
-            out.push(`| ${n} | ${WHAT[phase]} | ${cells.join(" | ")} | ${perTarget((s) => s.cpuSeconds).join(" / ")} | ${perTarget((s) => s.targetCpuSeconds).join(" / ")} |`);
+            out.push(
+                `| ${n} | ${WHAT[phase]} | ${cells.join(" | ")} | ${perTarget((s) => s.cpuSeconds).join(" / ")} | ${perTarget((s) => s.targetCpuSeconds).join(" / ")} |`,
+            );
         }
     }
     if (pulumiCols.length) {
-        out.push("", `| N | state bytes per target (${pulumiCols.join(" / ")}; every checkpoint of the deployment after the no-op \`up\`, ÷ N) |`, "|---:|---:|");
+        out.push(
+            "",
+            `| N | state bytes per target (${pulumiCols.join(" / ")}; every checkpoint of the deployment after the no-op \`up\`, ÷ N) |`,
+            "|---:|---:|",
+        );
         for (const n of sizes) {
             const bytes = pulumiCols.map((c) => {
                 const s = samples.filter((x) => x.n === n && x.label === c && x.stateBytes !== undefined);
@@ -118,8 +124,17 @@ export function scaleTables(samples: ScaleSample[], failures: ScaleFailure[] = [
     }
     const bounds = [...new Map(samples.map((s) => [s.label, s])).values()]
         .sort((a, b) => cols.indexOf(a.label) - cols.indexOf(b.label))
-        .map((s) => (s.tool === "ansible" ? `Ansible \`-f ${s.perStack}\`` : s.shards === 1 ? `one stack \`--parallel ${s.perStack}\`` : `${s.shards} shards ${s.concurrency} stacks at a time × \`--parallel ${s.perStack}\` (${s.runner})`));
-    out.push("", `Parallelism: ${bounds.join("; ")}. ${runs > 1 ? `Medians of ${runs} runs.` : "One run each."} Every phase checked on the hosts (bench/scale-checks.ts).`);
+        .map((s) =>
+            s.tool === "ansible"
+                ? `Ansible \`-f ${s.perStack}\``
+                : s.shards === 1
+                  ? `one stack \`--parallel ${s.perStack}\``
+                  : `${s.shards} shards ${s.concurrency} stacks at a time × \`--parallel ${s.perStack}\` (${s.runner})`,
+        );
+    out.push(
+        "",
+        `Parallelism: ${bounds.join("; ")}. ${runs > 1 ? `Medians of ${runs} runs.` : "One run each."} Every phase checked on the hosts (bench/scale-checks.ts).`,
+    );
     for (const f of failures) out.push("", `**Failed:** ${f.label}, N = ${f.n}, run ${f.run}: ${f.message.split("\n")[0].slice(0, 300)}`);
     return out.join("\n");
 }

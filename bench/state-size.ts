@@ -67,7 +67,13 @@ async function run(kind: string, targets: Array<Record<string, unknown>>, noops:
 function show(kind: string, c: Checkpoint, stack: Stack, env: NodeJS.ProcessEnv): void {
     if (process.env.STATE_SIZE_FIELDS) {
         for (const r of c.resources) {
-            const sizes = Object.fromEntries(Object.entries(r).flatMap(([k, v]) => (v && typeof v === "object" && (k === "inputs" || k === "outputs") ? Object.entries(v).map(([kk, vv]) => [`${k}.${kk}`, JSON.stringify(vv).length]) : [[k, JSON.stringify(v).length]])));
+            const sizes = Object.fromEntries(
+                Object.entries(r).flatMap(([k, v]) =>
+                    v && typeof v === "object" && (k === "inputs" || k === "outputs")
+                        ? Object.entries(v).map(([kk, vv]) => [`${k}.${kk}`, JSON.stringify(vv).length])
+                        : [[k, JSON.stringify(v).length]],
+                ),
+            );
             console.error(kind, r.type, JSON.stringify(r).length, JSON.stringify(sizes));
         }
     }
@@ -75,7 +81,10 @@ function show(kind: string, c: Checkpoint, stack: Stack, env: NodeJS.ProcessEnv)
     if (prefix) {
         fs.writeFileSync(`${prefix}.${kind}.json`, JSON.stringify(c.resources, null, 1));
         const pulumi = path.join(toolchainBin(), "pulumi");
-        fs.writeFileSync(`${prefix}.${kind}.shown.json`, execFileSync(pulumi, ["stack", "export", "--show-secrets", "--stack", stack.name], { cwd: projectRoot, env: { ...process.env, ...env } }));
+        fs.writeFileSync(
+            `${prefix}.${kind}.shown.json`,
+            execFileSync(pulumi, ["stack", "export", "--show-secrets", "--stack", stack.name], { cwd: projectRoot, env: { ...process.env, ...env } }),
+        );
     }
 }
 
@@ -105,9 +114,16 @@ function perTarget(one: Checkpoint, many: Checkpoint, n: number) {
 }
 
 async function ssh(n: number, seed: string, noops: number): Promise<Run> {
-    const fleet = await startFleet(Array.from({ length: n }, (_, i) => `s${i}`), { seed });
+    const fleet = await startFleet(
+        Array.from({ length: n }, (_, i) => `s${i}`),
+        { seed },
+    );
     try {
-        return await run("ssh", fleet.hosts.map((h) => h.target), noops);
+        return await run(
+            "ssh",
+            fleet.hosts.map((h) => h.target),
+            noops,
+        );
     } finally {
         fleet.stop();
     }
@@ -117,7 +133,11 @@ async function local(n: number): Promise<Run> {
     // Under root's home as the program e2e does it (os.tmpdir() would do too); Codex from the test cache on PATH.
     const homes = Array.from({ length: n }, () => fs.mkdtempSync(path.join(os.homedir(), ".state-size-")));
     try {
-        return await run("local", homes.map((h, i) => ({ name: `l${i}`, kind: "local", codexHome: h })), 0);
+        return await run(
+            "local",
+            homes.map((h, i) => ({ name: `l${i}`, kind: "local", codexHome: h })),
+            0,
+        );
     } finally {
         for (const h of homes) fs.rmSync(h, { recursive: true, force: true });
     }
@@ -133,7 +153,11 @@ async function main() {
     const localOne = onlySsh ? undefined : await local(1);
     const localMany = onlySsh ? undefined : await local(n);
     const same = (c: Checkpoint) => comparable(c) === comparable(sshMany.first);
-    if (process.env.STATE_SIZE_DUMP) fs.writeFileSync(`${process.env.STATE_SIZE_DUMP}.noop.json`, JSON.stringify({ first: sshMany.first.resources, noop: sshMany.noop.map((c) => c.resources) }, null, 1));
+    if (process.env.STATE_SIZE_DUMP)
+        fs.writeFileSync(
+            `${process.env.STATE_SIZE_DUMP}.noop.json`,
+            JSON.stringify({ first: sshMany.first.resources, noop: sshMany.noop.map((c) => c.resources) }, null, 1),
+        );
     console.log(
         JSON.stringify({
             n,
@@ -141,7 +165,10 @@ async function main() {
                 ...perTarget(sshOne.first, sshMany.first, n),
                 // The whole checkpoint of the N hosts after the first up, then after the 1st and 3rd no-op
                 // up (its manifest's time is RFC 3339 with trailing zeros cut: a byte or two either way).
-                noopUps: { checkpointBytes: { 0: sshMany.first.bytes, 1: sshMany.noop[0].bytes, 3: sshMany.noop[2].bytes }, resourcesUnchanged: sshMany.noop.every(same) },
+                noopUps: {
+                    checkpointBytes: { 0: sshMany.first.bytes, 1: sshMany.noop[0].bytes, 3: sshMany.noop[2].bytes },
+                    resourcesUnchanged: sshMany.noop.every(same),
+                },
             },
             ...(localOne && localMany ? { local: perTarget(localOne.first, localMany.first, n) } : {}),
         }),

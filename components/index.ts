@@ -113,7 +113,10 @@ function describeDrift(r: RunnerResult, list: string[] = r.drift, wantCodex?: st
  * non-secret values only: no header value, and no hash of one, ever goes into it.
  */
 function driftToken(stored: string | undefined, what: string[], kind = "drifted"): string {
-    const chain = createHash("sha256").update(`${stored ?? ""}\n${JSON.stringify(what)}`).digest("hex").slice(0, 12);
+    const chain = createHash("sha256")
+        .update(`${stored ?? ""}\n${JSON.stringify(what)}`)
+        .digest("hex")
+        .slice(0, 12);
     return `${kind}: ${what.join(", ")} (${chain})`;
 }
 
@@ -156,8 +159,24 @@ function probe(name: string, target: pulumi.Output<Target>, desired: pulumi.Outp
     const result = pulumi.all([target, desired]).apply(async ([t, d]): Promise<Probe> => {
         const label = describeTarget(t);
         try {
-            const r = await callRunner(t, { op: "probe", name: d.name, entry: keyedEntry(d.entry), codex: d.codex, signIn: keyedSignIn(d.signIn), managedBy: manager(name), fleet: d.fleet, shard: d.shard, headerKey: PROBE_KEY, allowCodexOverrides: d.allowCodexOverrides, liveCheck: d.liveCheck });
-            if (r.signIn?.by === "someone-else") await pulumi.log.warn(`${label}: Codex is signed in ${describeMethod(r.signIn)} by someone else; kept (replaceExistingSignIn: true replaces it)`, parent);
+            const r = await callRunner(t, {
+                op: "probe",
+                name: d.name,
+                entry: keyedEntry(d.entry),
+                codex: d.codex,
+                signIn: keyedSignIn(d.signIn),
+                managedBy: manager(name),
+                fleet: d.fleet,
+                shard: d.shard,
+                headerKey: PROBE_KEY,
+                allowCodexOverrides: d.allowCodexOverrides,
+                liveCheck: d.liveCheck,
+            });
+            if (r.signIn?.by === "someone-else")
+                await pulumi.log.warn(
+                    `${label}: Codex is signed in ${describeMethod(r.signIn)} by someone else; kept (replaceExistingSignIn: true replaces it)`,
+                    parent,
+                );
             const changes = r.changes ?? [];
             if (r.drift.length === 0 && changes.length === 0 && r.token) return { token: r.token, drift: [], inSync: true, ready: r.ready };
             const wantCodex = d.codex?.version;
@@ -186,9 +205,16 @@ function probe(name: string, target: pulumi.Output<Target>, desired: pulumi.Outp
     return pulumi.unsecret(result);
 }
 
-function targetState(parent: pulumi.ComponentResource, name: string, target: ValidTarget, desired: pulumi.Output<Desired>, aliases?: pulumi.Alias[]): TargetOutputs {
+function targetState(
+    parent: pulumi.ComponentResource,
+    name: string,
+    target: ValidTarget,
+    desired: pulumi.Output<Desired>,
+    aliases?: pulumi.Alias[],
+): TargetOutputs {
     checkTarget(target);
-    if (target.kind === "ssh" && target.insecureSkipHostKeyCheck) pulumi.log.warn(`${describeTarget(target as Target)}: insecureSkipHostKeyCheck: the host is not verified`, parent);
+    if (target.kind === "ssh" && target.insecureSkipHostKeyCheck)
+        pulumi.log.warn(`${describeTarget(target as Target)}: insecureSkipHostKeyCheck: the host is not verified`, parent);
     const resolved = pulumi.output(target) as pulumi.Output<Target>;
     const p = probe(name, resolved, desired, parent);
     // Names and paths only: never secret. (A trigger that is secret in one run and not in the next
@@ -220,7 +246,14 @@ function targetState(parent: pulumi.ComponentResource, name: string, target: Val
     const stdout = targetCommand(name, { target, request, token: p.token, identity: id }, parent, aliases);
     // The result line names paths, versions and field names: never a header value (runner/operations.ts).
     const report = pulumi.unsecret(stdout.apply(lastAnswer));
-    report.apply((r) => r.adopted && pulumi.log.info(`${describeTarget(target as Target)}: the entry that was already in ${r.configPath} is saved on the target; destroy puts it back`, parent));
+    report.apply(
+        (r) =>
+            r.adopted &&
+            pulumi.log.info(
+                `${describeTarget(target as Target)}: the entry that was already in ${r.configPath} is saved on the target; destroy puts it back`,
+                parent,
+            ),
+    );
     return {
         configPath: report.apply((r) => r.configPath),
         codexVersion: report.apply((r) => r.codex?.version),
@@ -301,7 +334,13 @@ function need(ok: unknown, who: string, field: string, what: string): void {
  * program passed it plainly, else inside its Output, where a secret's value is first known. The
  * error names the component and the field, never the value.
  */
-function checked(value: pulumi.Input<string>, who: string, field: string, problem: (v: string) => string | undefined, parent: pulumi.Resource): pulumi.Output<string> {
+function checked(
+    value: pulumi.Input<string>,
+    who: string,
+    field: string,
+    problem: (v: string) => string | undefined,
+    parent: pulumi.Resource,
+): pulumi.Output<string> {
     if (typeof value === "string" && problem(value)) throw new Error(`${who}: ${field}: ${problem(value)}`);
     return pulumi.output(value).apply((v) => {
         if (problem(v)) throw new pulumi.ResourceError(`${who}: ${field}: ${problem(v)}`, parent, true);
@@ -338,7 +377,9 @@ export class CodexCli extends pulumi.ComponentResource {
         super(TOKENS.CodexCli, name, {}, formerToken("CodexCli", opts));
         restore();
         const target = validTarget(who("CodexCli", name), args?.target);
-        const desired = pulumi.all([codexDesired(args), signInDesired(args, who("CodexCli", name), this)]).apply(([codex, signIn]): Desired => ({ codex, ...(signIn ? { signIn } : {}) }));
+        const desired = pulumi
+            .all([codexDesired(args), signInDesired(args, who("CodexCli", name), this)])
+            .apply(([codex, signIn]): Desired => ({ codex, ...(signIn ? { signIn } : {}) }));
         adopt(this, targetState(this, `${name}-codex`, target, desired));
     }
 }
@@ -413,16 +454,46 @@ function serverDesired(args: Omit<CodexMcpServerArgs, "target">, who: string, pa
             codex: args.codex ? codexDesired(args.codex) : undefined,
             signIn: signInDesired(args.codex, who, parent),
         })
-        .apply(({ serverName, url, startup, tool, enabled, headers, bearer, envHeaders, verify, takeOver, fleet, shard, allowOverrides, live, codex, signIn }): Desired => {
-            const entry: McpEntry = { url };
-            if (startup !== undefined) entry.startup_timeout_sec = startup;
-            if (tool !== undefined) entry.tool_timeout_sec = tool;
-            if (enabled !== undefined) entry.enabled = enabled;
-            if (bearer) entry.bearer_token_env_var = bearer;
-            if (headers && Object.keys(headers).length) entry.http_headers = headers as Record<string, string>;
-            if (envHeaders && Object.keys(envHeaders).length) entry.env_http_headers = envHeaders as Record<string, string>;
-            return { name: serverName, entry, codex, verify, ...(takeOver ? { takeOver } : {}), ...(fleet ? { fleet } : {}), ...(fleet && shard !== undefined ? { shard } : {}), ...(allowOverrides ? { allowCodexOverrides: true } : {}), ...(live ? { liveCheck: true } : {}), ...(signIn ? { signIn } : {}) };
-        });
+        .apply(
+            ({
+                serverName,
+                url,
+                startup,
+                tool,
+                enabled,
+                headers,
+                bearer,
+                envHeaders,
+                verify,
+                takeOver,
+                fleet,
+                shard,
+                allowOverrides,
+                live,
+                codex,
+                signIn,
+            }): Desired => {
+                const entry: McpEntry = { url };
+                if (startup !== undefined) entry.startup_timeout_sec = startup;
+                if (tool !== undefined) entry.tool_timeout_sec = tool;
+                if (enabled !== undefined) entry.enabled = enabled;
+                if (bearer) entry.bearer_token_env_var = bearer;
+                if (headers && Object.keys(headers).length) entry.http_headers = headers as Record<string, string>;
+                if (envHeaders && Object.keys(envHeaders).length) entry.env_http_headers = envHeaders as Record<string, string>;
+                return {
+                    name: serverName,
+                    entry,
+                    codex,
+                    verify,
+                    ...(takeOver ? { takeOver } : {}),
+                    ...(fleet ? { fleet } : {}),
+                    ...(fleet && shard !== undefined ? { shard } : {}),
+                    ...(allowOverrides ? { allowCodexOverrides: true } : {}),
+                    ...(live ? { liveCheck: true } : {}),
+                    ...(signIn ? { signIn } : {}),
+                };
+            },
+        );
 }
 
 /** One [mcp_servers.NAME] entry on a target, for any streamable HTTP MCP server. */
@@ -524,7 +595,12 @@ export class ConnectAiCodex extends pulumi.ComponentResource {
         const auth = args.auth ?? "oauth";
         const me = who("ConnectAiCodex", name);
         const target = validTarget(me, args?.target);
-        if (!Object.values(ConnectAiAuth).includes(auth)) throw new Error(`${me}: auth: must be one of ${Object.values(ConnectAiAuth).map((a) => `"${a}"`).join(", ")}, got ${JSON.stringify(auth)}`);
+        if (!Object.values(ConnectAiAuth).includes(auth))
+            throw new Error(
+                `${me}: auth: must be one of ${Object.values(ConnectAiAuth)
+                    .map((a) => `"${a}"`)
+                    .join(", ")}, got ${JSON.stringify(auth)}`,
+            );
         const serverName = pulumi.output(args.serverName ?? CONNECT_AI_NAME);
         let httpHeaders: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined;
         if (auth === "basic") {
@@ -532,26 +608,32 @@ export class ConnectAiCodex extends pulumi.ComponentResource {
             const email = checked(args.email, me, "email", emailProblem, this);
             const pat = checked(args.pat, me, "pat", patProblem, this);
             // Computed inside the secret: the header never exists as a plain Output.
-            httpHeaders = pulumi.secret(pulumi.all([email, pat]).apply(([email, pat]) => ({ Authorization: "Basic " + Buffer.from(`${email}:${pat}`).toString("base64") })));
+            httpHeaders = pulumi.secret(
+                pulumi.all([email, pat]).apply(([email, pat]) => ({ Authorization: "Basic " + Buffer.from(`${email}:${pat}`).toString("base64") })),
+            );
         }
         if (auth === "bearer-env" && !args.bearerTokenEnvVar) throw new Error(`${me}: auth "bearer-env" needs bearerTokenEnvVar`);
         if (auth === "env-headers" && !args.envHttpHeaders) throw new Error(`${me}: auth "env-headers" needs envHttpHeaders`);
-        const desired = serverDesired({
-            name: serverName,
-            url: checked(args.url ?? CONNECT_AI_URL, me, "url", urlProblem, this),
-            startupTimeoutSec: args.startupTimeoutSec ?? 30,
-            toolTimeoutSec: args.toolTimeoutSec,
-            httpHeaders,
-            bearerTokenEnvVar: auth === "bearer-env" ? args.bearerTokenEnvVar : undefined,
-            envHttpHeaders: auth === "env-headers" ? args.envHttpHeaders : undefined,
-            codex: args.codex ?? {},
-            verify: args.verify,
-            takeOver: args.takeOver,
-            fleet: args.fleet,
-            shard: args.shard,
-            allowCodexOverrides: args.allowCodexOverrides,
-            liveCheck: args.liveCheck,
-        }, me, this);
+        const desired = serverDesired(
+            {
+                name: serverName,
+                url: checked(args.url ?? CONNECT_AI_URL, me, "url", urlProblem, this),
+                startupTimeoutSec: args.startupTimeoutSec ?? 30,
+                toolTimeoutSec: args.toolTimeoutSec,
+                httpHeaders,
+                bearerTokenEnvVar: auth === "bearer-env" ? args.bearerTokenEnvVar : undefined,
+                envHttpHeaders: auth === "env-headers" ? args.envHttpHeaders : undefined,
+                codex: args.codex ?? {},
+                verify: args.verify,
+                takeOver: args.takeOver,
+                fleet: args.fleet,
+                shard: args.shard,
+                allowCodexOverrides: args.allowCodexOverrides,
+                liveCheck: args.liveCheck,
+            },
+            me,
+            this,
+        );
         // The command is this component's own child, with no CodexMcpServer between: one resource
         // per target. The alias keeps stored stacks whose command is the child of a nested
         // CodexMcpServer (its URN under the former tokens, tokens.ts) from replacing it.

@@ -33,7 +33,30 @@ export interface StackConfig {
 
 const AUTHS = ["oauth", "basic", "bearer-env", "env-headers"];
 /** The project's stack config keys: Pulumi.yaml's config schema, and the two secrets it cannot declare. */
-export const STACK_KEYS = ["targets", "inventory", "shard", "knownHosts", "auth", "email", "envHttpHeaders", "bearerTokenEnvVar", "serverName", "url", "startupTimeoutSec", "toolTimeoutSec", "codexVersion", "uninstallCodexOnDestroy", "takeOver", "replaceExistingSignIn", "allowCodexOverrides", "liveCheck", "pat", "sshPrivateKey", "openaiApiKey", "codexAccessToken"];
+export const STACK_KEYS = [
+    "targets",
+    "inventory",
+    "shard",
+    "knownHosts",
+    "auth",
+    "email",
+    "envHttpHeaders",
+    "bearerTokenEnvVar",
+    "serverName",
+    "url",
+    "startupTimeoutSec",
+    "toolTimeoutSec",
+    "codexVersion",
+    "uninstallCodexOnDestroy",
+    "takeOver",
+    "replaceExistingSignIn",
+    "allowCodexOverrides",
+    "liveCheck",
+    "pat",
+    "sshPrivateKey",
+    "openaiApiKey",
+    "codexAccessToken",
+];
 
 /**
  * Keys of this project's namespace (`project:key`) that it does not know: Pulumi passes them to the
@@ -89,7 +112,13 @@ function entryProblems(c: StackConfig): string[] {
         problems.push(`url: must be an https URL (or http to 127.0.0.1/localhost), got ${redact(JSON.stringify(c.url))}`);
     }
     // The entry's own rules (name, URL, timeouts, env var names), with field names as the user wrote them.
-    const rename: Record<string, string> = { name: "serverName", startup_timeout_sec: "startupTimeoutSec", tool_timeout_sec: "toolTimeoutSec", bearer_token_env_var: "bearerTokenEnvVar", env_http_headers: "envHttpHeaders" };
+    const rename: Record<string, string> = {
+        name: "serverName",
+        startup_timeout_sec: "startupTimeoutSec",
+        tool_timeout_sec: "toolTimeoutSec",
+        bearer_token_env_var: "bearerTokenEnvVar",
+        env_http_headers: "envHttpHeaders",
+    };
     const fromEntry = validateEntry(c.serverName, {
         url: c.url,
         startup_timeout_sec: c.startupTimeoutSec,
@@ -102,7 +131,8 @@ function entryProblems(c: StackConfig): string[] {
         if (field === "url") continue; // reported above
         problems.push(p.replace(field, rename[field] ?? field));
     }
-    if (!/^(latest|\d+\.\d+\.\d+(-[\w.]+)?)$/.test(c.codexVersion)) problems.push(`codexVersion: must be a version such as 0.169.0, or latest; got ${JSON.stringify(c.codexVersion)}`);
+    if (!/^(latest|\d+\.\d+\.\d+(-[\w.]+)?)$/.test(c.codexVersion))
+        problems.push(`codexVersion: must be a version such as 0.169.0, or latest; got ${JSON.stringify(c.codexVersion)}`);
 
     return problems;
 }
@@ -130,14 +160,20 @@ function targetProblems(c: StackConfig, hasSshKey: boolean, places: TargetPlaces
             if (!t.host) problems.push(`${at("host")}: required for ssh`);
             if (!t.user) problems.push(`${at("user")}: required for ssh`);
             if (t.port !== undefined && !(Number.isInteger(t.port) && t.port > 0 && t.port < 65536)) problems.push(`${at("port")}: must be 1-65535`);
-            if (!t.privateKeyPath && !t.agent && !hasSshKey) problems.push(`${at()}: needs ${spelled("privateKeyPath")}, ${spelled("agent")}: true, or the stack secret sshPrivateKey`);
+            if (!t.privateKeyPath && !t.agent && !hasSshKey)
+                problems.push(`${at()}: needs ${spelled("privateKeyPath")}, ${spelled("agent")}: true, or the stack secret sshPrivateKey`);
             if (t.proxy && (!t.proxy.host || !t.proxy.user)) problems.push(`${at("proxy")}: host and user are required`);
-            const keyless = (field: string, hop: SshHop) => `${at(field)}: ${hostKeyRequired(hop, c.knownHosts).replace(/^hostKey: /, "").replace("insecureSkipHostKeyCheck", spelled(field.replace("hostKey", "insecureSkipHostKeyCheck")))}`;
+            const keyless = (field: string, hop: SshHop) =>
+                `${at(field)}: ${hostKeyRequired(hop, c.knownHosts)
+                    .replace(/^hostKey: /, "")
+                    .replace("insecureSkipHostKeyCheck", spelled(field.replace("hostKey", "insecureSkipHostKeyCheck")))}`;
             if (t.host && !t.hostKey && !t.insecureSkipHostKeyCheck) problems.push(keyless("hostKey", { host: t.host, port: t.port, user: t.user ?? "" }));
-            if (t.proxy?.host && !t.proxy.hostKey && !t.proxy.insecureSkipHostKeyCheck) problems.push(keyless("proxy.hostKey", { host: t.proxy.host, port: t.proxy.port, user: t.proxy.user }));
+            if (t.proxy?.host && !t.proxy.hostKey && !t.proxy.insecureSkipHostKeyCheck)
+                problems.push(keyless("proxy.hostKey", { host: t.proxy.host, port: t.proxy.port, user: t.proxy.user }));
         }
         if ((t.kind === "docker" || t.kind === "podman") && !t.container) problems.push(`${at("container")}: required for ${t.kind}`);
-        if (t.kind === "exec" && !(Array.isArray(t.prefix) && t.prefix.length && t.prefix.every((p) => typeof p === "string"))) problems.push(`${at("prefix")}: required for exec, a list of strings such as ["kubectl", "exec", "-i", "pod", "--"]`);
+        if (t.kind === "exec" && !(Array.isArray(t.prefix) && t.prefix.length && t.prefix.every((p) => typeof p === "string")))
+            problems.push(`${at("prefix")}: required for exec, a list of strings such as ["kubectl", "exec", "-i", "pod", "--"]`);
         if (t.codexHome !== undefined && !t.codexHome.startsWith("/")) problems.push(`${at("codexHome")}: must be an absolute path`);
     });
     return problems;
@@ -149,7 +185,14 @@ export function validateStackConfig(c: StackConfig, hasSshKey: boolean, places: 
 }
 
 function identityKey(t: TargetConfig): string {
-    const where = t.kind === "ssh" ? `${t.user}@${t.host}:${t.port ?? 22}` : t.kind === "local" ? "local" : t.kind === "exec" ? (t.prefix ?? []).join(" ") : `${t.kind} ${t.container}`;
+    const where =
+        t.kind === "ssh"
+            ? `${t.user}@${t.host}:${t.port ?? 22}`
+            : t.kind === "local"
+              ? "local"
+              : t.kind === "exec"
+                ? (t.prefix ?? []).join(" ")
+                : `${t.kind} ${t.container}`;
     return `${where} ${t.codexHome ?? "~/.codex"}`;
 }
 
@@ -166,8 +209,27 @@ export function toTarget(t: TargetConfig, keys: { key?: pulumi.Input<string>; pr
             return { kind: "exec", prefix: t.prefix, ...base };
         case "ssh": {
             const p = t.proxy;
-            const proxy: SshHopArgs | undefined = p && { host: p.host, port: p.port, user: p.user, agent: p.agent, hostKey: p.hostKey, insecureSkipHostKeyCheck: p.insecureSkipHostKeyCheck, privateKey: keys.proxyKey };
-            return { kind: "ssh", host: t.host!, port: t.port, user: t.user!, privateKey: keys.key, agent: t.agent, hostKey: t.hostKey, insecureSkipHostKeyCheck: t.insecureSkipHostKeyCheck, proxy, ...base };
+            const proxy: SshHopArgs | undefined = p && {
+                host: p.host,
+                port: p.port,
+                user: p.user,
+                agent: p.agent,
+                hostKey: p.hostKey,
+                insecureSkipHostKeyCheck: p.insecureSkipHostKeyCheck,
+                privateKey: keys.proxyKey,
+            };
+            return {
+                kind: "ssh",
+                host: t.host!,
+                port: t.port,
+                user: t.user!,
+                privateKey: keys.key,
+                agent: t.agent,
+                hostKey: t.hostKey,
+                insecureSkipHostKeyCheck: t.insecureSkipHostKeyCheck,
+                proxy,
+                ...base,
+            };
         }
     }
 }

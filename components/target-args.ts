@@ -104,7 +104,9 @@ const FIELDS: Record<TargetKind, readonly string[]> = {
     exec: ["kind", "codexHome", "owner", "preset", "container", "user", "prefix"],
 };
 const KINDS = Object.values(TargetKind);
-const KIND_LIST = `${KINDS.slice(0, -1).map((k) => `"${k}"`).join(", ")} or "${KINDS[KINDS.length - 1]}"`;
+const KIND_LIST = `${KINDS.slice(0, -1)
+    .map((k) => `"${k}"`)
+    .join(", ")} or "${KINDS[KINDS.length - 1]}"`;
 const SECRET_FIELDS = new Set(["privateKey", "privateKeyPassphrase"]);
 // A field of some kind on another is a mix-up, said so; any other name is likely a typo.
 const ANY_FIELD = new Set(Object.values(FIELDS).flat());
@@ -117,7 +119,8 @@ function fieldProblems(o: Record<string, unknown>, at: string, allowed: readonly
         if (!allowed.includes(k)) problems.push(`${at}.${k}: ${ANY_FIELD.has(k) ? `not a field of ${kindName}` : unknownName("field", k, allowed)}`);
         else if (SECRET_FIELDS.has(k)) {
             if (typeof v !== "string" && !pulumi.Output.isInstance(v) && !(v instanceof Promise)) problems.push(`${at}.${k}: must be a string`);
-        } else if (pulumi.Output.isInstance(v) || v instanceof Promise) problems.push(`${at}.${k}: must be known when the program runs (not an output or a secret)`);
+        } else if (pulumi.Output.isInstance(v) || v instanceof Promise)
+            problems.push(`${at}.${k}: must be known when the program runs (not an output or a secret)`);
         else if (k === "port") {
             if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 65535) problems.push(`${at}.port: must be a whole number from 1 to 65535`);
         } else if (k === "agent" && typeof v === "string") {
@@ -162,7 +165,15 @@ function kindProblems(k: TargetKind, t: TargetArgs): string[] {
 
 /** One SSH hop as the code works on it: nulls gone, agent as a path moved to agentSocket, keys secrets whatever the caller passed. */
 function validHop(h: SshHopArgs): SshHopArgs {
-    const out: SshHopArgs = { host: h.host, port: h.port ?? undefined, user: h.user, agent: h.agent ?? undefined, agentSocket: h.agentSocket ?? undefined, hostKey: h.hostKey ?? undefined, insecureSkipHostKeyCheck: h.insecureSkipHostKeyCheck ?? undefined };
+    const out: SshHopArgs = {
+        host: h.host,
+        port: h.port ?? undefined,
+        user: h.user,
+        agent: h.agent ?? undefined,
+        agentSocket: h.agentSocket ?? undefined,
+        hostKey: h.hostKey ?? undefined,
+        insecureSkipHostKeyCheck: h.insecureSkipHostKeyCheck ?? undefined,
+    };
     if (typeof (h.agent as unknown) === "string") Object.assign(out, { agent: undefined, agentSocket: h.agent as unknown as string });
     if (h.privateKey !== undefined && h.privateKey !== null) out.privateKey = pulumi.secret(h.privateKey);
     if (h.privateKeyPassphrase !== undefined && h.privateKeyPassphrase !== null) out.privateKeyPassphrase = pulumi.secret(h.privateKeyPassphrase);
@@ -180,7 +191,9 @@ function normalised(k: TargetKind, t: TargetArgs): ValidTarget {
         case "podman":
             return { kind: "exec", preset: k, container: t.container, user: t.user ?? undefined, ...base };
         case "exec":
-            return t.preset ? { kind: "exec", preset: t.preset, container: t.container, user: t.user ?? undefined, ...base } : { kind: "exec", prefix: t.prefix, ...base };
+            return t.preset
+                ? { kind: "exec", preset: t.preset, container: t.container, user: t.user ?? undefined, ...base }
+                : { kind: "exec", prefix: t.prefix, ...base };
         case "ssh":
             return { kind: "ssh", ...validHop(t as SshHopArgs), ...(t.proxy ? { proxy: validHop(t.proxy) } : {}), ...base };
     }
@@ -196,7 +209,8 @@ export function validTarget(who: string, input: TargetArgs | undefined): ValidTa
     const fail = (problems: string[]): never => {
         throw new Error(`${who}: invalid target: ${problems.join("; ")}`);
     };
-    if (pulumi.Output.isInstance(input)) fail(["target: must be a plain object known when the program runs, not an output or a secret as a whole (a secret key goes in target.privateKey)"]);
+    if (pulumi.Output.isInstance(input))
+        fail(["target: must be a plain object known when the program runs, not an output or a secret as a whole (a secret key goes in target.privateKey)"]);
     if (!input || typeof input !== "object" || Array.isArray(input)) fail([`target: required, an object with kind ${KIND_LIST}`]);
     const t = input as TargetArgs;
     const kind = (t as { kind?: unknown }).kind;
@@ -211,6 +225,7 @@ export function validTarget(who: string, input: TargetArgs | undefined): ValidTa
 export function checkTarget(t: ValidTarget): void {
     if (t.kind !== "ssh") return;
     for (const hop of [t, ...(t.proxy ? [t.proxy] : [])]) {
-        if (!hop.hostKey && !hop.insecureSkipHostKeyCheck) throw new Error(`${describeTarget(t as Target)}${hop === t ? "" : ` (bastion ${hop.host})`}: ${hostKeyRequired(hop as SshHop)}`);
+        if (!hop.hostKey && !hop.insecureSkipHostKeyCheck)
+            throw new Error(`${describeTarget(t as Target)}${hop === t ? "" : ` (bastion ${hop.host})`}: ${hostKeyRequired(hop as SshHop)}`);
     }
 }

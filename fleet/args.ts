@@ -75,7 +75,10 @@ export function parseArgs(argv: readonly string[]): { args: FleetArgs } | { erro
             continue;
         }
         if (!(FLAGS as readonly string[]).includes(flag)) {
-            const near = closest(flag.replace(/^-+/, ""), FLAGS.map((f) => f.slice(2)));
+            const near = closest(
+                flag.replace(/^-+/, ""),
+                FLAGS.map((f) => f.slice(2)),
+            );
             return { error: `${flag}: unknown option; ${near ? `did you mean --${near}?` : `the options are ${FLAGS.join(", ")}`}` };
         }
         if (VALUED.has(flag)) {
@@ -89,7 +92,8 @@ export function parseArgs(argv: readonly string[]): { args: FleetArgs } | { erro
         }
     }
     const help = switches.has("--help");
-    if (help) return { args: { command: "preview", base: DEFAULT_BASE, concurrency: DEFAULT_CONCURRENCY, expectNoChanges: false, continueOnError: false, help } };
+    if (help)
+        return { args: { command: "preview", base: DEFAULT_BASE, concurrency: DEFAULT_CONCURRENCY, expectNoChanges: false, continueOnError: false, help } };
 
     if (positional.length === 0) return { error: `a command is needed: ${COMMANDS.join(", ")}` };
     if (positional.length > 1) return { error: `one command at a time, got ${positional.map((p) => JSON.stringify(p)).join(" ")}` };
@@ -114,12 +118,14 @@ export function parseArgs(argv: readonly string[]): { args: FleetArgs } | { erro
 
     const base = values.get("--base") ?? DEFAULT_BASE;
     if (!STACK_NAME.test(base)) return { error: `--base: a stack name (letters, digits, '.', '-', '_'), got ${JSON.stringify(base)}` };
-    if (/-shard-\d+$/.test(base)) return { error: `--base ${base}: names a shard stack; the base is the stack the shards copy (e.g. ${base.replace(/-shard-\d+$/, "")})` };
+    if (/-shard-\d+$/.test(base))
+        return { error: `--base ${base}: names a shard stack; the base is the stack the shards copy (e.g. ${base.replace(/-shard-\d+$/, "")})` };
 
     const expectNoChanges = switches.has("--expect-no-changes");
     const continueOnError = switches.has("--continue-on-error");
     if (expectNoChanges && command === "destroy") return { error: "--expect-no-changes: for preview, refresh and up (a destroy changes everything)" };
-    if (continueOnError && command !== "up" && command !== "destroy") return { error: `--continue-on-error: for up and destroy only (a ${command} changes no target, so no failed change can stop it)` };
+    if (continueOnError && command !== "up" && command !== "destroy")
+        return { error: `--continue-on-error: for up and destroy only (a ${command} changes no target, so no failed change can stop it)` };
 
     const logDir = values.get("--log-dir");
     if (logDir === "") return { error: "--log-dir: needs a directory" };

@@ -13,7 +13,20 @@ const TARGET_TYPES: readonly string[] = [TOKENS.ConnectAiCodex, FORMER_TOKENS.Co
 const STACK_TYPE = "pulumi:pulumi:Stack";
 
 /** Steps that change something (on a target, or in the state). */
-const CHANGES: ReadonlySet<OpType> = new Set<OpType>(["create", "update", "delete", "replace", "create-replacement", "delete-replaced", "read-replacement", "discard", "discard-replaced", "remove-pending-replace", "import", "import-replacement"]);
+const CHANGES: ReadonlySet<OpType> = new Set<OpType>([
+    "create",
+    "update",
+    "delete",
+    "replace",
+    "create-replacement",
+    "delete-replaced",
+    "read-replacement",
+    "discard",
+    "discard-replaced",
+    "remove-pending-replace",
+    "import",
+    "import-replacement",
+]);
 
 /**
  * The target a resource URN belongs to: `urn:pulumi:STACK::PROJECT::TYPE[$CHILD...]::NAME`, where

@@ -26,7 +26,9 @@ async function readBase(cli: PulumiCli, args: FleetArgs, project: string, backen
         throw new Usage(`cannot list the stacks on ${backend}: ${(e as Error).message}`);
     }
     if (!stacks.includes(args.base)) {
-        throw new Usage(`no stack ${args.base} on ${backend}: the base stack holds the fleet's configuration (README, "A fleet": export STACK=${args.base}, then pulumi config set ...), and every shard stack copies it${args.base === "fleet" ? "; another base: --base NAME" : ""}`);
+        throw new Usage(
+            `no stack ${args.base} on ${backend}: the base stack holds the fleet's configuration (README, "A fleet": export STACK=${args.base}, then pulumi config set ...), and every shard stack copies it${args.base === "fleet" ? "; another base: --base NAME" : ""}`,
+        );
     }
     // Secret values only to mask them in every line printed: never printed, never passed on.
     let config: Record<string, ConfigEntry>;
@@ -40,7 +42,9 @@ async function readBase(cli: PulumiCli, args: FleetArgs, project: string, backen
     if (!(Array.isArray(targets) && targets.length) && !key("inventory")?.value && args.command !== "destroy") {
         const file = `Pulumi.${args.base}.yaml`;
         const missing = fs.existsSync(path.join(cli.cwd, file)) ? "" : ` (there is no ${file} here: the stack's configuration is in that file)`;
-        throw new Usage(`the base stack ${args.base} has neither targets nor inventory${missing}: every shard would provision this machine; see README, "A fleet"`);
+        throw new Usage(
+            `the base stack ${args.base} has neither targets nor inventory${missing}: every shard would provision this machine; see README, "A fleet"`,
+        );
     }
     const shardProblem = baseShardProblem(args.base, key("shard")?.value);
     if (shardProblem) throw new Usage(shardProblem);
@@ -145,13 +149,31 @@ export async function main(argv: string[]): Promise<number> {
         const counts = events.counts();
         return { stack, status: "ran", seconds: (Date.now() - started) / 1000, ...counts, changes: anyChange(counts) };
     };
-    const skipped = (stack: string): ShardResult => ({ stack, status: "skipped", seconds: 0, targets: [], changed: [], drifted: [], notReady: [], failures: [], changes: false });
+    const skipped = (stack: string): ShardResult => ({
+        stack,
+        status: "skipped",
+        seconds: 0,
+        targets: [],
+        changed: [],
+        drifted: [],
+        notReady: [],
+        failures: [],
+        changes: false,
+    });
 
-    const shards = [...plan.run.map((i) => ({ i, stack: shardStack(args.base, i), absent: false })), ...plan.absent.map((i) => ({ i, stack: shardStack(args.base, i), absent: true }))].sort((a, b) => a.i - b.i);
+    const shards = [
+        ...plan.run.map((i) => ({ i, stack: shardStack(args.base, i), absent: false })),
+        ...plan.absent.map((i) => ({ i, stack: shardStack(args.base, i), absent: true })),
+    ].sort((a, b) => a.i - b.i);
     const startedAll = Date.now();
     const limit = Math.min(args.concurrency, Math.max(1, plan.run.length));
-    show(`fleet ${args.command}: ${plan.run.length} of ${n} shard stacks of ${args.base} (${shardStack(args.base, 0)} .. ${shardStack(args.base, Math.max(0, n - 1))}), ${limit} at a time, on ${backend}`);
-    if (plan.leftOver.length && args.command === "up") show(`fleet up: ${plan.leftOver.map((j) => shardStack(args.base, j)).join(", ")}: left by an earlier, larger --shards; destroyed once every current shard's up has succeeded`);
+    show(
+        `fleet ${args.command}: ${plan.run.length} of ${n} shard stacks of ${args.base} (${shardStack(args.base, 0)} .. ${shardStack(args.base, Math.max(0, n - 1))}), ${limit} at a time, on ${backend}`,
+    );
+    if (plan.leftOver.length && args.command === "up")
+        show(
+            `fleet up: ${plan.leftOver.map((j) => shardStack(args.base, j)).join(", ")}: left by an earlier, larger --shards; destroyed once every current shard's up has succeeded`,
+        );
     if (!plan.run.length) {
         show(`fleet ${args.command}: no shard stack of ${args.base} to ${args.command}`);
         return EXIT_OK;
@@ -165,7 +187,16 @@ export async function main(argv: string[]): Promise<number> {
             // Only preview and up run the program, which reads the configuration: they make it the base's.
             const prepare =
                 (args.command === "preview" || args.command === "up") && i < n
-                    ? () => prepareShardStack(cli, { base: args.base, baseKeys, stack, exists: have.has(i), shard: shardValue(i, n, baseShard), project, secretsProvider })
+                    ? () =>
+                          prepareShardStack(cli, {
+                              base: args.base,
+                              baseKeys,
+                              stack,
+                              exists: have.has(i),
+                              shard: shardValue(i, n, baseShard),
+                              project,
+                              secretsProvider,
+                          })
                     : undefined;
             return runOne(stack, args.command, prepare);
         },
@@ -183,9 +214,13 @@ export async function main(argv: string[]): Promise<number> {
     const everyShardSucceeded = !interrupted && results.every((r) => r.status !== "ran" || r.failures.length === 0);
     if (leftNames.length && args.command === "up") {
         if (!everyShardSucceeded) {
-            leftOver.push(`kept ${leftNames.join(", ")} (left by an earlier, larger --shards): destroyed by the next up that succeeds on every shard, once every host is in its current shard`);
+            leftOver.push(
+                `kept ${leftNames.join(", ")} (left by an earlier, larger --shards): destroyed by the next up that succeeds on every shard, once every host is in its current shard`,
+            );
         } else {
-            show(`fleet up: every shard succeeded; destroying ${leftNames.join(", ")}, left by an earlier, larger --shards (their hosts are handed over to the ${n} current shards, whose records name them now: the destroy leaves those entries alone)`);
+            show(
+                `fleet up: every shard succeeded; destroying ${leftNames.join(", ")}, left by an earlier, larger --shards (their hosts are handed over to the ${n} current shards, whose records name them now: the destroy leaves those entries alone)`,
+            );
             const destroyed = await runPool(leftNames, limit, (stack) => runOne(stack, "destroy"), {
                 done: (r, _s, finished) => show(progressLine(finished, leftNames.length, "destroy", r)),
                 stopped: () => interrupted,
@@ -220,10 +255,20 @@ export async function main(argv: string[]): Promise<number> {
             }
         }
     } else if (leftNames.length) {
-        leftOver.push(`${leftNames.join(", ")}: left by an earlier, larger --shards and not ${args.command === "refresh" ? "refreshed" : "previewed"}; the next up that succeeds on every shard destroys ${leftNames.length === 1 ? "it" : "them"}`);
+        leftOver.push(
+            `${leftNames.join(", ")}: left by an earlier, larger --shards and not ${args.command === "refresh" ? "refreshed" : "previewed"}; the next up that succeeds on every shard destroys ${leftNames.length === 1 ? "it" : "them"}`,
+        );
     }
 
-    const summary = { command: args.command, results, seconds: (Date.now() - startedAll) / 1000, expectNoChanges: args.expectNoChanges, leftOver, interrupted, leftOverFailed };
+    const summary = {
+        command: args.command,
+        results,
+        seconds: (Date.now() - startedAll) / 1000,
+        expectNoChanges: args.expectNoChanges,
+        leftOver,
+        interrupted,
+        leftOverFailed,
+    };
     for (const line of summaryLines(summary)) show(line);
     return exitCode(summary);
 }

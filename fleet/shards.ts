@@ -47,7 +47,8 @@ export function planShards(command: FleetCommand, n: number | undefined, existin
     const count = n ?? (existing.length ? Math.max(...existing) + 1 : 0);
     const below = Array.from({ length: count }, (_, i) => i);
     const leftOver = [...have].filter((i) => i >= count).sort((a, b) => a - b);
-    if (command === "destroy") return { run: [...below.filter((i) => have.has(i)), ...leftOver], leftOver, absent: n === undefined ? [] : below.filter((i) => !have.has(i)) };
+    if (command === "destroy")
+        return { run: [...below.filter((i) => have.has(i)), ...leftOver], leftOver, absent: n === undefined ? [] : below.filter((i) => !have.has(i)) };
     if (command === "refresh") return { run: below.filter((i) => have.has(i)), leftOver, absent: below.filter((i) => !have.has(i)) };
     return { run: below, leftOver, absent: [] };
 }

@@ -23,7 +23,10 @@ export class CliError extends Error {
 
 /** The last `error:` line the CLI printed (its own words for why), or its last line. */
 export function cliReason(stderr: string): string {
-    const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const lines = stderr
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean);
     const errors = lines.filter((l) => l.startsWith("error: "));
     return (errors.at(-1) ?? lines.at(-1) ?? "failed").replace(/^error: /, "");
 }
@@ -37,10 +40,15 @@ export class PulumiCli {
 
     run(args: string[]): Promise<string> {
         return new Promise((resolve, reject) => {
-            execFile(this.command, [...args, "--non-interactive"], { cwd: this.cwd, env: this.env, maxBuffer: 64 << 20, encoding: "utf8" }, (err, stdout, stderr) => {
-                if (err) reject(new CliError(`pulumi ${args[0]} ${args[1] ?? ""}: ${cliReason(stderr || err.message)}`.replace(/ +:/, ":"), stderr));
-                else resolve(stdout);
-            });
+            execFile(
+                this.command,
+                [...args, "--non-interactive"],
+                { cwd: this.cwd, env: this.env, maxBuffer: 64 << 20, encoding: "utf8" },
+                (err, stdout, stderr) => {
+                    if (err) reject(new CliError(`pulumi ${args[0]} ${args[1] ?? ""}: ${cliReason(stderr || err.message)}`.replace(/ +:/, ":"), stderr));
+                    else resolve(stdout);
+                },
+            );
         });
     }
 
@@ -101,7 +109,10 @@ const MADE_FROM = /\n# fleet: made from Pulumi\.\S+\.yaml and shard .* \(([0-9a-
 
 function madeFromLine(o: { base: string; shard: string; baseText: string; body: string; secretsProvider?: string }): string {
     // The base's file holds its secrets encrypted (and its salt), never in plain text.
-    const h = createHash("sha256").update(JSON.stringify([o.base, o.baseText, o.shard, o.body, o.secretsProvider ?? ""])).digest("hex").slice(0, 32);
+    const h = createHash("sha256")
+        .update(JSON.stringify([o.base, o.baseText, o.shard, o.body, o.secretsProvider ?? ""]))
+        .digest("hex")
+        .slice(0, 32);
     return `# fleet: made from Pulumi.${o.base}.yaml and shard ${o.shard} (${h})\n`;
 }
 
@@ -145,7 +156,10 @@ function markCopy(dir: string, o: { base: string; stack: string; shard: string; 
  * `shard: value`, and nothing else: keys the base no longer has are removed. Left as it is when it
  * already is that (`copyIsCurrent`).
  */
-export async function prepareShardStack(cli: PulumiCli, o: { base: string; baseKeys: readonly string[]; stack: string; exists: boolean; shard: string; project: string; secretsProvider?: string }): Promise<"copied" | "current"> {
+export async function prepareShardStack(
+    cli: PulumiCli,
+    o: { base: string; baseKeys: readonly string[]; stack: string; exists: boolean; shard: string; project: string; secretsProvider?: string },
+): Promise<"copied" | "current"> {
     if (o.exists && copyIsCurrent(cli.cwd, o)) return "current";
     if (!o.exists) await cli.run(["stack", "init", o.stack, "--no-select", ...(o.secretsProvider ? ["--secrets-provider", o.secretsProvider] : [])]);
     await cli.run(["config", "cp", "--stack", o.base, "--dest", o.stack]);

@@ -44,7 +44,12 @@ export function progressLine(done: number, total: number, command: FleetCommand 
 /** Columns padded to their widest cell; numbers right-aligned. */
 function table(rows: string[][], numeric: boolean[]): string[] {
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    return rows.map((r) => r.map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ").trimEnd());
+    return rows.map((r) =>
+        r
+            .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+            .join("  ")
+            .trimEnd(),
+    );
 }
 
 export interface Summary {
@@ -70,10 +75,26 @@ export function summaryLines(s: Summary): string[] {
         ["stack", "targets", "changed", "drifted", "failed", "not ready", "seconds"],
         ...s.results.map((r) =>
             r.status === "ran"
-                ? [r.leftOver ? `${r.stack} (left over: destroyed)` : r.stack, String(r.targets.length), String(r.changed.length), String(r.drifted.length), String(failedOf(r)), String(r.notReady.length), String(Math.round(r.seconds))]
+                ? [
+                      r.leftOver ? `${r.stack} (left over: destroyed)` : r.stack,
+                      String(r.targets.length),
+                      String(r.changed.length),
+                      String(r.drifted.length),
+                      String(failedOf(r)),
+                      String(r.notReady.length),
+                      String(Math.round(r.seconds)),
+                  ]
                 : [r.stack, "-", "-", "-", "-", "-", r.status === "absent" ? "no stack" : "not run"],
         ),
-        ["total", total((r) => r.targets.length), total((r) => r.changed.length), total((r) => r.drifted.length), total(failedOf), total((r) => r.notReady.length), `${Math.round(s.seconds)} (wall)`],
+        [
+            "total",
+            total((r) => r.targets.length),
+            total((r) => r.changed.length),
+            total((r) => r.drifted.length),
+            total(failedOf),
+            total((r) => r.notReady.length),
+            `${Math.round(s.seconds)} (wall)`,
+        ],
     ];
     const out = ["", ...table(rows, [false, true, true, true, true, true, true])];
 

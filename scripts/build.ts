@@ -20,9 +20,21 @@ const stamp = path.join(dist, ".built-from");
 /** The build's inputs, hashed: the sources, this script, the TypeScript settings and the package's pinned tools. */
 function inputsHash(): string {
     const sources = (dir: string): string[] =>
-        !fs.existsSync(path.join(root, dir)) ? [] : fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? sources(path.join(dir, d.name)) : d.name.endsWith(".ts") ? [path.join(dir, d.name)] : []));
+        !fs.existsSync(path.join(root, dir))
+            ? []
+            : fs
+                  .readdirSync(path.join(root, dir), { withFileTypes: true })
+                  .flatMap((d) => (d.isDirectory() ? sources(path.join(dir, d.name)) : d.name.endsWith(".ts") ? [path.join(dir, d.name)] : []));
     const h = createHash("sha256");
-    for (const f of ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "scripts/build.ts", ...sources("components").sort(), ...sources("fleet").sort()]) {
+    for (const f of [
+        "package.json",
+        "package-lock.json",
+        "tsconfig.json",
+        "tsconfig.build.json",
+        "scripts/build.ts",
+        ...sources("components").sort(),
+        ...sources("fleet").sort(),
+    ]) {
         const file = path.join(root, f);
         if (fs.existsSync(file)) h.update(`${f}\0`).update(fs.readFileSync(file)).update("\0");
     }
@@ -30,7 +42,9 @@ function inputsHash(): string {
 }
 
 const inputs = inputsHash();
-const built = [stamp, path.join(dist, "runner", RUNNER_FILE), path.join(dist, "fleet", "fleet.js"), path.join(dist, "components", "index.js")].every((f) => fs.existsSync(f));
+const built = [stamp, path.join(dist, "runner", RUNNER_FILE), path.join(dist, "fleet", "fleet.js"), path.join(dist, "components", "index.js")].every((f) =>
+    fs.existsSync(f),
+);
 if (process.argv.includes("--if-changed") && built && fs.readFileSync(stamp, "utf8").trim() === inputs) {
     console.log(`${dist} (built from these sources already)`);
     process.exit(0);

@@ -65,7 +65,13 @@ function declarations(): Map<string, Decl> {
 }
 
 /** `pulumi.Input<string>` as `Input<string>`: the namespace adds nothing for a reader. */
-const typeText = (node: ts.TypeNode | undefined, sf: ts.SourceFile) => (node ? node.getText(sf).replace(/\bpulumi\./g, "").replace(/\s+/g, " ") : "unknown");
+const typeText = (node: ts.TypeNode | undefined, sf: ts.SourceFile) =>
+    node
+        ? node
+              .getText(sf)
+              .replace(/\bpulumi\./g, "")
+              .replace(/\s+/g, " ")
+        : "unknown";
 
 /** The names of declared types a type node mentions (TargetArgs in `TargetArgs`, `Input<TargetArgs>`...). */
 function mentioned(node: ts.Node | undefined, known: Map<string, Decl>, into: Set<string>): void {
@@ -92,7 +98,9 @@ function enumValues(d: Decl): Row[] {
     const init = ts.isVariableDeclaration(d.node) && d.node.initializer;
     const object = init && ts.isAsExpression(init) ? init.expression : undefined;
     if (!object || !ts.isObjectLiteralExpression(object)) throw new Error(`component-docs: ${d.node.name?.getText(d.sf)} is not an \`as const\` object`);
-    return object.properties.filter(ts.isPropertyAssignment).map((p) => ({ name: p.name.getText(d.sf), type: p.initializer.getText(d.sf), required: false, description: docOf(p) }));
+    return object.properties
+        .filter(ts.isPropertyAssignment)
+        .map((p) => ({ name: p.name.getText(d.sf), type: p.initializer.getText(d.sf), required: false, description: docOf(p) }));
 }
 
 export function collect(): { components: ComponentDoc[]; types: TypeDoc[] } {
@@ -108,10 +116,13 @@ export function collect(): { components: ComponentDoc[]; types: TypeDoc[] } {
         const argsNode = ctor?.parameters[1]?.type;
         if (!argsNode || !ts.isTypeReferenceNode(argsNode)) throw new Error(`component-docs: ${s.name.text}: no args type`);
         const argsType = argsNode.typeName.getText(index);
-        const outputs = s.members.filter(ts.isPropertyDeclaration).filter((m) => ts.getModifiers(m)?.some((x) => x.kind === ts.SyntaxKind.DeclareKeyword)).map((m) => {
-            const t = m.type && ts.isTypeReferenceNode(m.type) && m.type.typeName.getText(index) === "pulumi.Output" ? m.type.typeArguments?.[0] : m.type;
-            return { name: m.name.getText(index), type: typeText(t, index), required: false, description: docOf(m) };
-        });
+        const outputs = s.members
+            .filter(ts.isPropertyDeclaration)
+            .filter((m) => ts.getModifiers(m)?.some((x) => x.kind === ts.SyntaxKind.DeclareKeyword))
+            .map((m) => {
+                const t = m.type && ts.isTypeReferenceNode(m.type) && m.type.typeName.getText(index) === "pulumi.Output" ? m.type.typeArguments?.[0] : m.type;
+                return { name: m.name.getText(index), type: typeText(t, index), required: false, description: docOf(m) };
+            });
         const inputs = fields(argsType, known);
         const d = known.get(argsType)!;
         if (ts.isInterfaceDeclaration(d.node)) {
@@ -166,7 +177,16 @@ export function componentDocs(): string {
         "",
     ];
     for (const c of components) {
-        out.push(`## ${c.name}`, "", c.description, "", `Resource type \`${c.type}\`; inputs: \`${c.argsType}\`.`, "", "| input | type | required | description |", "| --- | --- | --- | --- |");
+        out.push(
+            `## ${c.name}`,
+            "",
+            c.description,
+            "",
+            `Resource type \`${c.type}\`; inputs: \`${c.argsType}\`.`,
+            "",
+            "| input | type | required | description |",
+            "| --- | --- | --- | --- |",
+        );
         for (const r of c.inputs) out.push(`| \`${r.name}\` | ${typeCell(r.type)} | ${r.required ? "yes" : ""} | ${cell(r.description)} |`);
         out.push("", "| output | type | description |", "| --- | --- | --- |");
         for (const r of c.outputs) out.push(`| \`${r.name}\` | ${typeCell(r.type)} | ${cell(r.description)} |`);

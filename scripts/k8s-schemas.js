@@ -52,7 +52,8 @@ function convert(node, ref) {
     for (const [k, v] of Object.entries(node)) {
         if (k === "$ref" && typeof v === "string") out[k] = ref(v);
         // Keys under these are names (of properties, definitions), not schema keywords.
-        else if (k === "properties" || k === "definitions" || k === "patternProperties") out[k] = Object.fromEntries(Object.entries(v).map(([n, s]) => [n, convert(s, ref)]));
+        else if (k === "properties" || k === "definitions" || k === "patternProperties")
+            out[k] = Object.fromEntries(Object.entries(v).map(([n, s]) => [n, convert(s, ref)]));
         else out[k] = convert(v, ref);
     }
     if (node.nullable === true && typeof node.type === "string") out.type = [node.type, "null"];
@@ -88,7 +89,10 @@ function main() {
     }
 
     let crds = 0;
-    for (const file of fs.readdirSync(opt.crds).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    for (const file of fs
+        .readdirSync(opt.crds)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()) {
         for (const doc of yaml.loadAll(fs.readFileSync(path.join(opt.crds, file), "utf8"))) {
             if (!doc || doc.kind !== "CustomResourceDefinition") continue;
             const { group, names, versions } = doc.spec;

@@ -48,7 +48,7 @@ function procStat(pid) {
  */
 function packer() {
     const chain = [];
-    for (let pid = process.ppid; pid > 1 && chain.length < 8; ) {
+    for (let pid = process.ppid; pid > 1 && chain.length < 8;) {
         const st = procStat(pid);
         if (!st) break;
         if (st.comm.startsWith("npm")) return { pid, start: st.start };
@@ -69,7 +69,10 @@ function readBackup(dir) {
         return /** @type {{ pid: number; start: string; original: string }} */ (JSON.parse(fs.readFileSync(path.join(dir, BACKUP), "utf8")));
     } catch (e) {
         if (/** @type {NodeJS.ErrnoException} */ (e).code === "ENOENT") return undefined;
-        throw new Error(`pack-manifest: ${path.join(dir, BACKUP)} cannot be read (${/** @type {Error} */ (e).message}); package.json may be the packed one: compare it with git (git diff package.json)`, { cause: e });
+        throw new Error(
+            `pack-manifest: ${path.join(dir, BACKUP)} cannot be read (${/** @type {Error} */ (e).message}); package.json may be the packed one: compare it with git (git diff package.json)`,
+            { cause: e },
+        );
     }
 }
 
@@ -115,7 +118,8 @@ function prepack(dir) {
     try {
         fs.linkSync(tmp, path.join(dir, BACKUP));
     } catch (e) {
-        if (/** @type {NodeJS.ErrnoException} */ (e).code === "EEXIST") throw new Error(`pack-manifest: another npm pack is packing ${dir}; wait for it to end`, { cause: e });
+        if (/** @type {NodeJS.ErrnoException} */ (e).code === "EEXIST")
+            throw new Error(`pack-manifest: another npm pack is packing ${dir}; wait for it to end`, { cause: e });
         throw e;
     } finally {
         fs.rmSync(tmp, { force: true });
@@ -127,7 +131,8 @@ function prepack(dir) {
 /** @param {string} dir */
 function postpack(dir) {
     const backup = readBackup(dir);
-    if (!backup) throw new Error(`pack-manifest: ${path.join(dir, BACKUP)} is missing: package.json may be the packed one; compare it with git (git diff package.json)`);
+    if (!backup)
+        throw new Error(`pack-manifest: ${path.join(dir, BACKUP)} is missing: package.json may be the packed one; compare it with git (git diff package.json)`);
     putBack(dir, backup);
 }
 

@@ -65,11 +65,15 @@ function down() {
         else if (!yes(t.uninstallCodexOnDestroy)) {
             kept = true;
             codex = `Codex stays (${t.codex})`;
-        } else if (t.kind === "local" && codexPath) codex = fs.existsSync(codexPath) ? `Codex stays at ${codexPath}: this stack did not install it` : `Codex uninstalled (${t.codex})`;
+        } else if (t.kind === "local" && codexPath)
+            codex = fs.existsSync(codexPath) ? `Codex stays at ${codexPath}: this stack did not install it` : `Codex uninstalled (${t.codex})`;
         else codex = "Codex uninstalled where this stack had installed it";
         console.log(`  ${name}: ${removed}; ${codex}`);
     }
-    if (kept) console.log(`  (to uninstall Codex too: ${again("npm run pulumi -- config set uninstallCodexOnDestroy true")}, then ${again("npm run up")} to record it, then ${again("npm run down")})`);
+    if (kept)
+        console.log(
+            `  (to uninstall Codex too: ${again("npm run pulumi -- config set uninstallCodexOnDestroy true")}, then ${again("npm run up")} to record it, then ${again("npm run down")})`,
+        );
 }
 
 if (!targets.length) console.log("  no target: this stack has no outputs (no up has finished on it)");

@@ -103,9 +103,43 @@ Exit codes:
 /** A command line the CLI refuses before anything runs: exit 2, the message, no change. */
 export class UsageError extends Error {}
 
-const OPS: Record<string, RunnerRequest["op"]> = { ensure: "ensure", remove: "remove", "show-drift": "probe", "install-codex": "ensure", "uninstall-codex": "remove" };
-const FLAGS = ["--disabled", "--pat-stdin", "--uninstall-codex", "--no-verify", "--json", "--take-over", "--openai-api-key-stdin", "--codex-access-token-stdin", "--replace-sign-in", "--allow-codex-overrides", "--oauth", "--live-check"];
-const VALUED = ["--name", "--url", "--startup-timeout", "--tool-timeout", "--basic-email", "--pat-env", "--bearer-token-env", "--env-header", "--codex-home", "--user", "--codex-version", "--managed-by", "--openai-api-key-env", "--codex-access-token-env"];
+const OPS: Record<string, RunnerRequest["op"]> = {
+    ensure: "ensure",
+    remove: "remove",
+    "show-drift": "probe",
+    "install-codex": "ensure",
+    "uninstall-codex": "remove",
+};
+const FLAGS = [
+    "--disabled",
+    "--pat-stdin",
+    "--uninstall-codex",
+    "--no-verify",
+    "--json",
+    "--take-over",
+    "--openai-api-key-stdin",
+    "--codex-access-token-stdin",
+    "--replace-sign-in",
+    "--allow-codex-overrides",
+    "--oauth",
+    "--live-check",
+];
+const VALUED = [
+    "--name",
+    "--url",
+    "--startup-timeout",
+    "--tool-timeout",
+    "--basic-email",
+    "--pat-env",
+    "--bearer-token-env",
+    "--env-header",
+    "--codex-home",
+    "--user",
+    "--codex-version",
+    "--managed-by",
+    "--openai-api-key-env",
+    "--codex-access-token-env",
+];
 
 type Options = Record<string, string | boolean | string[]>;
 
@@ -121,7 +155,8 @@ function readOptions(rest: string[]): Options {
             else opts[a] = v;
         } else throw new UsageError(`unexpected argument: ${a}`);
     }
-    for (const k of Object.keys(opts)) if (!VALUED.includes(k) && !FLAGS.includes(k)) throw new UsageError(`${k}: ${unknownName("option", k, [...VALUED, ...FLAGS])}`);
+    for (const k of Object.keys(opts))
+        if (!VALUED.includes(k) && !FLAGS.includes(k)) throw new UsageError(`${k}: ${unknownName("option", k, [...VALUED, ...FLAGS])}`);
     return opts;
 }
 
@@ -163,7 +198,10 @@ function entryFrom(opts: Options, env: NodeJS.ProcessEnv, stdin: () => string): 
 /** The command line as a runner request (the PAT and sign-in credentials read from stdin or the environment); throws UsageError. */
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string): { req: RunnerRequest; json: boolean } {
     const [op, ...rest] = argv;
-    if (!OPS[op]) throw new UsageError(op ? `unknown command: ${op}; ${unknownName("command", op, Object.keys(OPS)).replace(/^unknown command; /, "")}` : "a command is required");
+    if (!OPS[op])
+        throw new UsageError(
+            op ? `unknown command: ${op}; ${unknownName("command", op, Object.keys(OPS)).replace(/^unknown command; /, "")}` : "a command is required",
+        );
     const opts = readOptions(rest);
     const entry = entryFrom(opts, env, stdin);
     const auth = ["--basic-email", "--bearer-token-env", "--env-header"].filter((k) => opts[k] !== undefined);
@@ -172,7 +210,12 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => s
     const signIn = readSignIn(opts, env, stdin);
     const json = opts["--json"] === true;
     if (op === "install-codex" || op === "uninstall-codex") return { req: withSignIn(codexOnly(op, opts), signIn), json };
-    const req: RunnerRequest = { op: OPS[op], name: (opts["--name"] as string) ?? "connectai", entry, managedBy: (opts["--managed-by"] as string) ?? "codex-mcp" };
+    const req: RunnerRequest = {
+        op: OPS[op],
+        name: (opts["--name"] as string) ?? "connectai",
+        entry,
+        managedBy: (opts["--managed-by"] as string) ?? "codex-mcp",
+    };
     if (opts["--take-over"]) req.takeOver = true;
     if (opts["--allow-codex-overrides"]) req.allowCodexOverrides = true;
     if (opts["--live-check"]) req.liveCheck = true;
@@ -193,10 +236,12 @@ const SIGN_IN_OPTIONS = ["--openai-api-key-stdin", "--openai-api-key-env", "--co
 function readSignIn(opts: Record<string, string | boolean | string[]>, env: NodeJS.ProcessEnv, stdin: () => string): SignInRequest | undefined {
     const given = SIGN_IN_OPTIONS.filter((o) => opts[o] !== undefined);
     if (given.length > 1) throw new UsageError(`${given.join(" and ")}: give one credential`);
-    if (opts["--replace-sign-in"] && !given.length) throw new UsageError("--replace-sign-in needs a credential (--openai-api-key-stdin, --codex-access-token-stdin...)");
+    if (opts["--replace-sign-in"] && !given.length)
+        throw new UsageError("--replace-sign-in needs a credential (--openai-api-key-stdin, --codex-access-token-stdin...)");
     if (!given.length) return undefined;
     const from = given[0];
-    if (from.endsWith("-stdin") && opts["--pat-stdin"]) throw new UsageError(`--pat-stdin and ${from}: standard input holds only one of them; use --pat-env or ${from.replace("-stdin", "-env")}`);
+    if (from.endsWith("-stdin") && opts["--pat-stdin"])
+        throw new UsageError(`--pat-stdin and ${from}: standard input holds only one of them; use --pat-env or ${from.replace("-stdin", "-env")}`);
     const secret = from.endsWith("-stdin") ? withoutLineEnd(stdin()) : env[opts[from] as string];
     const shown = from.endsWith("-env") ? `${from} ${opts[from]}` : from;
     if (!secret) throw new UsageError(`${shown}: the credential is empty`);
@@ -232,7 +277,9 @@ function codexOnly(op: string, opts: Record<string, string | boolean | string[]>
     const allowed = new Set(["--codex-version", "--codex-home", "--user", "--json", "--replace-sign-in", ...SIGN_IN_OPTIONS]);
     for (const k of Object.keys(opts)) if (!allowed.has(k)) throw new UsageError(`${op}: ${k} does not apply`);
     const req: RunnerRequest =
-        op === "install-codex" ? { op: "ensure", codex: { version: (opts["--codex-version"] as string) ?? DEFAULT_CODEX_VERSION } } : { op: "remove", codex: { uninstall: true } };
+        op === "install-codex"
+            ? { op: "ensure", codex: { version: (opts["--codex-version"] as string) ?? DEFAULT_CODEX_VERSION } }
+            : { op: "remove", codex: { uninstall: true } };
     if (opts["--codex-home"]) req.codexHome = opts["--codex-home"] as string;
     if (opts["--user"]) req.user = opts["--user"] as string;
     return req;
@@ -240,7 +287,17 @@ function codexOnly(op: string, opts: Record<string, string | boolean | string[]>
 
 /** What the components read back; the rest of a result stays out of the state. */
 function compact(r: RunnerResult): Partial<RunnerResult> {
-    return { ok: r.ok, op: r.op, configPath: r.configPath, changed: r.changed, repaired: r.repaired, adopted: r.adopted, codex: r.codex && { version: r.codex.version, path: r.codex.path, action: r.codex.action }, signIn: r.signIn, ready: r.ready };
+    return {
+        ok: r.ok,
+        op: r.op,
+        configPath: r.configPath,
+        changed: r.changed,
+        repaired: r.repaired,
+        adopted: r.adopted,
+        codex: r.codex && { version: r.codex.version, path: r.codex.path, action: r.codex.action },
+        signIn: r.signIn,
+        ready: r.ready,
+    };
 }
 
 function summary(r: RunnerResult, name: string | undefined): string {
@@ -258,7 +315,11 @@ function summary(r: RunnerResult, name: string | undefined): string {
         if (name === undefined) lines.push(r.changed ? "changed" : "already as desired: nothing written");
         else if (!r.changed) lines.push("already as desired: nothing written");
         else {
-            const bak = r.backup ? ` (the previous file, without this entry: ${r.backup})` : r.backupNotOurs ? ` (no backup written: ${r.backupNotOurs} is not this tool's, left as it is)` : "";
+            const bak = r.backup
+                ? ` (the previous file, without this entry: ${r.backup})`
+                : r.backupNotOurs
+                  ? ` (no backup written: ${r.backupNotOurs} is not this tool's, left as it is)`
+                  : "";
             lines.push(`wrote the ${name} entry into ${r.configPath}${bak}`);
         }
     } else if (name !== undefined && !r.keptFor) {
@@ -271,10 +332,16 @@ function summary(r: RunnerResult, name: string | undefined): string {
     if (r.keptFor) lines.push(`left in place: ${r.keptFor} manages it now`);
     if (r.handedOverFrom) lines.push(`taken over from ${r.handedOverFrom}`);
     if (r.ready) lines.push(r.ready.ready ? "ready: Codex can use it" : `not ready:\n${r.ready.reasons.map((why) => `  - ${why}`).join("\n")}`);
-    if (r.signIn) lines.push(`codex sign-in: ${r.signIn.status}${r.signIn.method ? ` (${r.signIn.method})` : ""}${r.signIn.by ? `, by ${r.signIn.by}` : ""}${r.signIn.action && r.signIn.action !== "none" ? `: ${r.signIn.action}` : ""}${r.signIn.problem ? `; ${r.signIn.problem}` : ""}`);
+    if (r.signIn)
+        lines.push(
+            `codex sign-in: ${r.signIn.status}${r.signIn.method ? ` (${r.signIn.method})` : ""}${r.signIn.by ? `, by ${r.signIn.by}` : ""}${r.signIn.action && r.signIn.action !== "none" ? `: ${r.signIn.action}` : ""}${r.signIn.problem ? `; ${r.signIn.problem}` : ""}`,
+        );
     if (r.codex?.action === "uninstalled") lines.push("uninstalled Codex (this tool had installed it)");
     else if (r.codex?.action === "kept") lines.push(`Codex stays${r.codex.path ? ` at ${r.codex.path}` : ""}: this tool did not install it`);
-    else if (r.codex?.path) lines.push(`codex ${r.codex.version} at ${r.codex.path}${r.codex.onLoginPath === false ? " (not on the login PATH)" : ""}${r.codex.action && r.codex.action !== "none" ? `: ${r.codex.action}` : ""}`);
+    else if (r.codex?.path)
+        lines.push(
+            `codex ${r.codex.version} at ${r.codex.path}${r.codex.onLoginPath === false ? " (not on the login PATH)" : ""}${r.codex.action && r.codex.action !== "none" ? `: ${r.codex.action}` : ""}`,
+        );
     else if (r.op === "remove" && !r.codex) lines.push("Codex stays (--uninstall-codex removes it too, if this tool installed it)");
     if (r.verified) lines.push(r.verified.ok ? "verified with codex mcp list" : `verification failed: ${r.verified.problems.join("; ")}`);
     return lines.join("\n") + "\n";

@@ -292,7 +292,10 @@ function applyEdits(body: string, edits: Edit[]): string {
 }
 
 function cut(body: string, ranges: Range[]): string {
-    return applyEdits(body, ranges.map((at) => ({ at, text: "" })));
+    return applyEdits(
+        body,
+        ranges.map((at) => ({ at, text: "" })),
+    );
 }
 
 /** Sorted, with touching ranges joined: one deletion, one piece to put back. */
@@ -453,7 +456,11 @@ function stableString(v: unknown): string {
         if (typeof x === "number" && !Number.isFinite(x)) return `number:${x}`;
         if (x instanceof Date) return `date:${String(x)}:${x.toISOString?.()}`;
         if (x && typeof x === "object" && !Array.isArray(x)) {
-            return Object.fromEntries(Object.keys(x).sort().map((k) => [k, (x as Record<string, unknown>)[k]]));
+            return Object.fromEntries(
+                Object.keys(x)
+                    .sort()
+                    .map((k) => [k, (x as Record<string, unknown>)[k]]),
+            );
         }
         return x;
     });
@@ -766,8 +773,7 @@ export function observeEntry(text: string | undefined, name: string, desired?: M
         for (const k of [...keys].sort()) {
             const a = actual?.[k];
             const d = want[k];
-            const status: FieldStatus =
-                a === undefined ? "missing" : d === undefined ? "unexpected" : stableString(a) === stableString(d) ? "ok" : "different";
+            const status: FieldStatus = a === undefined ? "missing" : d === undefined ? "unexpected" : stableString(a) === stableString(d) ? "ok" : "different";
             fields[k] = { status, actual: redact(k, a), desired: redact(k, d) };
         }
     }
@@ -795,7 +801,8 @@ export function authFound(text: string | undefined, name: string): string[] {
     }
     if (typeof entry.bearer_token_env_var === "string") out.push(`bearer_token_env_var: ${JSON.stringify(entry.bearer_token_env_var)}`);
     const envHeaders = entry.env_http_headers;
-    if (envHeaders && typeof envHeaders === "object") for (const [k, v] of Object.entries(envHeaders)) out.push(`env_http_headers.${k}: from ${JSON.stringify(v)}`);
+    if (envHeaders && typeof envHeaders === "object")
+        for (const [k, v] of Object.entries(envHeaders)) out.push(`env_http_headers.${k}: from ${JSON.stringify(v)}`);
     return out.length ? out : [`none in the file (OAuth: codex mcp login ${name})`];
 }
 
@@ -808,9 +815,7 @@ export function authFound(text: string | undefined, name: string): string[] {
  * beside the file whose values it digests, so the digest tells nothing that file does not.
  */
 export function entryDigest(key: string, name: string, from: { text?: string; desired?: McpEntry }): string | undefined {
-    const table = from.desired
-        ? canonicalValue(name, from.desired)
-        : ((parseDoc(from.text ?? "").value.mcp_servers ?? {}) as Record<string, unknown>)[name];
+    const table = from.desired ? canonicalValue(name, from.desired) : ((parseDoc(from.text ?? "").value.mcp_servers ?? {}) as Record<string, unknown>)[name];
     if (table === undefined) return undefined;
     return "applied:" + createHmac("sha256", Buffer.from(key, "hex")).update(stableString(table)).digest("hex");
 }

@@ -51,7 +51,8 @@ export function urlProblem(url: unknown): string | undefined {
     }
     if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return `must be http(s), got ${parsed.protocol}`;
     // Stored and shown in plain text: a credential has no place in it.
-    if (parsed.username || parsed.password) return "must not carry a user name or password (it is stored and shown in plain text); use an Authorization header or bearer_token_env_var";
+    if (parsed.username || parsed.password)
+        return "must not carry a user name or password (it is stored and shown in plain text); use an Authorization header or bearer_token_env_var";
     return undefined;
 }
 

@@ -32,7 +32,10 @@ export class Collector {
     readonly err = new Sample();
     private grace: NodeJS.Timeout | undefined;
 
-    constructor(frame: string, private readonly stop: () => void = () => undefined) {
+    constructor(
+        frame: string,
+        private readonly stop: () => void = () => undefined,
+    ) {
         this.reader = new AnswerReader(frame);
     }
 
@@ -53,9 +56,39 @@ export class Collector {
  * Pulumi's (PULUMI_CONFIG_PASSPHRASE stays behind) and none of the npm_config_* that `npm run`
  * exports to its scripts (a cache path of the account running Pulumi breaks npm for another one).
  */
-const LOCAL_ENV = ["HOME", "USER", "LOGNAME", "PATH", "SHELL", "LANG", "LC_ALL", "TMPDIR", "CODEX_HOME", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
+const LOCAL_ENV = [
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "PATH",
+    "SHELL",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "CODEX_HOME",
+    "NODE_EXTRA_CA_CERTS",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+];
 /** An exec prefix also needs what its client reads: docker, podman, kubectl. */
-const EXEC_ENV = [...LOCAL_ENV, "DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_CONTEXT", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY", "CONTAINER_HOST", "CONTAINER_CONNECTION", "XDG_RUNTIME_DIR", "KUBECONFIG"];
+const EXEC_ENV = [
+    ...LOCAL_ENV,
+    "DOCKER_HOST",
+    "DOCKER_CONFIG",
+    "DOCKER_CONTEXT",
+    "DOCKER_CERT_PATH",
+    "DOCKER_TLS_VERIFY",
+    "CONTAINER_HOST",
+    "CONTAINER_CONNECTION",
+    "XDG_RUNTIME_DIR",
+    "KUBECONFIG",
+];
 
 function pick(keys: string[]): NodeJS.ProcessEnv {
     return Object.fromEntries(keys.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));

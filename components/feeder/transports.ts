@@ -66,7 +66,9 @@ async function runSsh(t: Extract<Target, { kind: "ssh" }>, input: Buffer, opts: 
     if (t.proxy) {
         bastion = await connect(`${label} (bastion ${t.proxy.host})`, connectConfig(label, t.proxy, timeoutMs));
         config.sock = await new Promise((resolve, reject) =>
-            bastion!.forwardOut("127.0.0.1", 0, t.host, t.port ?? 22, (e, s) => (e ? reject(new TransportError(label, `bastion could not reach the host: ${e.message}`)) : resolve(s))),
+            bastion!.forwardOut("127.0.0.1", 0, t.host, t.port ?? 22, (e, s) =>
+                e ? reject(new TransportError(label, `bastion could not reach the host: ${e.message}`)) : resolve(s),
+            ),
         );
     }
     const conn = await connect(label, config).catch((e) => {

@@ -38,7 +38,8 @@ function expandRanges(name: string): string[] | string {
     if (!end) return "a range must have an end";
     const step = Number(stepText);
     if (!Number.isInteger(step) || step < 1) return "a range's step must be a whole number of at least 1";
-    if (/^\d+$/.test(begin) && /^\d+$/.test(end) && (Number(end) - Number(begin)) / step >= MAX_PATTERN_HOSTS) return `stands for more than ${MAX_PATTERN_HOSTS} hosts`;
+    if (/^\d+$/.test(begin) && /^\d+$/.test(end) && (Number(end) - Number(begin)) / step >= MAX_PATTERN_HOSTS)
+        return `stands for more than ${MAX_PATTERN_HOSTS} hosts`;
     let items: string[];
     if (LETTERS.includes(begin) && LETTERS.includes(end) && begin.length === 1 && end.length === 1) {
         const from = LETTERS.indexOf(begin);

@@ -64,24 +64,43 @@ export function parseAnsibleIni(text: string, file: string): { inventory: Ansibl
     });
     for (const [name, p] of pending) {
         problems.push(
-            problemAt(p.loc, p.state === "vars" ? `[${name}:vars] is for a group defined nowhere: a [${name}] or [${name}:children] section defines it` : `[${p.parent}:children] names ${name}, a group defined nowhere: a [${name}] or [${name}:children] section defines it`),
+            problemAt(
+                p.loc,
+                p.state === "vars"
+                    ? `[${name}:vars] is for a group defined nowhere: a [${name}] or [${name}:children] section defines it`
+                    : `[${p.parent}:children] names ${name}, a group defined nowhere: a [${name}] or [${name}:children] section defines it`,
+            ),
         );
     }
     return { inventory: inv, problems };
 }
 
-function hostLine(inv: AnsibleInventory, line: string, group: string, at: (column?: number) => Loc, column: (s: string) => number | undefined, problems: string[]): void {
+function hostLine(
+    inv: AnsibleInventory,
+    line: string,
+    group: string,
+    at: (column?: number) => Loc,
+    column: (s: string) => number | undefined,
+    problems: string[],
+): void {
     const tokens = shlexSplit(line);
     if (!Array.isArray(tokens)) return void problems.push(problemAt(at(), `cannot split the host line: ${tokens.error}`));
     if (!tokens.length) return;
-    if (tokens[0] === "---") return void problems.push(problemAt(at(), "'---' starts a YAML document, not an INI host line (a YAML inventory starts with a group, such as all:)"));
+    if (tokens[0] === "---")
+        return void problems.push(problemAt(at(), "'---' starts a YAML document, not an INI host line (a YAML inventory starts with a group, such as all:)"));
     const pattern = expandHostPattern(tokens[0]);
     if ("error" in pattern) return void problems.push(problemAt(at(1), pattern.error));
     const vars: Array<[string, unknown, Loc]> = [];
     for (const t of tokens.slice(1)) {
         const eq = t.indexOf("=");
         if (eq <= 0) {
-            problems.push(problemAt(at(column(t)), `expected key=value after the host, got ${JSON.stringify(t)}`, pattern.hosts.length === 1 ? pattern.hosts[0] : tokens[0]));
+            problems.push(
+                problemAt(
+                    at(column(t)),
+                    `expected key=value after the host, got ${JSON.stringify(t)}`,
+                    pattern.hosts.length === 1 ? pattern.hosts[0] : tokens[0],
+                ),
+            );
             continue;
         }
         const key = t.slice(0, eq);

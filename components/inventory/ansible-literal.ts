@@ -131,7 +131,20 @@ class LiteralParser {
                 continue;
             }
             const e = this.s[this.i++];
-            const simple: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", "'": "'", '"': '"', "0": "\0", a: "\x07", b: "\b", f: "\f", v: "\v", "\n": "" };
+            const simple: Record<string, string> = {
+                n: "\n",
+                t: "\t",
+                r: "\r",
+                "\\": "\\",
+                "'": "'",
+                '"': '"',
+                "0": "\0",
+                a: "\x07",
+                b: "\b",
+                f: "\f",
+                v: "\v",
+                "\n": "",
+            };
             if (e in simple) out += simple[e];
             else if (e === "x" && /^[0-9a-fA-F]{2}/.test(this.s.slice(this.i))) {
                 out += String.fromCharCode(parseInt(this.s.slice(this.i, this.i + 2), 16));
@@ -171,7 +184,8 @@ class LiteralParser {
             if (this.s[this.i] === ":" && !set.length) {
                 this.i++;
                 out[String(key)] = this.expression();
-            } else if (!Object.keys(out).length) set.push(key); // a set, which Ansible turns into a list
+            } else if (!Object.keys(out).length)
+                set.push(key); // a set, which Ansible turns into a list
             else throw new NotALiteral();
             this.space();
             if (this.s[this.i] === ",") this.i++;

@@ -61,7 +61,10 @@ export function namespaceProblem(name: string): string | undefined {
     if (NAMES.includes(name)) return undefined;
     if (name.startsWith(PREFIX)) {
         // The part after the prefix decides: every name of ours shares the prefix.
-        const near = closest(name.slice(PREFIX.length), NAMES.map((n) => n.slice(PREFIX.length)));
+        const near = closest(
+            name.slice(PREFIX.length),
+            NAMES.map((n) => n.slice(PREFIX.length)),
+        );
         return near ? `unknown variable; did you mean ${PREFIX}${near}?` : `unknown variable; the known variables are ${NAMES.join(", ")}`;
     }
     const near = name.toLowerCase().startsWith("codex") ? closest(name, NAMES) : undefined;
@@ -95,7 +98,14 @@ export function ansibleTarget(host: string, origin: Loc, vars: Map<string, Var>,
         const connection = read("kind", "string", ["ansible_connection"]) as string | undefined;
         kind = connection === undefined ? "ssh" : CONNECTIONS[connection];
         if (!kind) {
-            problems.push(problemAt(vars.get("ansible_connection")!.loc, `${connection} is not a connection this tool has (${[...new Set(Object.values(CONNECTIONS))].join(", ")}); set ${ours("kind")} (exec with ${ours("prefix")} reaches anything a command can), or ${ours("skip")}: true to leave the host out`, host, "ansible_connection"));
+            problems.push(
+                problemAt(
+                    vars.get("ansible_connection")!.loc,
+                    `${connection} is not a connection this tool has (${[...new Set(Object.values(CONNECTIONS))].join(", ")}); set ${ours("kind")} (exec with ${ours("prefix")} reaches anything a command can), or ${ours("skip")}: true to leave the host out`,
+                    host,
+                    "ansible_connection",
+                ),
+            );
             return { problems };
         }
     }
@@ -108,7 +118,12 @@ export function ansibleTarget(host: string, origin: Loc, vars: Map<string, Var>,
         set("host", read("host", "string", [ours("host"), "ansible_ssh_host", "ansible_host"]) ?? host);
         set("port", read("port", "port", [ours("port"), "ansible_ssh_port", "ansible_port"]));
         set("user", read("user", "string", [ours("user"), "ansible_ssh_user", "ansible_user"]));
-        const key = read("privateKeyPath", "string", [ours("privateKeyPath"), "ansible_ssh_private_key_file", "ansible_private_key_file"], "ansible_ssh_private_key_file") as string | undefined;
+        const key = read(
+            "privateKeyPath",
+            "string",
+            [ours("privateKeyPath"), "ansible_ssh_private_key_file", "ansible_private_key_file"],
+            "ansible_ssh_private_key_file",
+        ) as string | undefined;
         if (key) t.privateKeyPath = keyPath(key, src);
         set("agent", read("agent", "boolean", [ours("agent")]));
         set("hostKey", read("hostKey", "string", [ours("hostKey")]));
@@ -140,7 +155,13 @@ export function ansibleTarget(host: string, origin: Loc, vars: Map<string, Var>,
 }
 
 /** The bastion: codex_connect_proxy_jump, else the first ProxyJump in ansible_ssh_common_args, then ansible_ssh_extra_args. */
-function bastion(host: string, vars: Map<string, Var>, from: Record<string, Loc>, spelled: Record<string, string>, problems: string[]): Partial<ProxyConfig> | undefined {
+function bastion(
+    host: string,
+    vars: Map<string, Var>,
+    from: Record<string, Loc>,
+    spelled: Record<string, string>,
+    problems: string[],
+): Partial<ProxyConfig> | undefined {
     for (const name of ["codex_connect_proxy_jump", "ansible_ssh_common_args", "ansible_ssh_extra_args"]) {
         const v = vars.get(name);
         if (!v) continue;

@@ -61,7 +61,12 @@ export class VarsFiles {
         const text = this.byPath.get(rel)!.text!;
         const top: Loc = { file, line: 1 };
         if (text.startsWith("$ANSIBLE_VAULT;")) {
-            this.problems.push(problemAt(top, "is encrypted with ansible-vault; this tool reads connection settings as written (keep secrets in a file of their own, or in the stack config)"));
+            this.problems.push(
+                problemAt(
+                    top,
+                    "is encrypted with ansible-vault; this tool reads connection settings as written (keep secrets in a file of their own, or in the stack config)",
+                ),
+            );
             return vars;
         }
         const doc = loadLocated(text);

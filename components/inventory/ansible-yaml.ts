@@ -19,13 +19,19 @@ export function parseAnsibleYaml(root: Record<string, unknown>, doc: LocatedDoc,
         return { file, line: p?.line ?? 1, column: p?.column };
     };
     if ("plugin" in root) {
-        problems.push(problemAt(loc(root, "plugin"), `the configuration of an inventory plugin (plugin: ${String(root.plugin)}), not an inventory; write its hosts out with: ansible-inventory -i ${file} --list --yaml > hosts.yml`));
+        problems.push(
+            problemAt(
+                loc(root, "plugin"),
+                `the configuration of an inventory plugin (plugin: ${String(root.plugin)}), not an inventory; write its hosts out with: ansible-inventory -i ${file} --list --yaml > hosts.yml`,
+            ),
+        );
         return { inventory: inv, problems };
     }
     const group = (name: string, body: unknown, owner: object) => {
         inv.group(name, loc(owner, name));
         if (body === null || body === undefined) return;
-        if (!isMapping(body)) return void problems.push(problemAt(loc(owner, name), `group ${name} must be a mapping of hosts, vars and children, got ${JSON.stringify(body)}`));
+        if (!isMapping(body))
+            return void problems.push(problemAt(loc(owner, name), `group ${name} must be a mapping of hosts, vars and children, got ${JSON.stringify(body)}`));
         for (const [key, value] of Object.entries(body)) {
             if (!SECTIONS.includes(key)) {
                 problems.push(problemAt(loc(body, key), unknownName("key", key, SECTIONS), undefined, `group ${name}: ${key}`));
@@ -35,7 +41,14 @@ export function parseAnsibleYaml(root: Record<string, unknown>, doc: LocatedDoc,
             const section = typeof value === "string" ? { [value]: null } : value;
             if (section === null || section === undefined) continue;
             if (!isMapping(section)) {
-                problems.push(problemAt(loc(body, key), `must be a mapping, got ${Array.isArray(section) ? "a list" : JSON.stringify(section)}`, undefined, `group ${name}: ${key}`));
+                problems.push(
+                    problemAt(
+                        loc(body, key),
+                        `must be a mapping, got ${Array.isArray(section) ? "a list" : JSON.stringify(section)}`,
+                        undefined,
+                        `group ${name}: ${key}`,
+                    ),
+                );
                 continue;
             }
             const at = (k: string) => (section === value ? loc(section, k) : loc(body, key));
@@ -53,7 +66,8 @@ export function parseAnsibleYaml(root: Record<string, unknown>, doc: LocatedDoc,
     const hosts = (groupName: string, pattern: string, vars: unknown, where: Loc) => {
         const expanded = expandHostPattern(pattern);
         if ("error" in expanded) return void problems.push(problemAt(where, expanded.error));
-        if (vars !== null && vars !== undefined && !isMapping(vars)) return void problems.push(problemAt(where, `a host's value is its variables, a mapping; got ${JSON.stringify(vars)}`, pattern));
+        if (vars !== null && vars !== undefined && !isMapping(vars))
+            return void problems.push(problemAt(where, `a host's value is its variables, a mapping; got ${JSON.stringify(vars)}`, pattern));
         for (const name of expanded.hosts) {
             const h = inv.host(name, where, groupName);
             if (expanded.port !== undefined) h.vars.set("ansible_port", { value: expanded.port, loc: where });

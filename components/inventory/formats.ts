@@ -17,7 +17,10 @@ import { loadLocated } from "./located-yaml";
  * is INI.
  */
 export function syntaxOf(text: string): "ini" | "yaml" {
-    const first = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l && !l.startsWith("#") && !l.startsWith(";"));
+    const first = text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .find((l) => l && !l.startsWith("#") && !l.startsWith(";"));
     if (first === undefined) return "yaml";
     if (/^(\{|---|%|- |-$)/.test(first)) return "yaml";
     return /^("[^"]*"|'[^']*'|[^\s"'#[][^\s]*?)\s*:(\s|$)/.test(first) ? "yaml" : "ini";
@@ -34,11 +37,26 @@ function read(src: InventorySource): Inventory {
         return ansibleTargets(inventory, problems, src, "ansible-ini");
     }
     const doc = loadLocated(src.text);
-    if (!doc.ok) return { targets: [], groups: [], problems: [problemAt({ file: src.file, line: doc.place?.line ?? 1, column: doc.place?.column }, `not valid YAML: ${doc.message}`)] };
+    if (!doc.ok)
+        return {
+            targets: [],
+            groups: [],
+            problems: [problemAt({ file: src.file, line: doc.place?.line ?? 1, column: doc.place?.column }, `not valid YAML: ${doc.message}`)],
+        };
     const root = doc.value;
-    if (root === null || root === undefined) return { targets: [], groups: [], problems: [problemAt({ file: src.file, line: 1 }, "no hosts: the file is empty")] };
+    if (root === null || root === undefined)
+        return { targets: [], groups: [], problems: [problemAt({ file: src.file, line: 1 }, "no hosts: the file is empty")] };
     if (typeof root !== "object" || Array.isArray(root)) {
-        return { targets: [], groups: [], problems: [problemAt({ file: src.file, line: 1 }, `must be a mapping (this tool's defaults/groups/hosts, or Ansible's groups such as all:), got ${Array.isArray(root) ? "a list" : JSON.stringify(root)}`)] };
+        return {
+            targets: [],
+            groups: [],
+            problems: [
+                problemAt(
+                    { file: src.file, line: 1 },
+                    `must be a mapping (this tool's defaults/groups/hosts, or Ansible's groups such as all:), got ${Array.isArray(root) ? "a list" : JSON.stringify(root)}`,
+                ),
+            ],
+        };
     }
     if (isOwnInventory(root)) return parseOwnInventory(root, doc, src);
     const { inventory, problems } = parseAnsibleYaml(root as Record<string, unknown>, doc, src.file);
@@ -60,7 +78,13 @@ function ansibleTargets(inv: AnsibleInventory, problems: string[], src: Inventor
         if (made.target) targets.push({ ...made.target, groups: ["all", ...inv.groupsOf(host)] });
     }
     problems.push(...files.problems);
-    if (!targets.length && !problems.length) problems.push(problemAt({ file: src.file, line: 1 }, inv.hosts.size ? "no hosts to provision: every host sets codex_connect_skip" : "no hosts: the inventory lists none"));
+    if (!targets.length && !problems.length)
+        problems.push(
+            problemAt(
+                { file: src.file, line: 1 },
+                inv.hosts.size ? "no hosts to provision: every host sets codex_connect_skip" : "no hosts: the inventory lists none",
+            ),
+        );
     return { format, targets, groups: [...inv.groups.keys()], problems };
 }
 

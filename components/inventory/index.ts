@@ -57,7 +57,8 @@ export function fleetTargets(a: FleetTargetsArgs): FleetTargets {
     let places: TargetPlaces | undefined;
     let groups: { known: Set<string>; of: string[][] } | undefined;
     if (a.inventory) {
-        if (a.configured.length) problems.push("inventory: set together with targets; the fleet comes from one of them (pulumi config rm targets, or pulumi config rm inventory)");
+        if (a.configured.length)
+            problems.push("inventory: set together with targets; the fleet comes from one of them (pulumi config rm targets, or pulumi config rm inventory)");
         const src = readInventory(a.inventory, a.projectDir, a.home);
         if ("error" in src) problems.push(src.error);
         else {
@@ -78,19 +79,34 @@ export function fleetTargets(a: FleetTargetsArgs): FleetTargets {
         }
     }
     const shard = selectShard(a, targets, groups, problems);
-    return { targets, selected: shard.selected, shard: shard.text, fleet: a.inventory ?? "targets", places, knownHosts: a.knownHosts, problems: compactProblems(problems) };
+    return {
+        targets,
+        selected: shard.selected,
+        shard: shard.text,
+        fleet: a.inventory ?? "targets",
+        places,
+        knownHosts: a.knownHosts,
+        problems: compactProblems(problems),
+    };
 }
 
 /** The shard's targets; every target when no shard is set. */
-function selectShard(a: FleetTargetsArgs, targets: TargetConfig[], groups: { known: Set<string>; of: string[][] } | undefined, problems: string[]): { selected: TargetConfig[]; text?: string } {
+function selectShard(
+    a: FleetTargetsArgs,
+    targets: TargetConfig[],
+    groups: { known: Set<string>; of: string[][] } | undefined,
+    problems: string[],
+): { selected: TargetConfig[]; text?: string } {
     if (a.shard === undefined) return { selected: targets };
     const spec = parseShard(a.shard);
     if ("problem" in spec) {
         problems.push(`shard: ${spec.problem}`);
         return { selected: [] };
     }
-    if (!a.inventory && !a.configured.length) problems.push("shard: set without targets or an inventory: there is nothing to divide (the default is this machine alone)");
-    if (spec.groups.length && !groups) problems.push("shard: group:NAME selects an inventory's group; these targets come from the stack config, which has no groups");
+    if (!a.inventory && !a.configured.length)
+        problems.push("shard: set without targets or an inventory: there is nothing to divide (the default is this machine alone)");
+    if (spec.groups.length && !groups)
+        problems.push("shard: group:NAME selects an inventory's group; these targets come from the stack config, which has no groups");
     const missing = groups ? unknownGroups(spec, groups.known) : [];
     if (missing.length) problems.push(`shard: ${a.inventory} has no group ${missing.join(", ")} (it has ${[...groups!.known].sort().join(", ") || "none"})`);
     return { selected: targets.filter((t, i) => inShard(spec, t.name, groups?.of[i] ?? [])), text: spec.text };

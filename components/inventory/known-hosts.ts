@@ -52,14 +52,21 @@ function parseLine(line: string, n: number): Entry | string | undefined {
 }
 
 // How many length-prefixed fields a public key of each plain type has (type, then its numbers).
-const FIELDS: Record<string, number> = { "ssh-ed25519": 2, "ssh-rsa": 3, "ecdsa-sha2-nistp256": 3, "ecdsa-sha2-nistp384": 3, "ecdsa-sha2-nistp521": 3, "ssh-dss": 5 };
+const FIELDS: Record<string, number> = {
+    "ssh-ed25519": 2,
+    "ssh-rsa": 3,
+    "ecdsa-sha2-nistp256": 3,
+    "ecdsa-sha2-nistp384": 3,
+    "ecdsa-sha2-nistp521": 3,
+    "ssh-dss": 5,
+};
 
 /** The blob is base64 of length-prefixed fields, the first the key type, all there (not cut short). */
 function keyBlobIs(type: string, blob: string): boolean {
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) return false;
     const bytes = Buffer.from(blob, "base64");
     const fields: Buffer[] = [];
-    for (let at = 0; at < bytes.length; ) {
+    for (let at = 0; at < bytes.length;) {
         if (at + 4 > bytes.length) return false;
         const len = bytes.readUInt32BE(at);
         if (at + 4 + len > bytes.length) return false;
@@ -83,7 +90,10 @@ function hashedMatcher(field: string): Entry["matches"] | string {
 
 /** Comma-separated patterns with * and ?; a matching !pattern excludes the host whatever else matches. */
 function patternMatcher(field: string): Entry["matches"] {
-    const patterns = field.split(",").filter(Boolean).map((p) => ({ negated: p.startsWith("!"), re: glob(p.replace(/^!/, "")) }));
+    const patterns = field
+        .split(",")
+        .filter(Boolean)
+        .map((p) => ({ negated: p.startsWith("!"), re: glob(p.replace(/^!/, "")) }));
     return (name) => {
         const lower = name.toLowerCase();
         if (patterns.some((p) => p.negated && p.re.test(lower))) return "negated";

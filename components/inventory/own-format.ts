@@ -80,7 +80,8 @@ export function parseOwnInventory(root: Record<string, unknown>, doc: LocatedDoc
         return out;
     };
     const unknownFieldsOfProxy = (proxy: Record<string, unknown>, where: string, host?: string) => {
-        for (const k of Object.keys(proxy)) if (!(PROXY_FIELDS as string[]).includes(k)) problems.push(problemAt(loc(proxy, k), unknownName("field", k, PROXY_FIELDS), host, `${where}${k}`));
+        for (const k of Object.keys(proxy))
+            if (!(PROXY_FIELDS as string[]).includes(k)) problems.push(problemAt(loc(proxy, k), unknownName("field", k, PROXY_FIELDS), host, `${where}${k}`));
     };
 
     unknownKeys(root, TOP, "");
@@ -92,7 +93,9 @@ export function parseOwnInventory(root: Record<string, unknown>, doc: LocatedDoc
             const origin = loc(hosts, name);
             const first = defined.get(name);
             if (first) {
-                problems.push(problemAt(origin, `also defined at ${first.file}:${first.line}; a host is listed once (its group's defaults are the ones it gets)`, name));
+                problems.push(
+                    problemAt(origin, `also defined at ${first.file}:${first.line}; a host is listed once (its group's defaults are the ones it gets)`, name),
+                );
                 continue;
             }
             defined.set(name, origin);
@@ -109,7 +112,8 @@ export function parseOwnInventory(root: Record<string, unknown>, doc: LocatedDoc
         hostsOf(mapping(g.hosts, g, "hosts", `groups.${group}.hosts`), [fileDefaults, defaults], group);
     }
     hostsOf(mapping(root.hosts, root, "hosts", "hosts"), [fileDefaults]);
-    if (!targets.length && !problems.length) problems.push(problemAt({ file: src.file, line: 1 }, "no hosts: the inventory lists none (under hosts:, or a group's hosts:)"));
+    if (!targets.length && !problems.length)
+        problems.push(problemAt({ file: src.file, line: 1 }, "no hosts: the inventory lists none (under hosts:, or a group's hosts:)"));
     return { format: "codex-connect", targets, groups: Object.keys(groups), problems };
 }
 
@@ -130,7 +134,10 @@ function target(name: string, origin: Loc, layers: Layer[], src: InventorySource
     const takes = KIND_FIELDS[kind];
     const own = layers[layers.length - 1];
     const foreign = Object.keys(own.values).filter((k) => !takes.includes(k as keyof TargetConfig));
-    for (const k of foreign) problems.push(problemAt(own.from[k], `not a field of kind ${kind} (it takes ${takes.filter((f) => f !== "name" && f !== "kind").join(", ")})`, name, k));
+    for (const k of foreign)
+        problems.push(
+            problemAt(own.from[k], `not a field of kind ${kind} (it takes ${takes.filter((f) => f !== "name" && f !== "kind").join(", ")})`, name, k),
+        );
     if (foreign.length) return undefined;
     const t = { name, kind } as TargetConfig;
     for (const k of takes) if (values[k] !== undefined) (t as unknown as Record<string, unknown>)[k] = values[k];

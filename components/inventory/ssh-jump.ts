@@ -24,7 +24,10 @@ export function jumpInArgs(args: string): { jump?: Jump } | { error: string } {
         const m = /^\s*(\w+)\s*(?:=|\s)\s*(.*)$/.exec(option);
         const key = m?.[1].toLowerCase();
         if (key === "proxyjump") return parseJump(m![2].trim());
-        if (key === "proxycommand") return { error: "ProxyCommand is not supported (the SSH client here runs no local command); name the bastion with -J user@host:port or -o ProxyJump=user@host:port" };
+        if (key === "proxycommand")
+            return {
+                error: "ProxyCommand is not supported (the SSH client here runs no local command); name the bastion with -J user@host:port or -o ProxyJump=user@host:port",
+            };
     }
     return {};
 }

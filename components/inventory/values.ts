@@ -12,8 +12,10 @@ const FALSE = ["n", "no", "off", "0", "false", "f"];
 
 /** The value as the target takes it, or why it cannot be one. */
 export function checkValue(type: Exclude<FieldType, "proxy">, v: unknown, ansible: boolean): Checked {
-    if (v instanceof VaultValue) return { error: "is encrypted with Ansible Vault; a connection setting is read as written (decrypt it, or set it in the stack config)" };
-    if (ansible && typeof v === "string" && /\{\{|\{%/.test(v)) return { error: `is a Jinja template (${JSON.stringify(v)}); values are read as written, without templating` };
+    if (v instanceof VaultValue)
+        return { error: "is encrypted with Ansible Vault; a connection setting is read as written (decrypt it, or set it in the stack config)" };
+    if (ansible && typeof v === "string" && /\{\{|\{%/.test(v))
+        return { error: `is a Jinja template (${JSON.stringify(v)}); values are read as written, without templating` };
     switch (type) {
         case "string":
             if (typeof v === "string" && v !== "") return { value: v };

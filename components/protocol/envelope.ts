@@ -50,9 +50,18 @@ export const normalDir = (d: string | undefined) => (d === undefined ? undefined
  * target's default home spelled out for the default). Stored in states (the command's triggers, the
  * claims in the targets' records): the text must never change.
  */
-export function identityOf(where: { ssh?: Pick<SshHop, "user" | "host" | "port">; via?: string[] }, codexHome: string | undefined, owner: string | undefined, name: string | undefined): string {
+export function identityOf(
+    where: { ssh?: Pick<SshHop, "user" | "host" | "port">; via?: string[] },
+    codexHome: string | undefined,
+    owner: string | undefined,
+    name: string | undefined,
+): string {
     const home = normalDir(codexHome);
-    const at = where.ssh ? `ssh ${where.ssh.user}@${where.ssh.host.toLowerCase()}:${where.ssh.port ?? 22}` : where.via ? `exec ${redactArgs(where.via).join(" ")}` : "local";
+    const at = where.ssh
+        ? `ssh ${where.ssh.user}@${where.ssh.host.toLowerCase()}:${where.ssh.port ?? 22}`
+        : where.via
+          ? `exec ${redactArgs(where.via).join(" ")}`
+          : "local";
     return `${at} ${owner ? `as ${owner} ` : ""}${home ?? "~/.codex"} [mcp_servers.${name ?? "(codex only)"}]`;
 }
 
@@ -99,7 +108,9 @@ function sealed(request: RunnerRequest, where: Where): Stdin {
 
 /** What a stdin holds, as it holds it: z1, or plain JSON (what stored stacks may hold). */
 export function unseal(text: string): Stdin {
-    const json = text.startsWith(Z1) ? inflateRawSync(Buffer.from(text.slice(Z1.length), "base64"), { dictionary: DICTIONARY, maxOutputLength: 1 << 20 }).toString("utf8") : text;
+    const json = text.startsWith(Z1)
+        ? inflateRawSync(Buffer.from(text.slice(Z1.length), "base64"), { dictionary: DICTIONARY, maxOutputLength: 1 << 20 }).toString("utf8")
+        : text;
     const stdin = JSON.parse(json) as Stdin;
     if (!stdin || typeof stdin !== "object" || Array.isArray(stdin)) throw new Error("not a JSON object");
     return stdin;

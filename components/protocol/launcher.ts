@@ -24,7 +24,11 @@ export const RUNNER_FILE = "codex-mcp-runner.js";
  * (dist/runner), or from the sources (components/protocol, with dist/ built beside them).
  */
 export function distFile(sub: string, file: string): string {
-    const candidates = [path.join(__dirname, "..", "..", sub, file), path.join(__dirname, "..", sub, file), path.join(__dirname, "..", "..", "dist", sub, file)];
+    const candidates = [
+        path.join(__dirname, "..", "..", sub, file),
+        path.join(__dirname, "..", sub, file),
+        path.join(__dirname, "..", "..", "dist", sub, file),
+    ];
     const found = candidates.find((c) => fs.existsSync(c));
     if (!found) throw new Error(`codex-connect: ${candidates[2]} is missing: run npm run build`);
     return found;

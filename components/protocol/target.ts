@@ -52,17 +52,21 @@ export function agentSocketOf(hop: Pick<SshHop, "agent" | "agentSocket">): strin
 }
 
 export class TransportError extends Error {
-    constructor(readonly target: string, message: string) {
+    constructor(
+        readonly target: string,
+        message: string,
+    ) {
         super(`${target}: ${message}`);
         this.name = "TransportError";
     }
 }
 
-
 /** Why an SSH hop without a pinned key is refused, and how to get the key. */
 export function hostKeyRequired(hop: SshHop, knownHosts?: string): string {
     const port = hop.port ?? 22;
     const scan = `ssh-keyscan -t ed25519${port === 22 ? "" : ` -p ${port}`} ${hop.host}`;
-    const how = knownHosts ? `none for ${port === 22 ? hop.host : `[${hop.host}]:${port}`} in ${knownHosts} either; add it with: ${scan} >> ${knownHosts}` : `get it with: ${scan} | cut -d' ' -f2-`;
+    const how = knownHosts
+        ? `none for ${port === 22 ? hop.host : `[${hop.host}]:${port}`} in ${knownHosts} either; add it with: ${scan} >> ${knownHosts}`
+        : `get it with: ${scan} | cut -d' ' -f2-`;
     return `hostKey: required (SSH fails closed without a pinned host key); ${how}   (or set insecureSkipHostKeyCheck: true to connect unverified)`;
 }

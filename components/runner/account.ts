@@ -47,14 +47,14 @@ export function resolveAccount(user?: string): Account {
 }
 
 /** What the account's process inherits from root's: where things are and how to reach the registry. */
-const PASSED = /^(PATH|LANG|LC_[A-Z]+|TZ|NODE_EXTRA_CA_CERTS|SSL_CERT_(FILE|DIR)|(HTTPS?|NO)_PROXY|(https?|no)_proxy|npm_config_(?!cache$|userconfig$|prefix$)\w+)$/;
+const PASSED =
+    /^(PATH|LANG|LC_[A-Z]+|TZ|NODE_EXTRA_CA_CERTS|SSL_CERT_(FILE|DIR)|(HTTPS?|NO)_PROXY|(https?|no)_proxy|npm_config_(?!cache$|userconfig$|prefix$)\w+)$/;
 
 function accountEnv(account: Account): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { HOME: account.home, USER: account.name, LOGNAME: account.name, SHELL: account.shell };
     for (const [k, v] of Object.entries(process.env)) if (PASSED.test(k) && v !== undefined) env[k] = v;
     return env;
 }
-
 
 /**
  * Runs `request` with this very runner as the account: its uid and gid (libuv drops root's
@@ -72,11 +72,21 @@ export function runAsAccount<R>(source: string, account: Account, request: objec
         maxBuffer: 16 * 1024 * 1024,
         timeout: 1_800_000,
     });
-    const line = String(r.stdout ?? "").trim().split("\n").pop() ?? "";
+    const line =
+        String(r.stdout ?? "")
+            .trim()
+            .split("\n")
+            .pop() ?? "";
     try {
         return JSON.parse(line) as R;
     } catch {
-        const why = r.error?.message ?? String(r.stderr ?? "").trim().split("\n").slice(-2).join(" | ");
+        const why =
+            r.error?.message ??
+            String(r.stderr ?? "")
+                .trim()
+                .split("\n")
+                .slice(-2)
+                .join(" | ");
         throw new AccountError(`running as ${account.name} failed (exit ${r.status}): ${why.slice(0, 300)}`);
     }
 }

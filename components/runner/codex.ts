@@ -10,7 +10,6 @@ import { FileError, withLock } from "./files";
 import { checkpoint, guarded } from "./lifeline";
 import type { CodexState } from "../protocol/types";
 
-
 const CODEX_PACKAGE = "@openai/codex";
 /**
  * Left in the package directory npm wrote: only this tool's installs carry it (npm replaces the
@@ -165,13 +164,17 @@ export const hasMarker = (prefix: string) => fs.existsSync(path.join(packageDir(
 
 function markerUsers(prefix: string): string[] {
     try {
-        return fs.readFileSync(path.join(packageDir(prefix), MARKER), "utf8").split("\n").filter(Boolean);
+        return fs
+            .readFileSync(path.join(packageDir(prefix), MARKER), "utf8")
+            .split("\n")
+            .filter(Boolean);
     } catch {
         return [];
     }
 }
 
-const writeMarker = (prefix: string, users: string[]) => fs.writeFileSync(path.join(packageDir(prefix), MARKER), [...new Set(users)].map((u) => `${u}\n`).join(""));
+const writeMarker = (prefix: string, users: string[]) =>
+    fs.writeFileSync(path.join(packageDir(prefix), MARKER), [...new Set(users)].map((u) => `${u}\n`).join(""));
 
 /** An account relies on the Codex this tool installed in `prefix`: listed, so others' uninstalls keep it. */
 export function markerAdd(prefix: string, user: string): void {
@@ -198,7 +201,8 @@ function findCodex(account: Account, known: string[], quick: boolean): { path: s
         const ran = m?.[1];
         // A package.json that disagrees with its binary is a damaged install: said so, which is never
         // the wanted version, so an ensure reinstalls (else the probe's drift would never clear).
-        const version = ran !== undefined && fromPackage !== undefined && ran !== fromPackage ? `${fromPackage} (the binary says ${ran})` : (ran ?? fromPackage);
+        const version =
+            ran !== undefined && fromPackage !== undefined && ran !== fromPackage ? `${fromPackage} (the binary says ${ran})` : (ran ?? fromPackage);
         return { path: p, version };
     }
     return undefined;
@@ -209,9 +213,20 @@ function loginPath(account: Account): string[] {
     const shell = fs.existsSync(account.shell) ? account.shell : "/bin/sh";
     // Marked, and bounded: the account's profile may print a banner (without a newline) or a flood.
     const mark = "\n@codex-mcp-login-path@";
-    const r = run(shell, ["-lc", `printf '\\n@codex-mcp-login-path@%s\\n' "$PATH"`], { env: { HOME: account.home, USER: account.name, PATH: "/usr/local/bin:/usr/bin:/bin" }, timeout: 15_000, maxBuffer: 1 << 20 }, false);
+    const r = run(
+        shell,
+        ["-lc", `printf '\\n@codex-mcp-login-path@%s\\n' "$PATH"`],
+        { env: { HOME: account.home, USER: account.name, PATH: "/usr/local/bin:/usr/bin:/bin" }, timeout: 15_000, maxBuffer: 1 << 20 },
+        false,
+    );
     const at = r.stdout.lastIndexOf(mark);
-    return at < 0 ? [] : r.stdout.slice(at + mark.length).split("\n")[0].split(":").filter(Boolean);
+    return at < 0
+        ? []
+        : r.stdout
+              .slice(at + mark.length)
+              .split("\n")[0]
+              .split(":")
+              .filter(Boolean);
 }
 
 /** Where Codex is and at which version; a probe (quick) skips the login shell that tells onLoginPath. */
@@ -232,7 +247,13 @@ let npmSettings: { prefix?: string; globalconfig?: string } | undefined;
 function npmGlobals(): { prefix?: string; globalconfig?: string } {
     if (npmSettings) return npmSettings;
     const r = run(npmPath(), ["config", "get", "prefix", "globalconfig"], { timeout: 60_000 });
-    const got = Object.fromEntries(r.stdout.split("\n").map((l) => /^(prefix|globalconfig)=(.+)$/.exec(l.trim())).filter((m): m is RegExpExecArray => !!m).map((m) => [m[1], m[2]]));
+    const got = Object.fromEntries(
+        r.stdout
+            .split("\n")
+            .map((l) => /^(prefix|globalconfig)=(.+)$/.exec(l.trim()))
+            .filter((m): m is RegExpExecArray => !!m)
+            .map((m) => [m[1], m[2]]),
+    );
     npmSettings = r.status === 0 ? got : {};
     return npmSettings;
 }

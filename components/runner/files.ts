@@ -8,7 +8,12 @@ import * as path from "path";
 import { procStat } from "../shared/proc-stat";
 
 export class FileError extends Error {
-    constructor(readonly code: string, message: string, readonly line?: number, readonly column?: number) {
+    constructor(
+        readonly code: string,
+        message: string,
+        readonly line?: number,
+        readonly column?: number,
+    ) {
         super(message);
     }
 }
@@ -100,7 +105,7 @@ function readQuiet(file: string): string {
 
 /** The first byte offset that is not valid UTF-8, or -1. */
 export function invalidUtf8At(b: Buffer): number {
-    for (let i = 0; i < b.length; ) {
+    for (let i = 0; i < b.length;) {
         const c = b[i];
         const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
         if (n < 0) return i;
@@ -119,7 +124,12 @@ export function decodeUtf8(file: string, bytes: Buffer): string {
         const before = bytes.subarray(0, at);
         const line = before.filter((x) => x === 10).length + 1;
         const column = at - (before.lastIndexOf(10) + 1) + 1;
-        throw new FileError("invalid-utf8", `${file}: not valid UTF-8 at line ${line}, column ${column} (byte ${at}); TOML files are UTF-8; nothing was changed`, line, column);
+        throw new FileError(
+            "invalid-utf8",
+            `${file}: not valid UTF-8 at line ${line}, column ${column} (byte ${at}); TOML files are UTF-8; nothing was changed`,
+            line,
+            column,
+        );
     }
 }
 
@@ -170,11 +180,12 @@ export function ioError(e: unknown, doing: string): FileError {
 export const isWriteError = (e: unknown) => e instanceof FileError && ["no-space", "read-only", "write-failed", "short-write"].includes(e.code);
 
 const SIDE = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.(tmp|prev)$/;
-const sideName = (file: string, kind: "tmp" | "prev") => path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.${kind}`);
+const sideName = (file: string, kind: "tmp" | "prev") =>
+    path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.${kind}`);
 
 /** fs.writeSync may write less than asked (a nearly full disk): write until all is written. */
 function writeAll(fd: number, bytes: Buffer): void {
-    for (let off = 0; off < bytes.length; ) {
+    for (let off = 0; off < bytes.length;) {
         const n = fs.writeSync(fd, bytes, off, bytes.length - off);
         if (n <= 0) throw Object.assign(new Error("write returned 0"), { code: "EIO" });
         off += n;

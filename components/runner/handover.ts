@@ -50,10 +50,17 @@ export function handover(want: Manager & { takeOver?: boolean }, had: Manager | 
     if (want.takeOver) return { take: true, from: had.managedBy };
     if (want.shard !== undefined && sibling(want, had)) {
         if (had.shard === want.shard) {
-            return { refused: `${where} is managed by ${had.managedBy}, which is also shard ${want.shard} of the fleet ${want.fleet}: two stacks cannot hold one shard; give one of them another shard` };
+            return {
+                refused: `${where} is managed by ${had.managedBy}, which is also shard ${want.shard} of the fleet ${want.fleet}: two stacks cannot hold one shard; give one of them another shard`,
+            };
         }
         return { take: true, from: had.managedBy };
     }
-    const why = had.shard !== undefined && want.shard === undefined && sameTarget(want, had) ? ` (shard ${had.shard} of this fleet; an unsharded stack does not take hosts from its shards)` : "";
-    return { refused: `${where} is managed by ${had.managedBy}${why}; set takeOver: true (codex-mcp --take-over) to take it over, or give this one another name` };
+    const why =
+        had.shard !== undefined && want.shard === undefined && sameTarget(want, had)
+            ? ` (shard ${had.shard} of this fleet; an unsharded stack does not take hosts from its shards)`
+            : "";
+    return {
+        refused: `${where} is managed by ${had.managedBy}${why}; set takeOver: true (codex-mcp --take-over) to take it over, or give this one another name`,
+    };
 }

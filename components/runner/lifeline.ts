@@ -37,7 +37,8 @@ export function callerGone(): boolean {
 // Runs "$@" and stops it (TERM, then KILL) when the process $1 is gone: the runner is blocked while
 // it waits, so the shell watches for it. (Through /proc, not kill -0: the caller may be another
 // account's process, root's, which kill -0 cannot signal and would take for gone.)
-const WATCH = 'w=$1; shift; "$@" & c=$!; while kill -0 "$c" 2>/dev/null; do if [ ! -d "/proc/$w" ]; then kill "$c"; sleep 2; kill -9 "$c" 2>/dev/null; fi; sleep 1; done; wait "$c"';
+const WATCH =
+    'w=$1; shift; "$@" & c=$!; while kill -0 "$c" 2>/dev/null; do if [ ! -d "/proc/$w" ]; then kill "$c"; sleep 2; kill -9 "$c" 2>/dev/null; fi; sleep 1; done; wait "$c"';
 
 /** A long command (npm install) as one that ends when the runner's caller does: [command, args]. */
 export function guarded(cmd: string, args: string[]): [string, string[]] {

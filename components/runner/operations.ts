@@ -13,11 +13,33 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { applyEntry, authFound, captureEntry, entryDigest, ConfigEntryError, Observation, observeEntry, removeEntry, restoreEntry, validateEntry } from "../core/config-entry";
+import {
+    applyEntry,
+    authFound,
+    captureEntry,
+    entryDigest,
+    ConfigEntryError,
+    Observation,
+    observeEntry,
+    removeEntry,
+    restoreEntry,
+    validateEntry,
+} from "../core/config-entry";
 import { handover } from "./handover";
 import { redact, secretsOf } from "../shared/redact";
 import { Account, AccountError, resolveAccount, runAsAccount } from "./account";
-import { codexState, globalPrefixWritable, installCodex, installInto, resolveVersion, uninstallFrom, userPrefix, versionIn, hasMarker, markerAdd } from "./codex";
+import {
+    codexState,
+    globalPrefixWritable,
+    installCodex,
+    installInto,
+    resolveVersion,
+    uninstallFrom,
+    userPrefix,
+    versionIn,
+    hasMarker,
+    markerAdd,
+} from "./codex";
 import { askAll, Asked, codexServers, overrides, Question, readiness } from "./ready";
 import { Changes, FileError, FileState, ioError, isWriteError, readText, removeStaleSides, Undone, withLock } from "./files";
 import { CallerGone, checkpoint } from "./lifeline";
@@ -25,12 +47,13 @@ import { ensureSignIn, removeSignIn, SignInRecord, signInDrift, signInState, sto
 import { MIN_NODE_MAJOR } from "../shared/versions";
 import type { CodexState, RunnerFailure, RunnerRequest, RunnerResult } from "../protocol/types";
 
-
-
-
-
 class RunnerError extends Error {
-    constructor(readonly code: string, message: string, readonly line?: number, readonly column?: number) {
+    constructor(
+        readonly code: string,
+        message: string,
+        readonly line?: number,
+        readonly column?: number,
+    ) {
         super(message);
     }
 }
@@ -77,7 +100,10 @@ function followLink(link: string, account: Account, want: "file" | "directory"):
     }
     const kind = want === "file" ? st.isFile() : st.isDirectory();
     if (!kind || st.uid !== account.uid) {
-        throw new RunnerError("symlink-refused", `${link} is a link to ${real}, which is not a ${want} of ${account.name}; links are followed only into the account's own files`);
+        throw new RunnerError(
+            "symlink-refused",
+            `${link} is a link to ${real}, which is not a ${want} of ${account.name}; links are followed only into the account's own files`,
+        );
     }
     return real;
 }
@@ -137,7 +163,13 @@ interface OwnerRecord {
 function readOwner(codexHome: string): OwnerRecord {
     try {
         const r = JSON.parse(fs.readFileSync(path.join(codexHome, OWNER_FILE), "utf8")) as OwnerRecord;
-        return { servers: r.servers ?? {}, codex: r.codex, ...(r.signIn ? { signIn: r.signIn } : {}), ...(r.backup ? { backup: r.backup } : {}), ...(r.key ? { key: r.key } : {}) };
+        return {
+            servers: r.servers ?? {},
+            codex: r.codex,
+            ...(r.signIn ? { signIn: r.signIn } : {}),
+            ...(r.backup ? { backup: r.backup } : {}),
+            ...(r.key ? { key: r.key } : {}),
+        };
     } catch {
         return { servers: {} };
     }
@@ -169,7 +201,10 @@ const tokenKey = (name?: string) => name ?? "(codex)";
 function checkNode(): { version: string; path: string } {
     const node = { version: process.versions.node, path: process.execPath };
     if (Number(node.version.split(".")[0]) < MIN_NODE_MAJOR) {
-        throw new RunnerError("node-too-old", `Node.js ${node.version} at ${node.path} is older than ${MIN_NODE_MAJOR}; Codex needs Node.js ${MIN_NODE_MAJOR} or later`);
+        throw new RunnerError(
+            "node-too-old",
+            `Node.js ${node.version} at ${node.path} is older than ${MIN_NODE_MAJOR}; Codex needs Node.js ${MIN_NODE_MAJOR} or later`,
+        );
     }
     return node;
 }
@@ -220,7 +255,11 @@ function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]
         changed: false,
         token: owner.servers[tokenKey(name)]?.token,
     };
-    if (name !== undefined) result.entry = tryEntry(() => observeEntry(before.text, name, req.op === "remove" ? undefined : req.entry, req.op === "probe" ? req.headerKey : undefined), place.configPath);
+    if (name !== undefined)
+        result.entry = tryEntry(
+            () => observeEntry(before.text, name, req.op === "remove" ? undefined : req.entry, req.op === "probe" ? req.headerKey : undefined),
+            place.configPath,
+        );
     if (name !== undefined && req.op === "probe" && req.authAsFound) {
         result.entry = withoutAuth(result.entry);
         if (result.entry.present) result.auth = tryEntry(() => authFound(before.text, name), place.configPath);
@@ -242,7 +281,8 @@ function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]
     if (req.op === "ensure" && result.drift.includes("codex-home-mode")) chmodHome(codexHome);
     // Codex first, without the config lock: an install takes minutes, and the file is read after it.
     let installed: (CodexState & { prefix?: string }) | undefined;
-    if (req.op === "ensure" && wantCodex) installed = result.codex = installCodex(resolveVersion(wantCodex), account, known, owner.codex?.installedByUs === true);
+    if (req.op === "ensure" && wantCodex)
+        installed = result.codex = installCodex(resolveVersion(wantCodex), account, known, owner.codex?.installedByUs === true);
     checkpoint(`writing ${place.configPath}`);
     const asking: Asking = {};
     const done = withLock(path.join(codexHome, ".config.toml.lock"), 120_000, () => underLock(req, account, place, result, known, installed, asking));
@@ -281,7 +321,18 @@ function withVerdict(req: RunnerRequest, account: Account, result: RunnerResult,
     const signIn = result.signIn ?? (codex ? signInState(codex, result.codexHome, undefined, undefined, [], asked) : undefined);
     const secrets = [...secretsOf(req.entry?.http_headers), ...(req.signIn && req.op !== "probe" ? [req.signIn.secret] : [])];
     const configText = req.liveCheck ? readQuiet(result.configPath) : undefined;
-    result.ready = readiness({ codex, codexHome: result.codexHome, signIn, name: req.name, entry: req.entry, headerKey: req.op === "probe" ? req.headerKey : undefined, secrets, live: req.liveCheck, configText, asked });
+    result.ready = readiness({
+        codex,
+        codexHome: result.codexHome,
+        signIn,
+        name: req.name,
+        entry: req.entry,
+        headerKey: req.op === "probe" ? req.headerKey : undefined,
+        secrets,
+        live: req.liveCheck,
+        configText,
+        asked,
+    });
     return result;
 }
 
@@ -299,8 +350,11 @@ function splitChanges(req: RunnerRequest, text: string | undefined, owner: Owner
         result.heldBy = rec.managedBy;
         result.changes = ["manager"];
     }
-    const asWritten = req.name !== undefined && rec?.applied !== undefined && owner.key !== undefined && entryDigest(owner.key, req.name, { text }) === rec.applied;
-    const ours = (d: string) => (d.startsWith("entry.") && asWritten) || (d === "codex-version" && result.codex?.version !== undefined && result.codex.version === owner.codex?.version);
+    const asWritten =
+        req.name !== undefined && rec?.applied !== undefined && owner.key !== undefined && entryDigest(owner.key, req.name, { text }) === rec.applied;
+    const ours = (d: string) =>
+        (d.startsWith("entry.") && asWritten) ||
+        (d === "codex-version" && result.codex?.version !== undefined && result.codex.version === owner.codex?.version);
     const changes = result.drift.filter(ours);
     if (!changes.length) return;
     result.changes = [...(result.changes ?? []), ...changes];
@@ -317,10 +371,12 @@ function probeSignIn(req: RunnerRequest, account: Account, codexHome: string, ow
     }
     result.signIn = signInState(codex, codexHome, req.signIn, req.headerKey, [], asked);
     const ours = owner.signIn !== undefined && !owner.signIn.adopted && owner.signIn.managedBy === req.managedBy;
-    if (req.signIn && result.signIn.matches !== true && !ours && !req.signIn.replace && result.signIn.status !== "signed-out") result.signIn.by = "someone-else";
+    if (req.signIn && result.signIn.matches !== true && !ours && !req.signIn.replace && result.signIn.status !== "signed-out")
+        result.signIn.by = "someone-else";
     const drift = signInDrift(result.signIn, req.signIn, ours);
     // The credential this stack signed in with, against a new one the stack asks for: a change of the stack's.
-    if (drift.includes("signin-other") && storedIsApplied(codexHome, owner.key, owner.signIn)) result.changes = [...(result.changes ?? []), "signin-credential"];
+    if (drift.includes("signin-other") && storedIsApplied(codexHome, owner.key, owner.signIn))
+        result.changes = [...(result.changes ?? []), "signin-credential"];
     else result.drift.push(...drift);
     return result;
 }
@@ -337,7 +393,11 @@ const AUTH_FIELDS = ["http_headers", "bearer_token_env_var", "env_http_headers"]
 
 /** An observation with the authentication fields left out of the comparison. */
 function withoutAuth(o: Observation): Observation {
-    return { ...o, fields: Object.fromEntries(Object.entries(o.fields).filter(([k]) => !AUTH_FIELDS.includes(k))), drift: o.drift.filter((f) => !AUTH_FIELDS.includes(f)) };
+    return {
+        ...o,
+        fields: Object.fromEntries(Object.entries(o.fields).filter(([k]) => !AUTH_FIELDS.includes(k))),
+        drift: o.drift.filter((f) => !AUTH_FIELDS.includes(f)),
+    };
 }
 
 /** Drift before acting: the file, its mode and owner, CODEX_HOME's mode, the entry's fields. */
@@ -356,7 +416,15 @@ function driftOf(req: RunnerRequest, before: FileState, codexHome: string, accou
     return [...new Set(drift)];
 }
 
-function underLock(req: RunnerRequest, account: Account, place: Place, result: RunnerResult, known: string[], installed: (CodexState & { prefix?: string }) | undefined, asking: Asking): RunnerResult {
+function underLock(
+    req: RunnerRequest,
+    account: Account,
+    place: Place,
+    result: RunnerResult,
+    known: string[],
+    installed: (CodexState & { prefix?: string }) | undefined,
+    asking: Asking,
+): RunnerResult {
     const { codexHome, configPath } = place;
     const name = req.name;
     const key = tokenKey(name);
@@ -394,7 +462,16 @@ function underLock(req: RunnerRequest, account: Account, place: Place, result: R
 }
 
 /** Everything one ensure or remove changes, each change journaled in `changes` (undone as a whole on failure). */
-function change(req: RunnerRequest, account: Account, place: Place, owner: OwnerRecord, result: RunnerResult, codexPath: string | undefined, changes: Changes, asking: Asking): void {
+function change(
+    req: RunnerRequest,
+    account: Account,
+    place: Place,
+    owner: OwnerRecord,
+    result: RunnerResult,
+    codexPath: string | undefined,
+    changes: Changes,
+    asking: Asking,
+): void {
     const key = tokenKey(req.name);
     const rec = owner.servers[key];
     const modeWas = req.name === undefined ? undefined : editFile(req, account, place, owner, result, changes);
@@ -413,7 +490,14 @@ function change(req: RunnerRequest, account: Account, place: Place, owner: Owner
         if (req.name !== undefined && req.entry) owner.key ??= randomBytes(32).toString("hex");
         const applied = req.name !== undefined && req.entry ? entryDigest(owner.key!, req.name, { desired: req.entry }) : undefined;
         const { fleet: _fleet, shard: _shard, ...kept } = had ?? {};
-        owner.servers[key] = { ...kept, token: req.token ?? had?.token, ...(req.claim ? { claim: req.claim } : {}), ...managerOf(req), ...(fileMode ? { fileMode } : {}), ...(applied ? { applied } : {}) };
+        owner.servers[key] = {
+            ...kept,
+            token: req.token ?? had?.token,
+            ...(req.claim ? { claim: req.claim } : {}),
+            ...managerOf(req),
+            ...(fileMode ? { fileMode } : {}),
+            ...(applied ? { applied } : {}),
+        };
     } else {
         delete owner.servers[key];
         if (req.codex?.uninstall) result.codex = uninstallOwn(account, owner);
@@ -428,7 +512,15 @@ function change(req: RunnerRequest, account: Account, place: Place, owner: Owner
  * Codex's sign-in, after the entry (a failed sign-in undoes the entry's changes with the rest). A
  * request that no longer carries a credential stops managing the sign-in this stack made: it stays.
  */
-function signInStep(req: RunnerRequest, account: Account, place: Place, owner: OwnerRecord, result: RunnerResult, codexPath: string | undefined, asked?: Asked): void {
+function signInStep(
+    req: RunnerRequest,
+    account: Account,
+    place: Place,
+    owner: OwnerRecord,
+    result: RunnerResult,
+    codexPath: string | undefined,
+    asked?: Asked,
+): void {
     if (!req.codex) return;
     const codex = result.codex?.path ?? codexPath ?? codexState(account, [], false, true).path;
     const who = { managedBy: req.managedBy, claim: req.claim };
@@ -455,7 +547,8 @@ function signInStep(req: RunnerRequest, account: Account, place: Place, owner: O
 
 /** Temporary and kept files of ours that a killed earlier run left (we hold the lock: no live run is writing). */
 function sweep(place: Place): void {
-    const ours = (n: string) => ["config.toml", "config.toml.bak", OWNER_FILE, path.basename(place.configPath)].includes(n) || /^\.codex-mcp-saved\..+\.toml$/.test(n);
+    const ours = (n: string) =>
+        ["config.toml", "config.toml.bak", OWNER_FILE, path.basename(place.configPath)].includes(n) || /^\.codex-mcp-saved\..+\.toml$/.test(n);
     for (const dir of new Set([place.codexHome, path.dirname(place.configPath), path.dirname(place.backupPath)])) removeStaleSides(dir, ours);
 }
 
@@ -476,7 +569,11 @@ function undone(e: unknown, back: Undone, place: Place, result: RunnerResult): R
 
 /** What the record keeps of the request's manager (runner/handover.ts). */
 function managerOf(req: RunnerRequest): Pick<ServerRecord, "managedBy" | "fleet" | "shard"> {
-    return { ...(req.managedBy ? { managedBy: req.managedBy } : {}), ...(req.fleet ? { fleet: req.fleet } : {}), ...(req.shard !== undefined ? { shard: req.shard } : {}) };
+    return {
+        ...(req.managedBy ? { managedBy: req.managedBy } : {}),
+        ...(req.fleet ? { fleet: req.fleet } : {}),
+        ...(req.shard !== undefined ? { shard: req.shard } : {}),
+    };
 }
 
 /** Who else holds the entry, when a remove must leave it alone (another claim or manager). */
@@ -594,7 +691,10 @@ function verify(codexPath: string, req: RunnerRequest, place: Place, result: Run
     const problems = overrides(got, name, req.entry!, place.codexHome);
     result.verified = { ok: problems.length === 0, problems };
     if (problems.length && !req.allowCodexOverrides) {
-        throw new RunnerError("codex-overrides", `Codex will not use [mcp_servers.${name}] as written in ${place.configPath}: ${problems.join("; ")}; allowCodexOverrides: true accepts that`);
+        throw new RunnerError(
+            "codex-overrides",
+            `Codex will not use [mcp_servers.${name}] as written in ${place.configPath}: ${problems.join("; ")}; allowCodexOverrides: true accepts that`,
+        );
     }
 }
 
@@ -679,7 +779,15 @@ function forAccount(req: RunnerRequest, account: Account): RunnerResult {
     const envPrefix = process.env.npm_config_prefix;
     const dirs = [...(envPrefix ? [path.join(envPrefix, "bin")] : []), path.dirname(process.execPath)];
     const child = (over: Partial<RunnerRequest>): RunnerResult => {
-        const r = runAsAccount<RunnerResult | RunnerFailure>(SOURCE!, account, { ...req, user: undefined, frame: undefined, codexHome, compact: false, codexDirs: dirs, ...over });
+        const r = runAsAccount<RunnerResult | RunnerFailure>(SOURCE!, account, {
+            ...req,
+            user: undefined,
+            frame: undefined,
+            codexHome,
+            compact: false,
+            codexDirs: dirs,
+            ...over,
+        });
         const e = (r as RunnerFailure).error;
         if (!r.ok) throw new RunnerError(e.code, e.message, e.line, e.column);
         return r as RunnerResult;
@@ -734,7 +842,10 @@ export function runRequest(req: RunnerRequest): RunnerResult | RunnerFailure {
         return handle(req);
     } catch (e) {
         const err = asRunnerError(e, "");
-        const message = redact(err.message.replace(/^: /, ""), [...secretsOf(req?.entry?.http_headers), ...(typeof req?.signIn?.secret === "string" ? [req.signIn.secret] : [])]);
+        const message = redact(err.message.replace(/^: /, ""), [
+            ...secretsOf(req?.entry?.http_headers),
+            ...(typeof req?.signIn?.secret === "string" ? [req.signIn.secret] : []),
+        ]);
         return { ok: false, op: req?.op, error: { code: err.code, message, line: err.line, column: err.column } };
     }
 }

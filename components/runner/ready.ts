@@ -17,12 +17,17 @@ interface CodexServer {
     name: string;
     enabled?: boolean;
     disabled_reason?: string | null;
-    transport?: { type?: string; url?: string; bearer_token_env_var?: string | null; http_headers?: Record<string, string> | null; env_http_headers?: Record<string, string> | null };
+    transport?: {
+        type?: string;
+        url?: string;
+        bearer_token_env_var?: string | null;
+        http_headers?: Record<string, string> | null;
+        env_http_headers?: Record<string, string> | null;
+    };
     startup_timeout_sec?: number | null;
     tool_timeout_sec?: number | null;
     auth_status?: string;
 }
-
 
 /** The layers Codex reads besides the user's config.toml; named when one of them holds the server. */
 const SYSTEM_LAYERS = ["/etc/codex/config.toml", "/etc/codex/managed_config.toml", "/etc/codex/requirements.toml"];
@@ -44,7 +49,11 @@ export interface Asked {
     answers: Partial<Record<Question, Ran>>;
 }
 
-const command = (codex: string, codexHome: string, q: Question) => ({ cmd: codex, args: QUESTIONS[q].args, opts: { env: { ...process.env, CODEX_HOME: codexHome }, timeout: QUESTIONS[q].timeout } });
+const command = (codex: string, codexHome: string, q: Question) => ({
+    cmd: codex,
+    args: QUESTIONS[q].args,
+    opts: { env: { ...process.env, CODEX_HOME: codexHome }, timeout: QUESTIONS[q].timeout },
+});
 
 /** Asks Codex one question; the answer when `asked` already holds it (the same codex and CODEX_HOME). */
 export function ask(codex: string, codexHome: string, q: Question, asked?: Asked): Ran {
@@ -104,8 +113,10 @@ function nonEmpty(m?: Record<string, string> | null): Record<string, string> | u
  */
 export function differences(got: CodexServer, entry: McpEntry, headerKey?: string): string[] {
     const t = got.transport ?? {};
-    const headers = headerKey && t.http_headers ? Object.fromEntries(Object.entries(t.http_headers).map(([k, v]) => [k, keyedHeader(headerKey, v)])) : t.http_headers;
-    const shown = (field: string, found: unknown, want: unknown) => (same(found, want) ? [] : [`${field}: Codex reads ${JSON.stringify(found ?? null)}, want ${JSON.stringify(want ?? null)}`]);
+    const headers =
+        headerKey && t.http_headers ? Object.fromEntries(Object.entries(t.http_headers).map(([k, v]) => [k, keyedHeader(headerKey, v)])) : t.http_headers;
+    const shown = (field: string, found: unknown, want: unknown) =>
+        same(found, want) ? [] : [`${field}: Codex reads ${JSON.stringify(found ?? null)}, want ${JSON.stringify(want ?? null)}`];
     return [
         ...(t.type === "streamable_http" ? [] : [`transport: Codex reads ${JSON.stringify(t.type ?? null)}, want "streamable_http"`]),
         ...shown("url", t.url, entry.url),
@@ -190,7 +201,8 @@ export interface ReadyInput {
 export function readiness(i: ReadyInput): Readiness {
     if (!i.codex) return { ready: false, reasons: ["Codex is not installed"] };
     const reasons: string[] = [];
-    if (i.signIn?.status === "signed-out") reasons.push("Codex is not signed in: run codex login --device-auth on the target, or give the stack openaiApiKey or codexAccessToken");
+    if (i.signIn?.status === "signed-out")
+        reasons.push("Codex is not signed in: run codex login --device-auth on the target, or give the stack openaiApiKey or codexAccessToken");
     if (i.signIn?.status === "unknown") reasons.push(`Codex could not confirm its sign-in: ${i.signIn.problem ?? "no answer"}`);
     if (i.name === undefined || !i.entry) return { ready: reasons.length === 0, reasons };
     const list = codexServers(i.codex, i.codexHome, i.asked);
@@ -203,7 +215,8 @@ export function readiness(i: ReadyInput): Readiness {
             if (down !== undefined) reasons.push(`the server is unreachable from the target (codex doctor: ${down})`);
         }
         if (i.live && got.enabled !== false) {
-            const onFile = (parseToml(i.configText ?? "") as { mcp_servers?: Record<string, { http_headers?: Record<string, string> }> }).mcp_servers?.[i.name]?.http_headers;
+            const onFile = (parseToml(i.configText ?? "") as { mcp_servers?: Record<string, { http_headers?: Record<string, string> }> }).mcp_servers?.[i.name]
+                ?.http_headers;
             const refused = liveCheck(i.entry.url, onFile, i.secrets);
             if (refused) reasons.push(refused);
         }

@@ -15,8 +15,6 @@ import { FileError } from "./files";
 import { printable } from "../shared/untrusted";
 import type { SignInKind, SignInRequest, SignInState } from "../protocol/types";
 
-
-
 /** Who signed Codex in, as the target's ownership record keeps it. */
 export interface SignInRecord {
     kind: SignInKind;
@@ -27,7 +25,6 @@ export interface SignInRecord {
     /** A keyed digest of the credential this stack signed in with (the key beside auth.json, which holds the credential itself). */
     applied?: string;
 }
-
 
 const LOGIN_FLAG: Record<SignInKind, string> = { "api-key": "--with-api-key", "access-token": "--with-access-token" };
 
@@ -43,7 +40,15 @@ function storedCredentials(codexHome: string): { method?: SignInState["method"];
     const pick = (...v: unknown[]) => v.filter((x): x is string => typeof x === "string" && x.length > 0);
     const apiKey = pick(auth.OPENAI_API_KEY);
     const access = pick(auth.agent_identity, auth.personal_access_token, auth.access_token);
-    const method = apiKey.length ? "api-key" : access.length ? "access-token" : pick(tokens.access_token, tokens.id_token).length ? "chatgpt" : Object.keys(auth).length ? "other" : undefined;
+    const method = apiKey.length
+        ? "api-key"
+        : access.length
+          ? "access-token"
+          : pick(tokens.access_token, tokens.id_token).length
+            ? "chatgpt"
+            : Object.keys(auth).length
+              ? "other"
+              : undefined;
     return { method, values: [...apiKey, ...access] };
 }
 
@@ -59,7 +64,11 @@ function env(codexHome: string): NodeJS.ProcessEnv {
     return { ...process.env, CODEX_HOME: codexHome };
 }
 
-const firstLine = (s: string) => s.trim().split("\n").find((l) => !/^WARNING: proceeding/.test(l)) ?? "";
+const firstLine = (s: string) =>
+    s
+        .trim()
+        .split("\n")
+        .find((l) => !/^WARNING: proceeding/.test(l)) ?? "";
 
 /**
  * Codex's own status, then what auth.json holds compared with the stack's credential (keyed when
@@ -72,7 +81,8 @@ export function signInState(codex: string, codexHome: string, want?: SignInReque
     const stored = storedCredentials(codexHome);
     const status: SignInState["status"] = r.status === 0 ? "signed-in" : /not logged in/i.test(said) ? "signed-out" : "unknown";
     const state: SignInState = { status, ...(stored.method ? { method: stored.method } : {}) };
-    if (status === "unknown") state.problem = printable(redact(firstLine(r.stderr) || firstLine(r.stdout) || `codex login status exited with ${r.status}`, secrets)).slice(0, 300);
+    if (status === "unknown")
+        state.problem = printable(redact(firstLine(r.stderr) || firstLine(r.stdout) || `codex login status exited with ${r.status}`, secrets)).slice(0, 300);
     if (want && stored.values.length) {
         const key = (v: string) => (headerKey ? keyedHeader(headerKey, v) : v);
         state.matches = stored.values.some((v) => key(v) === want.secret);
@@ -93,7 +103,17 @@ export function signInDrift(state: SignInState, want: SignInRequest | undefined,
 function login(codex: string, codexHome: string, want: SignInRequest): void {
     const r = run(codex, ["login", LOGIN_FLAG[want.kind]], { env: env(codexHome), input: want.secret, timeout: 120_000 });
     if (r.status === 0) return;
-    const why = printable(redact(firstLine(r.stderr.split("\n").filter((l) => !/^Reading /.test(l)).join("\n")) || `exit ${r.status}`, [want.secret])).slice(0, 300);
+    const why = printable(
+        redact(
+            firstLine(
+                r.stderr
+                    .split("\n")
+                    .filter((l) => !/^Reading /.test(l))
+                    .join("\n"),
+            ) || `exit ${r.status}`,
+            [want.secret],
+        ),
+    ).slice(0, 300);
     throw new FileError("signin-failed", `codex login ${LOGIN_FLAG[want.kind]} failed: ${why}`);
 }
 
@@ -102,12 +122,24 @@ function login(codex: string, codexHome: string, want: SignInRequest): void {
  * (a rotated key), or when the stack says to replace another's; a sign-in someone else made stays.
  * Returns the state after, and the record to keep (undefined: none).
  */
-export function ensureSignIn(codex: string, codexHome: string, want: SignInRequest, rec: SignInRecord | undefined, who: { managedBy?: string; claim?: string; key: string }, asked?: Asked): { state: SignInState; record?: SignInRecord } {
+export function ensureSignIn(
+    codex: string,
+    codexHome: string,
+    want: SignInRequest,
+    rec: SignInRecord | undefined,
+    who: { managedBy?: string; claim?: string; key: string },
+    asked?: Asked,
+): { state: SignInState; record?: SignInRecord } {
     const before = signInState(codex, codexHome, want, undefined, [want.secret], asked);
     const ours = rec !== undefined && !rec.adopted && rec.managedBy === who.managedBy;
-    const mine = { kind: want.kind, ...(who.managedBy ? { managedBy: who.managedBy } : {}), ...(who.claim ? { claim: who.claim } : {}), applied: digestOf(who.key, want.secret) };
+    const mine = {
+        kind: want.kind,
+        ...(who.managedBy ? { managedBy: who.managedBy } : {}),
+        ...(who.claim ? { claim: who.claim } : {}),
+        applied: digestOf(who.key, want.secret),
+    };
     if (before.matches === true) {
-        const record = rec?.managedBy === who.managedBy ? { ...rec, ...mine } : rec ?? { ...mine, adopted: before.status !== "signed-out" };
+        const record = rec?.managedBy === who.managedBy ? { ...rec, ...mine } : (rec ?? { ...mine, adopted: before.status !== "signed-out" });
         return { state: { ...before, by: record.adopted ? "before" : "this-stack", action: "none" }, record };
     }
     const someoneElse = before.status === "signed-in" || before.method !== undefined;
@@ -118,12 +150,22 @@ export function ensureSignIn(codex: string, codexHome: string, want: SignInReque
 }
 
 /** Remove: sign out only what this stack (this very resource) signed in, and only while that credential is still the one stored. */
-export function removeSignIn(codex: string | undefined, codexHome: string, want: SignInRequest | undefined, rec: SignInRecord | undefined, who: { managedBy?: string; claim?: string }): { state?: SignInState; keep: boolean } {
+export function removeSignIn(
+    codex: string | undefined,
+    codexHome: string,
+    want: SignInRequest | undefined,
+    rec: SignInRecord | undefined,
+    who: { managedBy?: string; claim?: string },
+): { state?: SignInState; keep: boolean } {
     if (!rec || rec.managedBy !== who.managedBy || (rec.claim && who.claim && rec.claim !== who.claim)) return { keep: true };
     if (rec.adopted || !want || !codex) return { keep: false };
     const before = signInState(codex, codexHome, want, undefined, [want.secret]);
     if (before.matches !== true) return { state: { ...before, action: "kept", by: "someone-else" }, keep: false };
     const r = run(codex, ["logout"], { env: env(codexHome), timeout: 60_000 });
-    if (r.status !== 0) throw new FileError("signout-failed", `codex logout failed: ${printable(redact(firstLine(r.stderr) || `exit ${r.status}`, [want.secret])).slice(0, 300)}`);
+    if (r.status !== 0)
+        throw new FileError(
+            "signout-failed",
+            `codex logout failed: ${printable(redact(firstLine(r.stderr) || `exit ${r.status}`, [want.secret])).slice(0, 300)}`,
+        );
     return { state: { status: "signed-out", action: "signed-out" }, keep: false };
 }

@@ -61,7 +61,10 @@ export class AnswerReader {
     private readonly start: Buffer;
     private readonly end: Buffer;
 
-    constructor(frame: string, private readonly limit = MAX_ANSWER_BYTES) {
+    constructor(
+        frame: string,
+        private readonly limit = MAX_ANSWER_BYTES,
+    ) {
         this.start = Buffer.from(frameStart(frame));
         this.end = Buffer.from(frameEnd(frame));
     }

@@ -53,7 +53,25 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
 
     /** What Codex on the SSH host parsed, as its account; the header is compared here, never printed. */
     function webGet(header: string) {
-        const r = spawnSync("runuser", ["-u", web1.user.name, "--", "env", "-i", `HOME=${web1.user.home}`, "PATH=/usr/bin:/bin", ...caEnvArgs(), webCodex(), "mcp", "get", "connectai", "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        const r = spawnSync(
+            "runuser",
+            [
+                "-u",
+                web1.user.name,
+                "--",
+                "env",
+                "-i",
+                `HOME=${web1.user.home}`,
+                "PATH=/usr/bin:/bin",
+                ...caEnvArgs(),
+                webCodex(),
+                "mcp",
+                "get",
+                "connectai",
+                "--json",
+            ],
+            { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+        );
         if (r.status !== 0) throw new Error(`codex mcp get on web1 exited ${r.status}`);
         const got = JSON.parse(r.stdout);
         const hh = got.transport?.http_headers;
@@ -68,7 +86,13 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
     /** The example's stack: both targets, the PAT and the SSH key as secrets over stdin. */
     async function exampleStack(workDir: string, pat: string): Promise<Stack> {
         const stack = await stackIn(workDir);
-        await stack.setAllConfig({ email: { value: EMAIL }, sshHost: { value: "127.0.0.1" }, sshPort: { value: String(web1.ssh.port) }, sshUser: { value: web1.user.name }, sshHostKey: { value: web1.ssh.hostKey } });
+        await stack.setAllConfig({
+            email: { value: EMAIL },
+            sshHost: { value: "127.0.0.1" },
+            sshPort: { value: String(web1.ssh.port) },
+            sshUser: { value: web1.user.name },
+            sshHostKey: { value: web1.ssh.hostKey },
+        });
         setConfig(bin, env, workDir, stackName, "pat", pat, true);
         setConfig(bin, env, workDir, stackName, "sshPrivateKey", web1.ssh.clientKey, true);
         return stack;
@@ -76,7 +100,12 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
 
     /** `pulumi stack export` as a person runs it (the Automation API's exportStack adds --show-secrets). */
     function exportOf(stack: Stack): string {
-        return execFileSync(path.join(bin, "pulumi"), ["stack", "export", "--stack", stack.name], { cwd: stack.workspace.workDir, env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+        return execFileSync(path.join(bin, "pulumi"), ["stack", "export", "--stack", stack.name], {
+            cwd: stack.workspace.workDir,
+            env,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "inherit"],
+        });
     }
     async function keepExport(stack: Stack) {
         exports.push(exportOf(stack));
@@ -87,7 +116,10 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         const up = await stack.up({ onOutput });
         expect(up.summary.result).toBe("succeeded");
         expect(up.outputs.web1Codex.value).toBe(codexVersion);
-        const connect = { transport: { type: "streamable_http", url: CONNECT_AI_URL, http_headers: { Authorization: "<as expected>" } }, startup_timeout_sec: 30 };
+        const connect = {
+            transport: { type: "streamable_http", url: CONNECT_AI_URL, http_headers: { Authorization: "<as expected>" } },
+            startup_timeout_sec: 30,
+        };
         expect(codexMcpGet(path.dirname(localConfig()), "connectai", { Authorization: headerOf(pat) })).toMatchObject(connect);
         expect(webGet(headerOf(pat))).toMatchObject(connect);
         expect(fs.statSync(webConfig()).uid).toBe(web1.user.uid);
@@ -100,7 +132,9 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         let before = printed.length;
         const preview = await stack.preview({ onOutput });
         expect(preview.changeSummary.update).toBe(1);
-        expect(printed.slice(before).join("")).toMatch(new RegExp(`ssh ${web1.user.name}@127\\.0\\.0\\.1:${web1.ssh.port}: drifted: entry\\.url "https://evil\\.example/mcp"`));
+        expect(printed.slice(before).join("")).toMatch(
+            new RegExp(`ssh ${web1.user.name}@127\\.0\\.0\\.1:${web1.ssh.port}: drifted: entry\\.url "https://evil\\.example/mcp"`),
+        );
         let repair = await stack.up({ onOutput });
         expect(repair.summary.resourceChanges?.update).toBe(1);
         expect(webGet(headerOf(pat)).transport.url).toBe(CONNECT_AI_URL);
@@ -152,22 +186,60 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
     });
 
     test("the schema: the three components with their inputs, outputs and doc comments", () => {
-        const schema = JSON.parse(execFileSync(path.join(bin, "pulumi"), ["package", "get-schema", pkg], { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
+        const schema = JSON.parse(
+            execFileSync(path.join(bin, "pulumi"), ["package", "get-schema", pkg], { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
+        );
         const r = schema.resources;
-        expect(Object.keys(r).sort()).toEqual(["codex-connect-pulumi:index:CodexCli", "codex-connect-pulumi:index:CodexMcpServer", "codex-connect-pulumi:index:ConnectAiCodex"]);
+        expect(Object.keys(r).sort()).toEqual([
+            "codex-connect-pulumi:index:CodexCli",
+            "codex-connect-pulumi:index:CodexMcpServer",
+            "codex-connect-pulumi:index:ConnectAiCodex",
+        ]);
         const connect = r["codex-connect-pulumi:index:ConnectAiCodex"];
         expect(connect.isComponent).toBe(true);
         expect(connect.description).toMatch(/Connect AI/);
-        expect(Object.keys(connect.inputProperties)).toEqual(expect.arrayContaining(["target", "auth", "email", "pat", "bearerTokenEnvVar", "envHttpHeaders", "serverName", "url", "codex", "verify", "takeOver"]));
+        expect(Object.keys(connect.inputProperties)).toEqual(
+            expect.arrayContaining([
+                "target",
+                "auth",
+                "email",
+                "pat",
+                "bearerTokenEnvVar",
+                "envHttpHeaders",
+                "serverName",
+                "url",
+                "codex",
+                "verify",
+                "takeOver",
+            ]),
+        );
         expect(connect.requiredInputs).toEqual(["target"]);
         expect(connect.inputProperties.pat.description).toMatch(/secret whatever the caller passes/);
-        expect(Object.keys(connect.properties).sort()).toEqual(["codexPath", "codexVersion", "configPath", "drift", "loginCommand", "notReadyBecause", "ready", "repaired", "signIn"]);
+        expect(Object.keys(connect.properties).sort()).toEqual([
+            "codexPath",
+            "codexVersion",
+            "configPath",
+            "drift",
+            "loginCommand",
+            "notReadyBecause",
+            "ready",
+            "repaired",
+            "signIn",
+        ]);
         expect(r["codex-connect-pulumi:index:CodexMcpServer"].requiredInputs).toEqual(["name", "target", "url"]);
-        expect(r["codex-connect-pulumi:index:CodexMcpServer"].inputProperties.httpHeaders).toMatchObject({ type: "object", additionalProperties: { type: "string" } });
+        expect(r["codex-connect-pulumi:index:CodexMcpServer"].inputProperties.httpHeaders).toMatchObject({
+            type: "object",
+            additionalProperties: { type: "string" },
+        });
         expect(r["codex-connect-pulumi:index:CodexCli"].requiredInputs).toEqual(["target"]);
         const t = schema.types;
         expect(t["codex-connect-pulumi:index:TargetKind"].enum.map((e: { value: string }) => e.value)).toEqual(["local", "ssh", "docker", "podman", "exec"]);
-        expect(t["codex-connect-pulumi:index:ConnectAiAuth"].enum.map((e: { value: string }) => e.value)).toEqual(["oauth", "basic", "bearer-env", "env-headers"]);
+        expect(t["codex-connect-pulumi:index:ConnectAiAuth"].enum.map((e: { value: string }) => e.value)).toEqual([
+            "oauth",
+            "basic",
+            "bearer-env",
+            "env-headers",
+        ]);
         expect(t["codex-connect-pulumi:index:TargetArgs"].required).toEqual(["kind"]);
         expect(t["codex-connect-pulumi:index:TargetArgs"].properties.hostKey.description).toMatch(/known_hosts/);
     });
@@ -211,18 +283,33 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         const stack = await stackIn(program);
         const up = await stack.up({ onOutput });
         expect(up.outputs.configPath.value).toBe(path.join(codexHome, "config.toml"));
-        expect(codexMcpGet(codexHome, "connectai", { Authorization: headerOf(PATS.plain) })).toMatchObject({ transport: { http_headers: { Authorization: "<as expected>" } } });
+        expect(codexMcpGet(codexHome, "connectai", { Authorization: headerOf(PATS.plain) })).toMatchObject({
+            transport: { http_headers: { Authorization: "<as expected>" } },
+        });
         await stack.preview({ expectNoChanges: true, onOutput });
         // What the engine keeps for the components: no inputs at all; the header only inside the command's secret stdin.
         const deployment = JSON.parse(exportOf(stack)).deployment as { resources: Array<{ type: string; inputs?: Record<string, unknown> }> };
-        expect(deployment.resources.filter((r) => r.type.startsWith("codex-connect")).map((r) => r.type).sort()).toEqual(["codex-connect-pulumi:index:ConnectAiCodex"]);
+        expect(
+            deployment.resources
+                .filter((r) => r.type.startsWith("codex-connect"))
+                .map((r) => r.type)
+                .sort(),
+        ).toEqual(["codex-connect-pulumi:index:ConnectAiCodex"]);
         for (const r of deployment.resources.filter((r) => r.type.startsWith("codex-connect:"))) expect(r.inputs ?? {}).toEqual({});
         await keepExport(stack);
         // A target that is not one: the error names the component and each field.
         fs.writeFileSync(path.join(program, "Pulumi.yaml"), yaml(`{ kind: ssh, host: 127.0.0.1, port: 70000, container: x }`));
-        const failed = await stack.preview({ onOutput }).then(() => "", (e: Error) => e.message);
+        const failed = await stack.preview({ onOutput }).then(
+            () => "",
+            (e: Error) => e.message,
+        );
         expect(failed).toMatch(/ConnectAiCodex plain: invalid target: /);
-        for (const problem of ["target.port: must be a whole number from 1 to 65535", "target.container: not a field of kind", "target.user: required for kind"]) expect(failed).toContain(problem);
+        for (const problem of [
+            "target.port: must be a whole number from 1 to 65535",
+            "target.container: not a field of kind",
+            "target.user: required for kind",
+        ])
+            expect(failed).toContain(problem);
         fs.writeFileSync(path.join(program, "Pulumi.yaml"), yaml(`{ kind: local, codexHome: ${codexHome} }`));
         await stack.destroy({ onOutput });
         expect(fs.readFileSync(path.join(codexHome, "config.toml"), "utf8")).toBe("");
@@ -232,7 +319,8 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         const git = await serveThisRepo(path.join(dir, "git"));
         try {
             const gitEnv = { ...env, SSL_CERT_FILE: git.caBundle };
-            const pulumi = (cwd: string, ...args: string[]) => execFileSync(path.join(bin, "pulumi"), args, { cwd, env: gitEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+            const pulumi = (cwd: string, ...args: string[]) =>
+                execFileSync(path.join(bin, "pulumi"), args, { cwd, env: gitEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
             const program = path.join(dir, "from-git");
             fs.mkdirSync(program);
             fs.writeFileSync(path.join(program, "Pulumi.yaml"), "name: anylang-git\nruntime: yaml\n");
@@ -241,11 +329,28 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
             expect(fs.readFileSync(path.join(program, "Pulumi.yaml"), "utf8")).toContain(`packages:\n  codex-connect-pulumi: ${source}\n`);
             const schema = JSON.parse(pulumi(program, "package", "get-schema", `${git.url}@${git.tag}`));
             expect(schema.pluginDownloadURL).toBe(git.url.replace("https://", "git://"));
-            expect(Object.keys(schema.resources).sort()).toEqual(["codex-connect-pulumi:index:CodexCli", "codex-connect-pulumi:index:CodexMcpServer", "codex-connect-pulumi:index:ConnectAiCodex"]);
+            expect(Object.keys(schema.resources).sort()).toEqual([
+                "codex-connect-pulumi:index:CodexCli",
+                "codex-connect-pulumi:index:CodexMcpServer",
+                "codex-connect-pulumi:index:ConnectAiCodex",
+            ]);
             expect(schema.resources["codex-connect-pulumi:index:ConnectAiCodex"].inputProperties.pat.description).toMatch(/secret whatever the caller passes/);
 
             const codexHome = path.join(dir, "git-codex");
-            fs.appendFileSync(path.join(program, "Pulumi.yaml"), ["resources:", "  fromgit:", "    type: codex-connect-pulumi:ConnectAiCodex", "    properties:", `      target: { kind: local, codexHome: ${codexHome} }`, "      verify: false", "outputs:", "  configPath: ${fromgit.configPath}", ""].join("\n"));
+            fs.appendFileSync(
+                path.join(program, "Pulumi.yaml"),
+                [
+                    "resources:",
+                    "  fromgit:",
+                    "    type: codex-connect-pulumi:ConnectAiCodex",
+                    "    properties:",
+                    `      target: { kind: local, codexHome: ${codexHome} }`,
+                    "      verify: false",
+                    "outputs:",
+                    "  configPath: ${fromgit.configPath}",
+                    "",
+                ].join("\n"),
+            );
             const stack = await stackIn(program, { SSL_CERT_FILE: git.caBundle });
             const up = await stack.up({ onOutput });
             expect(up.outputs.configPath.value).toBe(path.join(codexHome, "config.toml"));
@@ -278,9 +383,17 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         const keyLines = web1.ssh.clientKey.split("\n").filter((l) => l.length > 40 && !l.startsWith("-----"));
         expect(keyLines.length).toBeGreaterThan(0);
         const secrets = [...secretsOf(PATS.yaml), ...secretsOf(PATS.typescript), ...secretsOf(PATS.plain), ...keyLines];
-        const leaks = haystacks.filter(([, h]) => secrets.some((s) => h.includes(s))).map(([n, h]) =>
-            n === "process table" ? `process table: ${h.split("\n").filter((l) => secrets.some((s) => l.includes(s))).map((l) => l.split(" ")[0]).join(", ")}` : n,
-        );
+        const leaks = haystacks
+            .filter(([, h]) => secrets.some((s) => h.includes(s)))
+            .map(([n, h]) =>
+                n === "process table"
+                    ? `process table: ${h
+                          .split("\n")
+                          .filter((l) => secrets.some((s) => l.includes(s)))
+                          .map((l) => l.split(" ")[0])
+                          .join(", ")}`
+                    : n,
+            );
         expect(leaks).toEqual([]);
     });
 });

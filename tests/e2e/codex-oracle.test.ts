@@ -56,7 +56,10 @@ const starts: Array<[string, string]> = [
     ["root inline", 'mcp_servers = { connectai = { url = "https://old/" } }\n'],
     ["root inline, empty", 'model = "o3"\nmcp_servers = {}\n'],
     ["root inline with another server", 'mcp_servers = { other = { url = "https://other/" } }\n'],
-    ["root inline, ours among others as dotted keys", 'mcp_servers = { connectai.url = "https://old/", other = { url = "https://other/" }, connectai.tool_timeout_sec = 5 }\n'],
+    [
+        "root inline, ours among others as dotted keys",
+        'mcp_servers = { connectai.url = "https://old/", other = { url = "https://other/" }, connectai.tool_timeout_sec = 5 }\n',
+    ],
     ["root inline over lines (TOML 1.1, which this Codex reads)", 'mcp_servers = {\n  other = { url = "https://other/" },\n}\n'],
     ["CRLF with BOM and comments", '\uFEFF# mine\r\nmodel = "o3"\r\n\r\n[mcp_servers.connectai] # old\r\nurl = "https://old/"\r\n'],
 ];

@@ -37,7 +37,14 @@ suite("each component on its own, with the real engine", () => {
     const cliCodex = () => path.join(cliUser.home, ".local", "bin", "codex");
 
     async function setSetup(failing: boolean) {
-        await stack.setConfig("setup", { value: JSON.stringify({ homes: Object.fromEntries(LOCAL.map((n) => [n, home(n)])), cliPrefix: prefix(cliUser), barePrefix: prefix(bareUser), failing }) });
+        await stack.setConfig("setup", {
+            value: JSON.stringify({
+                homes: Object.fromEntries(LOCAL.map((n) => [n, home(n)])),
+                cliPrefix: prefix(cliUser),
+                barePrefix: prefix(bareUser),
+                failing,
+            }),
+        });
     }
 
     beforeAll(async () => {
@@ -48,7 +55,11 @@ suite("each component on its own, with the real engine", () => {
         spawnSync("chown", ["-R", `${cliUser.uid}:${cliUser.gid}`, path.join(cliUser.home, ".npm")]);
         homesDir = fs.mkdtempSync(path.join(os.tmpdir(), "components-e2e-"));
         // The local targets find the cached Codex first on PATH; the accounts have none.
-        ({ stack, sandbox, remove } = await sandboxStack({ name: "components", workDir: path.join(projectRoot, "tests", "programs", "components"), path: [codexBinDir()] }));
+        ({ stack, sandbox, remove } = await sandboxStack({
+            name: "components",
+            workDir: path.join(projectRoot, "tests", "programs", "components"),
+            path: [codexBinDir()],
+        }));
         await stack.setConfig("pat", { value: PAT, secret: true });
         await setSetup(false);
     });
@@ -69,13 +80,23 @@ suite("each component on its own, with the real engine", () => {
         // CodexMcpServer on an account without Codex: the entry is written (nothing could verify it).
         expect(fs.readFileSync(bareConfig(), "utf8")).toBe('[mcp_servers.docs]\nurl = "https://docs.example/mcp"\n');
         expect(codexMcpGet(path.dirname(bareConfig()), "docs")).toMatchObject({ transport: { url: "https://docs.example/mcp" } });
-        expect(codexMcpGet(home("noverify"), "plain")).toMatchObject({ enabled: false, startup_timeout_sec: 20, tool_timeout_sec: 90, transport: { url: "https://plain.example/mcp" } });
-        expect(codexMcpGet(home("headers"), "hdr", { "X-Api-Key": PAT, "X-Team": "blue" })).toMatchObject({ transport: { http_headers: { "X-Api-Key": "<as expected>", "X-Team": "<as expected>" } } });
+        expect(codexMcpGet(home("noverify"), "plain")).toMatchObject({
+            enabled: false,
+            startup_timeout_sec: 20,
+            tool_timeout_sec: 90,
+            transport: { url: "https://plain.example/mcp" },
+        });
+        expect(codexMcpGet(home("headers"), "hdr", { "X-Api-Key": PAT, "X-Team": "blue" })).toMatchObject({
+            transport: { http_headers: { "X-Api-Key": "<as expected>", "X-Team": "<as expected>" } },
+        });
         expect(codexMcpGet(home("bearer"), "docs")).toMatchObject({ transport: { bearer_token_env_var: "DOCS_TOKEN" } });
         expect(codexMcpGet(home("envheaders"), "env")).toMatchObject({ transport: { env_http_headers: { "X-Api-Key": "ENV_API_KEY" } } });
         const connect = { transport: { type: "streamable_http", url: "https://mcp.cloud.cdata.com/mcp" }, startup_timeout_sec: 30 };
         expect(codexMcpGet(home("oauth"), "connectai")).toMatchObject({ ...connect, transport: { ...connect.transport, http_headers: null } });
-        expect(codexMcpGet(home("basic"), "connectai", { Authorization: basic })).toMatchObject({ ...connect, transport: { ...connect.transport, http_headers: { Authorization: "<as expected>" } } });
+        expect(codexMcpGet(home("basic"), "connectai", { Authorization: basic })).toMatchObject({
+            ...connect,
+            transport: { ...connect.transport, http_headers: { Authorization: "<as expected>" } },
+        });
         expect(codexMcpGet(home("bearerenv"), "connectai")).toMatchObject({ transport: { bearer_token_env_var: "CONNECT_AI_TOKEN" } });
         expect(codexMcpGet(home("envhdr"), "connectai")).toMatchObject({ transport: { env_http_headers: { Authorization: "CONNECT_AI_AUTH" } } });
         const outs = up.outputs.components.value as Record<string, { configPath: string; codexVersion: string | null }>;
@@ -101,8 +122,11 @@ suite("each component on its own, with the real engine", () => {
     });
 
     test("no secret in plain text: engine output, the state files", async () => {
-        const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)]));
-        const state = files(path.join(sandbox.dir, "state")).map((f) => fs.readFileSync(f, "utf8")).join("\n");
+        const files = (dir: string): string[] =>
+            fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)]));
+        const state = files(path.join(sandbox.dir, "state"))
+            .map((f) => fs.readFileSync(f, "utf8"))
+            .join("\n");
         expect(state).toContain("codex-connect-pulumi:index:CodexMcpServer"); // the scan sees the components
         for (const s of [PAT, basic, basic.slice(6)]) {
             expect(printed.join("").includes(s)).toBe(false);
@@ -118,4 +142,3 @@ suite("each component on its own, with the real engine", () => {
         for (const n of LOCAL) expect(fs.readFileSync(path.join(home(n), "config.toml"), "utf8")).toBe("");
     });
 });
-

@@ -52,7 +52,9 @@ suite("the fleet program against dev containers (docker and podman presets, a ra
     beforeAll(async () => {
         const t0 = Date.now();
         const image = rootfsImage();
-        process.stderr.write(`devcontainer: image ${image.dir} (${image.builtIn ? `built in ${image.builtIn} s` : "cached"}, ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+        process.stderr.write(
+            `devcontainer: image ${image.dir} (${image.builtIn ? `built in ${image.builtIn} s` : "cached"}, ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`,
+        );
         codexBinDir();
         const seed = npmSeed([codexVersion]);
         dkr = startDevContainer("dkr", { npmSeed: seed });
@@ -114,7 +116,9 @@ suite("the fleet program against dev containers (docker and podman presets, a ra
         const up = await stack.up({ onOutput });
         expect(up.summary.result).toBe("succeeded");
         // Each preset's exact argument vector reached its engine (and nothing else did).
-        expect(new Set(standins.calls())).toEqual(new Set(["docker exec -i -u vscode devbox-docker /bin/sh -c", "podman exec -i -u vscode devbox-podman /bin/sh -c"]));
+        expect(new Set(standins.calls())).toEqual(
+            new Set(["docker exec -i -u vscode devbox-docker /bin/sh -c", "podman exec -i -u vscode devbox-podman /bin/sh -c"]),
+        );
         const targets = up.outputs.targets.value as Record<string, { configPath: string; codex: string }>;
         for (const c of all()) {
             expect(targets[c.name]).toMatchObject({ configPath: CONFIG, codex: `${codexVersion} at ${CODEX}` });
@@ -125,7 +129,11 @@ suite("the fleet program against dev containers (docker and podman presets, a ra
             expect(c.exec([CODEX, "--version"]).stdout).toContain(codexVersion);
             expect(c.exec(["sh", "-c", `head -1 "$(readlink -f ${CODEX})"`]).stdout.trim()).toBe("#!/usr/bin/env node");
             expect(fs.existsSync(path.join(c.layer, "home/vscode/.local/lib/node_modules/@openai/codex/package.json"))).toBe(true);
-            expect(codexGet(c)).toMatchObject({ name: "connectai", transport: { type: "streamable_http", url: "https://mcp.cloud.cdata.com/mcp", http_headers: { Authorization: "<as expected>" } }, startup_timeout_sec: 30 });
+            expect(codexGet(c)).toMatchObject({
+                name: "connectai",
+                transport: { type: "streamable_http", url: "https://mcp.cloud.cdata.com/mcp", http_headers: { Authorization: "<as expected>" } },
+                startup_timeout_sec: 30,
+            });
         }
         // Nothing was written on this machine's side of the containers: no ~/.codex appeared in the image.
         expect(fs.existsSync(path.join(rootfsImage().dir, "home/vscode/.codex"))).toBe(false);
@@ -169,17 +177,29 @@ suite("the fleet program against dev containers (docker and podman presets, a ra
         expect(inSync.summary.resourceChanges?.update ?? 0).toBe(0);
         // Nothing ran, so the verdict is the probe's: Codex's own reasons, the layer named.
         expect(out.dkr.ready).toBe(false);
-        expect(out.dkr.notReadyBecause).toContain("Codex will not use [mcp_servers.connectai] as written: disabled by requirements (/etc/codex/requirements.toml)");
-        expect(out.pdm.notReadyBecause).toContain("Codex will not use [mcp_servers.connectai] as written: tool_timeout_sec: Codex reads 5, want null (set by /etc/codex/config.toml)");
+        expect(out.dkr.notReadyBecause).toContain(
+            "Codex will not use [mcp_servers.connectai] as written: disabled by requirements (/etc/codex/requirements.toml)",
+        );
+        expect(out.pdm.notReadyBecause).toContain(
+            "Codex will not use [mcp_servers.connectai] as written: tool_timeout_sec: Codex reads 5, want null (set by /etc/codex/config.toml)",
+        );
         // An update (a loosened mode) is refused on both, naming the layer; the files stay as they were.
         for (const c of [dkr, pdm]) fs.chmodSync(c.at(CONFIG), 0o644);
-        await expect(stack.up({ onOutput })).rejects.toThrow(/Codex will not use \[mcp_servers\.connectai\] as written in \/home\/vscode\/\.codex\/config\.toml: disabled by requirements \(\/etc\/codex\/requirements\.toml\); allowCodexOverrides: true accepts that/);
+        await expect(stack.up({ onOutput })).rejects.toThrow(
+            /Codex will not use \[mcp_servers\.connectai\] as written in \/home\/vscode\/\.codex\/config\.toml: disabled by requirements \(\/etc\/codex\/requirements\.toml\); allowCodexOverrides: true accepts that/,
+        );
         expect(fs.statSync(dkr.at(CONFIG)).mode & 0o777).toBe(0o644);
         await stack.setConfig("allowCodexOverrides", { value: "true" });
         const allowed = await stack.up({ onOutput });
         expect(fs.statSync(pdm.at(CONFIG)).mode & 0o777).toBe(0o600);
-        expect((allowed.outputs.targets.value as Out).pdm.notReadyBecause).toContain("Codex will not use [mcp_servers.connectai] as written: tool_timeout_sec: Codex reads 5, want null (set by /etc/codex/config.toml)");
-        for (const [c, f] of [[dkr, "/etc/codex/requirements.toml"], [pdm, "/etc/codex/config.toml"]] as const) fs.rmSync(c.at(f));
+        expect((allowed.outputs.targets.value as Out).pdm.notReadyBecause).toContain(
+            "Codex will not use [mcp_servers.connectai] as written: tool_timeout_sec: Codex reads 5, want null (set by /etc/codex/config.toml)",
+        );
+        for (const [c, f] of [
+            [dkr, "/etc/codex/requirements.toml"],
+            [pdm, "/etc/codex/config.toml"],
+        ] as const)
+            fs.rmSync(c.at(f));
         await stack.setConfig("allowCodexOverrides", { value: "false" });
         const back = await stack.up({ onOutput });
         for (const n of ["dkr", "pdm"]) expect((back.outputs.targets.value as Out)[n].notReadyBecause!.filter((r) => r.includes("will not use"))).toEqual([]);
@@ -188,7 +208,8 @@ suite("the fleet program against dev containers (docker and podman presets, a ra
 
     test("the PAT, its base64 and the header: nowhere in the state, the engine's output or the stand-ins' log; in each container only in config.toml", () => {
         const secrets = [PAT, b64, header];
-        const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)]));
+        const files = (dir: string): string[] =>
+            fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)]));
         const haystacks: Array<[string, string]> = [
             ["engine output", printed.join("")],
             ["stand-in calls", standins.calls().join("\n")],

@@ -52,18 +52,45 @@ suite("npm run fleet: every shard stack of a fleet, through the real engine", ()
             });
         });
     }
-    const expectExit = (r: { status: number | null; out: string }, status: number) => expect({ status: r.status, out: r.status === status ? "" : r.out.slice(-4000) }).toEqual({ status, out: "" });
-    const pulumi = (...args: string[]) => execFileSync(path.join(toolchainBin(), "pulumi"), [...args, "--non-interactive"], { cwd: projectRoot, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const expectExit = (r: { status: number | null; out: string }, status: number) =>
+        expect({ status: r.status, out: r.status === status ? "" : r.out.slice(-4000) }).toEqual({ status, out: "" });
+    const pulumi = (...args: string[]) =>
+        execFileSync(path.join(toolchainBin(), "pulumi"), [...args, "--non-interactive"], {
+            cwd: projectRoot,
+            env,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        });
     const stacksNow = () => (JSON.parse(pulumi("stack", "ls", "--json")) as Array<{ name: string }>).map((s) => s.name).sort();
-    const targetsOf = (stack: string) => Object.keys((JSON.parse(pulumi("stack", "output", "--json", "--stack", stack)) as { targets?: object }).targets ?? {}).sort();
+    const targetsOf = (stack: string) =>
+        Object.keys((JSON.parse(pulumi("stack", "output", "--json", "--stack", stack)) as { targets?: object }).targets ?? {}).sort();
 
     const configOf = (h: FleetHost) => path.join(h.user.home, ".codex", "config.toml");
-    const managerOf = (h: FleetHost) => JSON.parse(fs.readFileSync(path.join(h.user.home, ".codex", ".codex-mcp-owner.json"), "utf8")).servers.connectai?.managedBy;
+    const managerOf = (h: FleetHost) =>
+        JSON.parse(fs.readFileSync(path.join(h.user.home, ".codex", ".codex-mcp-owner.json"), "utf8")).servers.connectai?.managedBy;
     const hasEntry = (h: FleetHost) => fs.existsSync(configOf(h)) && fs.readFileSync(configOf(h), "utf8").includes("[mcp_servers.connectai]");
     /** What the host's own Codex parsed; the header compared here and replaced, never printed. */
     function codexGet(h: FleetHost) {
         const codex = path.join(h.user.home, ".local", "bin", "codex");
-        const out = execFileSync("runuser", ["-u", h.user.name, "--", "env", "-i", `HOME=${h.user.home}`, `PATH=${path.dirname(codex)}:/usr/bin:/bin`, ...caEnvArgs(), codex, "mcp", "get", "connectai", "--json"], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] });
+        const out = execFileSync(
+            "runuser",
+            [
+                "-u",
+                h.user.name,
+                "--",
+                "env",
+                "-i",
+                `HOME=${h.user.home}`,
+                `PATH=${path.dirname(codex)}:/usr/bin:/bin`,
+                ...caEnvArgs(),
+                codex,
+                "mcp",
+                "get",
+                "connectai",
+                "--json",
+            ],
+            { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] },
+        );
         const got = JSON.parse(out);
         const headers = got.transport?.http_headers;
         if (headers?.Authorization !== undefined) headers.Authorization = headers.Authorization === HEADER ? "<as expected>" : "<different>";
@@ -77,7 +104,11 @@ suite("npm run fleet: every shard stack of a fleet, through the real engine", ()
         for (let i = 0; i < count; i++) for (const t of targetsOf(shard(i))) (holders[t] ??= []).push(shard(i));
         for (const [name, i] of Object.entries(shardOf)) {
             const h = hosts[name];
-            expect({ name, holders: holders[name], manager: managerOf(h) }).toEqual({ name, holders: [shard(i)], manager: `pulumi:codex-connect/${shard(i)}/${name}` });
+            expect({ name, holders: holders[name], manager: managerOf(h) }).toEqual({
+                name,
+                holders: [shard(i)],
+                manager: `pulumi:codex-connect/${shard(i)}/${name}`,
+            });
             expect(codexGet(h)).toMatchObject(asWanted);
         }
     }
@@ -92,17 +123,26 @@ suite("npm run fleet: every shard stack of a fleet, through the real engine", ()
         env = { ...process.env, ...sandbox.env };
         logDir = path.join(sandbox.dir, "logs");
         // The base stack as the README's fleet section makes it: the targets, the email, the PAT as a secret (on stdin).
-        const ws = await LocalWorkspace.create({ workDir: projectRoot, pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }), pulumiHome: sandbox.env.PULUMI_HOME, envVars: sandbox.env as Record<string, string> });
+        const ws = await LocalWorkspace.create({
+            workDir: projectRoot,
+            pulumiCommand: await PulumiCommand.get({ root: path.dirname(toolchainBin()) }),
+            pulumiHome: sandbox.env.PULUMI_HOME,
+            envVars: sandbox.env as Record<string, string>,
+        });
         const stack = await Stack.create(base, ws);
         await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL }, url: { value: mcp.url } });
         setSecretConfig(stack, sandbox.env, "pat", PAT);
-        await setTargetsConfig(stack, fleet.hosts.map((h) => h.target));
+        await setTargetsConfig(
+            stack,
+            fleet.hosts.map((h) => h.target),
+        );
         processTable.start(200);
     });
 
     afterAll(async () => {
         processTable.stop();
-        for (const f of fs.readdirSync(projectRoot)) if (f.startsWith(`Pulumi.${base}`) && f.endsWith(".yaml")) fs.rmSync(path.join(projectRoot, f), { force: true });
+        for (const f of fs.readdirSync(projectRoot))
+            if (f.startsWith(`Pulumi.${base}`) && f.endsWith(".yaml")) fs.rmSync(path.join(projectRoot, f), { force: true });
         if (sandbox) fs.rmSync(sandbox.dir, { recursive: true, force: true });
         await mcp?.close();
         fleet?.stop();
@@ -133,7 +173,9 @@ suite("npm run fleet: every shard stack of a fleet, through the real engine", ()
         expect(fs.readFileSync(path.join(projectRoot, `Pulumi.${shard(1)}.yaml`), "utf8")).not.toContain(PAT);
         expectManagedOnce(2, { web1: 0, web2: 1, db1: 1 });
         // The command selected no stack: PULUMI_HOME's selection is still the base the test made.
-        const selection = fs.readdirSync(path.join(sandbox.env.PULUMI_HOME!, "workspaces")).map((f) => fs.readFileSync(path.join(sandbox.env.PULUMI_HOME!, "workspaces", f), "utf8"));
+        const selection = fs
+            .readdirSync(path.join(sandbox.env.PULUMI_HOME!, "workspaces"))
+            .map((f) => fs.readFileSync(path.join(sandbox.env.PULUMI_HOME!, "workspaces", f), "utf8"));
         expect(selection.join("")).toContain(`/${base}"`);
         expect(fs.readdirSync(logDir).sort()).toEqual([`${shard(0)}.up.log`, `${shard(1)}.up.log`]);
     });
@@ -163,7 +205,9 @@ suite("npm run fleet: every shard stack of a fleet, through the real engine", ()
             expectExit(r, 1);
             expect(r.out).toMatch(new RegExp(`^\\[[12]/2\\] ${shard(0)} up: 1 target, 1 changed, 1 drifted, 0 failed`, "m"));
             expect(r.out).toMatch(new RegExp(`^\\[[12]/2\\] ${shard(1)} up: 2 targets, 0 changed, 0 drifted, 1 failed`, "m"));
-            expect(r.out).toContain(`failed (1):\n  ${shard(1)}  web2: ssh ${hosts.web2.user.name}@127.0.0.1:${hosts.web2.ssh.port}: ssh: connect ECONNREFUSED 127.0.0.1:${hosts.web2.ssh.port}\n`);
+            expect(r.out).toContain(
+                `failed (1):\n  ${shard(1)}  web2: ssh ${hosts.web2.user.name}@127.0.0.1:${hosts.web2.ssh.port}: ssh: connect ECONNREFUSED 127.0.0.1:${hosts.web2.ssh.port}\n`,
+            );
             expect(r.out).toContain("fleet up: 1 of 2 shards failed (exit 1)");
             expect(codexGet(hosts.web1)).toMatchObject(asWanted);
         } finally {

@@ -38,13 +38,17 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
     const onOutput = (s: string) => printed.push(s);
 
     // h3 starts with a file of its own: comments, other servers, CRLF.
-    const h3Original = "# team settings\r\nmodel = \"o3\"\r\n\r\n[mcp_servers.docs] # internal docs\r\nurl = \"https://docs.example/mcp\"\r\n";
-    const h3Added = "\r\n# added later by the user\r\n[mcp_servers.more]\r\nurl = \"https://more.example/\"\r\n";
+    const h3Original = '# team settings\r\nmodel = "o3"\r\n\r\n[mcp_servers.docs] # internal docs\r\nurl = "https://docs.example/mcp"\r\n';
+    const h3Added = '\r\n# added later by the user\r\n[mcp_servers.more]\r\nurl = "https://more.example/"\r\n';
 
     const configOf = (h: FleetHost) => path.join(h.user.home, ".codex", "config.toml");
     const codexOf = (h: FleetHost) => path.join(h.user.home, ".local", "bin", "codex");
     const asUser = (h: FleetHost, cmd: string[], timeout = 60_000) =>
-        spawnSync("runuser", ["-u", h.user.name, "--", "env", "-i", `HOME=${h.user.home}`, `PATH=${path.dirname(codexOf(h))}:/usr/bin:/bin`, ...caEnvArgs(), ...cmd], { encoding: "utf8", timeout, stdio: ["ignore", "pipe", "pipe"] });
+        spawnSync(
+            "runuser",
+            ["-u", h.user.name, "--", "env", "-i", `HOME=${h.user.home}`, `PATH=${path.dirname(codexOf(h))}:/usr/bin:/bin`, ...caEnvArgs(), ...cmd],
+            { encoding: "utf8", timeout, stdio: ["ignore", "pipe", "pipe"] },
+        );
     /**
      * `codex exec` as the host's account, asynchronously: the MCP server runs in this process, so a
      * blocking spawn would starve it. With no model reachable, Codex still starts its MCP servers.
@@ -53,10 +57,29 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
      */
     const codexExec = (h: FleetHost, done: () => boolean = () => false) =>
         new Promise<string>((resolve) => {
-            const p = spawn("runuser", ["-u", h.user.name, "--", "env", "-i", `HOME=${h.user.home}`, "PATH=/usr/bin:/bin", ...caEnvArgs(), codexOf(h), "exec", "--skip-git-repo-check", "-c", "mcp_servers.connectai.required=true", "say hi"], {
-                stdio: ["ignore", "pipe", "pipe"],
-                detached: true, // its own process group, so the whole of Codex can be stopped
-            });
+            const p = spawn(
+                "runuser",
+                [
+                    "-u",
+                    h.user.name,
+                    "--",
+                    "env",
+                    "-i",
+                    `HOME=${h.user.home}`,
+                    "PATH=/usr/bin:/bin",
+                    ...caEnvArgs(),
+                    codexOf(h),
+                    "exec",
+                    "--skip-git-repo-check",
+                    "-c",
+                    "mcp_servers.connectai.required=true",
+                    "say hi",
+                ],
+                {
+                    stdio: ["ignore", "pipe", "pipe"],
+                    detached: true, // its own process group, so the whole of Codex can be stopped
+                },
+            );
             let out = "";
             p.stdout.on("data", (d) => (out += d));
             p.stderr.on("data", (d) => (out += d));
@@ -145,7 +168,10 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
         expect(ambientPluginWarnings(up.stdout)).toEqual([]);
         for (const h of [h1, h2, h3]) {
             expect(asUser(h, [codexOf(h), "--version"]).stdout).toContain(codexVersion);
-            expect(codexGet(h, headerOf(PAT1))).toMatchObject({ transport: { type: "streamable_http", url: mcp.url, http_headers: { Authorization: "<as expected>" } }, startup_timeout_sec: 30 });
+            expect(codexGet(h, headerOf(PAT1))).toMatchObject({
+                transport: { type: "streamable_http", url: mcp.url, http_headers: { Authorization: "<as expected>" } },
+                startup_timeout_sec: 30,
+            });
             expect(fs.statSync(configOf(h)).mode & 0o777).toBe(0o600);
         }
         expect(fs.readFileSync(path.join(localHome, "config.toml"), "utf8")).toContain(`url = "${mcp.url}"`);
@@ -262,7 +288,9 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
         const saved = fs.readFileSync(keys);
         fs.writeFileSync(keys, "");
         await stack.setConfig("startupTimeoutSec", { value: "50" });
-        await expect(stack.up({ onOutput, continueOnError: true })).rejects.toThrow(new RegExp(`${escape(label(h2))}: ssh: All configured authentication methods failed`));
+        await expect(stack.up({ onOutput, continueOnError: true })).rejects.toThrow(
+            new RegExp(`${escape(label(h2))}: ssh: All configured authentication methods failed`),
+        );
         expect(codexGet(h1, headerOf(PAT2)).startup_timeout_sec).toBe(50);
         fs.writeFileSync(keys, saved);
         await stack.up({ onOutput });
@@ -281,7 +309,9 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
 
     test("a host whose Node.js is too old: a clear error naming the host and what it found", async () => {
         await setTargets([...allTargets(), old.target]);
-        await expect(stack.up({ onOutput, continueOnError: true })).rejects.toThrow(new RegExp(`${escape(label(old))}: Node\\.js 16\\.20\\.2 at ${escape(oldNodeDir())}/node is older than 18`));
+        await expect(stack.up({ onOutput, continueOnError: true })).rejects.toThrow(
+            new RegExp(`${escape(label(old))}: Node\\.js 16\\.20\\.2 at ${escape(oldNodeDir())}/node is older than 18`),
+        );
         await setTargets(allTargets());
         await stack.up({ onOutput }); // drops the host's components, which were created before its state failed
         await stack.preview({ expectNoChanges: true, onOutput });
@@ -289,7 +319,8 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
 
     test("11. secrets: the PATs, their base64 and the headers appear nowhere in plain text", () => {
         processTable.stop();
-        const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)]));
+        const files = (dir: string): string[] =>
+            fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)]));
         const haystacks: Array<[string, string]> = [
             ["engine output", printed.join("")],
             ["process table", processTable.text()],
@@ -304,10 +335,18 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
         expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("command:local:Command"))).toBe(true);
         expect(processTable.samples).toBeGreaterThan(50);
         const secrets = [...secretsOf(PAT1), ...secretsOf(PAT2)];
-        const leaks = haystacks.filter(([, h]) => secrets.some((s) => h.includes(s))).map(([n, h]) =>
-            // Name the leaking process by its program only: its arguments hold the secret.
-            n === "process table" ? `process table: ${h.split("\n").filter((l) => secrets.some((s) => l.includes(s))).map((l) => l.split(" ")[0]).join(", ")}` : n,
-        );
+        const leaks = haystacks
+            .filter(([, h]) => secrets.some((s) => h.includes(s)))
+            .map(([n, h]) =>
+                // Name the leaking process by its program only: its arguments hold the secret.
+                n === "process table"
+                    ? `process table: ${h
+                          .split("\n")
+                          .filter((l) => secrets.some((s) => l.includes(s)))
+                          .map((l) => l.split(" ")[0])
+                          .join(", ")}`
+                    : n,
+            );
         expect(leaks).toEqual([]);
     });
 
@@ -328,7 +367,6 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
 function escape(s: string): string {
     return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
-
 
 /** A directory with a `node` that reports version 16.20.2 (and otherwise runs the real one). */
 function oldNodeDir(): string {

@@ -113,7 +113,15 @@ suiteNeeding({ root: true })("a full or read-only disk: nothing of the user's is
     /** The ownership record: the server's record, and the hash of the config.toml.bak this tool wrote. */
     // An ensure that got as far as its record keeps the digest of the entry it wrote, under the target's key.
     const owner = (r: { token?: string; [k: string]: unknown }, bak?: string) =>
-        JSON.stringify({ servers: { [NAME]: r.token ? { ...r, applied: "<applied>" } : r }, ...(bak !== undefined ? { backup: createHash("sha256").update(bak).digest("hex") } : {}), ...(r.token ? { key: "<key>" } : {}) }, null, 2) + "\n";
+        JSON.stringify(
+            {
+                servers: { [NAME]: r.token ? { ...r, applied: "<applied>" } : r },
+                ...(bak !== undefined ? { backup: createHash("sha256").update(bak).digest("hex") } : {}),
+                ...(r.token ? { key: "<key>" } : {}),
+            },
+            null,
+            2,
+        ) + "\n";
 
     describe("ENOSPC at every page boundary", () => {
         let home: string;
@@ -147,7 +155,12 @@ suiteNeeding({ root: true })("a full or read-only disk: nothing of the user's is
                 "config.toml.bak": { mode: "600", text: removeEntry(original, NAME) },
             });
             expect(removeEntry(e1, NAME)).toBe(removeEntry(original, NAME)); // so the second ensure leaves the backup as it is
-            expect(states[2]).toEqual({ ...states[1], ".codex-mcp-owner.json": { mode: "600", text: owner({ saved: true, token: "t2", fileMode: "0644" }, removeEntry(e1, NAME)) }, "config.toml": { mode: "600", text: e2 }, "config.toml.bak": { mode: "600", text: removeEntry(e1, NAME) } });
+            expect(states[2]).toEqual({
+                ...states[1],
+                ".codex-mcp-owner.json": { mode: "600", text: owner({ saved: true, token: "t2", fileMode: "0644" }, removeEntry(e1, NAME)) },
+                "config.toml": { mode: "600", text: e2 },
+                "config.toml.bak": { mode: "600", text: removeEntry(e1, NAME) },
+            });
             // The user's file back byte for byte, with its own mode, and this tool's backup gone with the entry.
             expect(states[3]).toEqual({ "config.toml": { mode: "644", text: original } });
         });
@@ -166,9 +179,18 @@ suiteNeeding({ root: true })("a full or read-only disk: nothing of the user's is
                 const label = `${ops[i].title}, ${k} pages free`;
                 const file = r.error ? named(r.error.message) : undefined;
                 expect({ label, ok: r.ok, code: r.error?.code, namesAFileThere: file?.startsWith(home + "/"), files: after }).toEqual(
-                    r.ok ? { label, ok: true, code: undefined, namesAFileThere: undefined, files: states[i + 1] } : { label, ok: false, code: "no-space", namesAFileThere: true, files: states[i] },
+                    r.ok
+                        ? { label, ok: true, code: undefined, namesAFileThere: undefined, files: states[i + 1] }
+                        : { label, ok: false, code: "no-space", namesAFileThere: true, files: states[i] },
                 );
-                expect({ label, message: r.error?.message ?? "" }).toEqual({ label, message: r.ok ? "" : expect.stringMatching(/^no space left on device \(ENOSPC\) (writing|creating) \/\S+.*; (nothing was changed|the previous file was restored)$/) });
+                expect({ label, message: r.error?.message ?? "" }).toEqual({
+                    label,
+                    message: r.ok
+                        ? ""
+                        : expect.stringMatching(
+                              /^no space left on device \(ENOSPC\) (writing|creating) \/\S+.*; (nothing was changed|the previous file was restored)$/,
+                          ),
+                });
                 outcomes.push({ k, ok: r.ok, message: r.error?.message });
             }
             // Both outcomes occur, and more space never turns a success into a failure.
@@ -198,7 +220,10 @@ suiteNeeding({ root: true })("a full or read-only disk: nothing of the user's is
             const before = snap(home);
             execFileSync("mount", ["-o", "remount,ro", home]);
             try {
-                for (const req of [{ op: "ensure", name: NAME, entry: entry1, verify: false }, { op: "remove", name: NAME }] as RunnerRequest[]) {
+                for (const req of [
+                    { op: "ensure", name: NAME, entry: entry1, verify: false },
+                    { op: "remove", name: NAME },
+                ] as RunnerRequest[]) {
                     const r = run({ ...req, codexHome: home });
                     expect({ op: req.op, ok: r.ok, error: r.error, files: snap(home) }).toEqual({
                         op: req.op,
@@ -223,7 +248,11 @@ suiteNeeding({ root: true })("a full or read-only disk: nothing of the user's is
             try {
                 const r = run({ op: "ensure", name: NAME, entry: entry1, verify: false, codexHome: home });
                 expect(r.error?.code).toBe("read-only");
-                expect(r.error?.message).toMatch(new RegExp(`^read-only file system \\(EROFS\\) writing ${dotfiles}/\\.config\\.toml\\.\\d+\\.[0-9a-f]{8}\\.tmp for ${real}; nothing was changed$`));
+                expect(r.error?.message).toMatch(
+                    new RegExp(
+                        `^read-only file system \\(EROFS\\) writing ${dotfiles}/\\.config\\.toml\\.\\d+\\.[0-9a-f]{8}\\.tmp for ${real}; nothing was changed$`,
+                    ),
+                );
                 // No .codex-mcp-owner.json, saved entry or backup is left in CODEX_HOME: the link is all there is.
                 expect({ home: snap(home), dotfiles: snap(dotfiles) }).toEqual(before);
                 expect(fs.readdirSync(home)).toEqual(["config.toml"]);
@@ -253,12 +282,21 @@ suiteNeeding({ root: true })("a full or read-only disk: nothing of the user's is
                 expect({ label, ok: r.ok, files: snap(home) }).toEqual({ label, ok: false, files: before });
                 expect({ label, message: r.error!.message }).toEqual({
                     label,
-                    message: r.error!.code === "verify-failed" ? expect.stringMatching(/^Codex did not read the entry as written \(codex mcp list exited with 1: [\s\S]*\); the previous file was restored$/) : expect.stringMatching(/^no space left on device \(ENOSPC\) .*; nothing was changed$/),
+                    message:
+                        r.error!.code === "verify-failed"
+                            ? expect.stringMatching(
+                                  /^Codex did not read the entry as written \(codex mcp list exited with 1: [\s\S]*\); the previous file was restored$/,
+                              )
+                            : expect.stringMatching(/^no space left on device \(ENOSPC\) .*; nothing was changed$/),
                 });
                 codes.push(r.error!.code);
             }
             const firstVerify = codes.indexOf("verify-failed");
-            expect({ first: codes[0], settled: settled(), noSpaceOnlyBelow: codes.slice(firstVerify).filter((c) => c !== "verify-failed") }).toEqual({ first: "no-space", settled: true, noSpaceOnlyBelow: [] });
+            expect({ first: codes[0], settled: settled(), noSpaceOnlyBelow: codes.slice(firstVerify).filter((c) => c !== "verify-failed") }).toEqual({
+                first: "no-space",
+                settled: true,
+                noSpaceOnlyBelow: [],
+            });
         });
 
         test("another program saves config.toml while Codex verifies: it is not restored, the message says so, and a remove still gives the user's entry back", () => {
@@ -277,7 +315,11 @@ suiteNeeding({ root: true })("a full or read-only disk: nothing of the user's is
             try {
                 const r = run({ op: "ensure", name: NAME, entry: entry1, verify: true, codexHome: home }, { PATH: `${wrapDir}:${env.PATH}` });
                 expect(r.error?.code).toBe("verify-failed");
-                expect(r.error?.message).toMatch(new RegExp(`^Codex did not read the entry as written \\([\\s\\S]*\\); ${cfg} was changed by another program after this run wrote it, so it was left as it is; the previous file, without this entry, is ${cfg}\\.bak$`));
+                expect(r.error?.message).toMatch(
+                    new RegExp(
+                        `^Codex did not read the entry as written \\([\\s\\S]*\\); ${cfg} was changed by another program after this run wrote it, so it was left as it is; the previous file, without this entry, is ${cfg}\\.bak$`,
+                    ),
+                );
                 expect(r.error?.message).not.toMatch(/restored/);
                 // Our write and the other program's edit (with the mode it gave the file); the record that
                 // the entry is ours, and the user's saved entry, stay.

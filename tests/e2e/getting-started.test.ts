@@ -78,7 +78,9 @@ const machinePulumiHome = path.join(os.userInfo().homedir, ".pulumi");
 const machineState = () => ({
     codexConfig: fingerprint(path.join(os.userInfo().homedir, ".codex", "config.toml")),
     pulumiLogin: fingerprint(path.join(machinePulumiHome, "credentials.json")),
-    pulumiWorkspaces: (fs.existsSync(path.join(machinePulumiHome, "workspaces")) ? fs.readdirSync(path.join(machinePulumiHome, "workspaces")) : []).filter((f) => f.startsWith("codex-program-")),
+    pulumiWorkspaces: (fs.existsSync(path.join(machinePulumiHome, "workspaces")) ? fs.readdirSync(path.join(machinePulumiHome, "workspaces")) : []).filter(
+        (f) => f.startsWith("codex-program-"),
+    ),
 });
 
 describe("docs/getting-started.md, block by block, in a fresh clone with a HOME of its own", () => {
@@ -127,7 +129,17 @@ describe("docs/getting-started.md, block by block, in a fresh clone with a HOME 
         expect(upAt).toBeGreaterThan(0);
         expect(destroyAt).toBeGreaterThan(upAt);
         const all = blocks.join("\n");
-        for (const step of ["npm run --silent toolchain", "npm pack", "npm pkg set main=index.ts", "runtime: nodejs", "export CODEX_HOME=~/", "pulumi login \"file://", "pulumi preview --expect-no-changes", "mcp list"]) expect(all).toContain(step);
+        for (const step of [
+            "npm run --silent toolchain",
+            "npm pack",
+            "npm pkg set main=index.ts",
+            "runtime: nodejs",
+            "export CODEX_HOME=~/",
+            'pulumi login "file://',
+            "pulumi preview --expect-no-changes",
+            "mcp list",
+        ])
+            expect(all).toContain(step);
         expect(all.indexOf("pulumi preview --expect-no-changes")).toBeGreaterThan(all.indexOf("pulumi up --yes"));
     });
 
@@ -154,7 +166,11 @@ describe("docs/getting-started.md, block by block, in a fresh clone with a HOME 
         const doc = Object.fromEntries([...shown.matchAll(/^\s+(\w+)\s*:\s*(.+)$/gm)].map((m) => [m[1], JSON.parse(m[2])]));
         expect(Object.keys(doc).sort()).toEqual(Object.keys(outputs).sort());
         const mine = (v: string) => v.replace(DOC_HOME, home);
-        expect({ configPath: mine(doc.configPath), codexVersion: doc.codexVersion, loginCommand: doc.loginCommand }).toEqual({ configPath: outputs.configPath, codexVersion: outputs.codexVersion, loginCommand: outputs.loginCommand });
+        expect({ configPath: mine(doc.configPath), codexVersion: doc.codexVersion, loginCommand: doc.loginCommand }).toEqual({
+            configPath: outputs.configPath,
+            codexVersion: outputs.codexVersion,
+            loginCommand: outputs.loginCommand,
+        });
     });
 
     test("then to `pulumi destroy`: the preview expects no changes and writes nothing; codex mcp list shows the server", async () => {
@@ -167,11 +183,20 @@ describe("docs/getting-started.md, block by block, in a fresh clone with a HOME 
 
     test("`pulumi destroy --yes` and what follows: the entry is gone, Codex says so; this machine's own files untouched", async () => {
         for (const b of blocks.slice(destroyAt)) await term.run(b);
-        const get = spawnSync(path.join(codexBinDir(), "codex"), ["mcp", "get", "connectai", "--json"], { env: { PATH: process.env.PATH, HOME: home, CODEX_HOME: codexHome }, encoding: "utf8" });
+        const get = spawnSync(path.join(codexBinDir(), "codex"), ["mcp", "get", "connectai", "--json"], {
+            env: { PATH: process.env.PATH, HOME: home, CODEX_HOME: codexHome },
+            encoding: "utf8",
+        });
         expect(get.status).not.toBe(0);
         expect(fs.readFileSync(config(), "utf8").includes("[mcp_servers.connectai]")).toBe(false);
-        const list = spawnSync(path.join(codexBinDir(), "codex"), ["mcp", "list", "--json"], { env: { PATH: process.env.PATH, HOME: home, CODEX_HOME: codexHome }, encoding: "utf8" });
-        expect({ status: list.status, names: list.status === 0 ? JSON.parse(list.stdout).map((s: { name: string }) => s.name) : list.stderr }).toEqual({ status: 0, names: [] });
+        const list = spawnSync(path.join(codexBinDir(), "codex"), ["mcp", "list", "--json"], {
+            env: { PATH: process.env.PATH, HOME: home, CODEX_HOME: codexHome },
+            encoding: "utf8",
+        });
+        expect({ status: list.status, names: list.status === 0 ? JSON.parse(list.stdout).map((s: { name: string }) => s.name) : list.stderr }).toEqual({
+            status: 0,
+            names: [],
+        });
         expect(machineState()).toEqual(machineBefore);
     });
 });

@@ -51,11 +51,21 @@ suite("hostile and broken hosts, through the real engine", () => {
         }
         fs.writeFileSync(path.join(hosts.flood.user.home, "flooding"), "");
         // The flood is real: one SSH session to the host prints more than 1 GB before any command runs.
-        const seen = spawnSync("sh", ["-c", `ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i ${hosts.flood.keyFile} -p ${hosts.flood.ssh.port} ${hosts.flood.user.name}@127.0.0.1 true | wc -c`], { encoding: "utf8" });
+        const seen = spawnSync(
+            "sh",
+            [
+                "-c",
+                `ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i ${hosts.flood.keyFile} -p ${hosts.flood.ssh.port} ${hosts.flood.user.name}@127.0.0.1 true | wc -c`,
+            ],
+            { encoding: "utf8" },
+        );
         expect(Number(seen.stdout.trim())).toBeGreaterThanOrEqual(FLOOD_BYTES);
 
         ({ stack, remove } = await sandboxStack({ name: "hostile" }));
-        await setTargetsConfig(stack, fleet.hosts.map((h) => h.target));
+        await setTargetsConfig(
+            stack,
+            fleet.hosts.map((h) => h.target),
+        );
     });
 
     afterAll(async () => {
@@ -69,7 +79,9 @@ suite("hostile and broken hosts, through the real engine", () => {
         expect(up.summary.resourceChanges).toEqual({ create: 1 + 2 * fleet.hosts.length });
         for (const h of fleet.hosts) expect(fs.readFileSync(configOf(h), "utf8")).toContain("[mcp_servers.connectai]");
         const state = await stack.exportStack();
-        const commands = (state.deployment.resources as Array<{ type: string; outputs?: Record<string, unknown> }>).filter((r) => r.type === "command:local:Command");
+        const commands = (state.deployment.resources as Array<{ type: string; outputs?: Record<string, unknown> }>).filter(
+            (r) => r.type === "command:local:Command",
+        );
         expect(commands).toHaveLength(fleet.hosts.length);
         for (const c of commands) expect(JSON.stringify(c.outputs).length).toBeLessThan(8 * 1024);
         expect(JSON.stringify(state).length).toBeLessThan(8 * 1024 * (fleet.hosts.length + 2));

@@ -184,38 +184,44 @@ suite("a hostile account cannot make root run, follow or trust what it controls"
     test.each([
         ["root's own HOME", false],
         ["the account's HOME (as sudo without -H passes it)", true],
-    ])("the account's ~/.npmrc (unreachable registry, its own cache): root's npm never reads it, Codex goes into root's prefix; root started with %s", (_how, accountHome) => {
-        // The escalation: root's npm reading the account's .npmrc takes the account's registry (its
-        // packages' install scripts run as root) and its cache (tarballs it planted; root-owned files
-        // left in its home), and any other npm setting the account likes (script-shell, prefix...).
-        const u = account();
-        const prefix = rootDir("npm-prefix");
-        const cache = path.join(u.home, "npm-cache");
-        fs.mkdirSync(cache);
-        fs.writeFileSync(path.join(u.home, ".npmrc"), `registry=http://127.0.0.1:9/\ncache=${cache}\n`);
-        give(u, cache);
-        give(u, path.join(u.home, ".npmrc"));
-        const unchanged = watch(u);
+    ])(
+        "the account's ~/.npmrc (unreachable registry, its own cache): root's npm never reads it, Codex goes into root's prefix; root started with %s",
+        (_how, accountHome) => {
+            // The escalation: root's npm reading the account's .npmrc takes the account's registry (its
+            // packages' install scripts run as root) and its cache (tarballs it planted; root-owned files
+            // left in its home), and any other npm setting the account likes (script-shell, prefix...).
+            const u = account();
+            const prefix = rootDir("npm-prefix");
+            const cache = path.join(u.home, "npm-cache");
+            fs.mkdirSync(cache);
+            fs.writeFileSync(path.join(u.home, ".npmrc"), `registry=http://127.0.0.1:9/\ncache=${cache}\n`);
+            give(u, cache);
+            give(u, path.join(u.home, ".npmrc"));
+            const unchanged = watch(u);
 
-        const env = { npm_config_prefix: prefix, ...(accountHome ? { HOME: u.home } : {}) };
-        const r = runAsRoot(u, { op: "ensure", name: "connectai", entry: withHeader, codex: { version: codexVersion } }, env);
-        expect(r.error).toBeUndefined();
-        expect(r).toMatchObject({ ok: true, codex: { version: codexVersion } });
-        // Installed by root's npm into root's global prefix (root can write it).
-        const pkg = path.join(prefix, CODEX_PACKAGE_PATH, "package.json");
-        expect(fs.existsSync(pkg)).toBe(true);
-        expect(JSON.parse(fs.readFileSync(pkg, "utf8")).version).toBe(codexVersion);
-        expect(fs.statSync(pkg).uid).toBe(0);
-        expect({ codexPath: r.codex?.path, underRootPrefix: r.codex?.path?.startsWith(prefix + path.sep) }).toMatchObject({ underRootPrefix: true });
-        // Root left nothing of its own in the account's home, and never used the account's cache.
-        const rootOwned = spawnSync("find", [u.home, "-uid", "0"], { encoding: "utf8" });
-        expect(rootOwned.stdout).toBe("");
-        expect(fs.readdirSync(cache)).toEqual([]);
-        unchanged();
+            const env = { npm_config_prefix: prefix, ...(accountHome ? { HOME: u.home } : {}) };
+            const r = runAsRoot(u, { op: "ensure", name: "connectai", entry: withHeader, codex: { version: codexVersion } }, env);
+            expect(r.error).toBeUndefined();
+            expect(r).toMatchObject({ ok: true, codex: { version: codexVersion } });
+            // Installed by root's npm into root's global prefix (root can write it).
+            const pkg = path.join(prefix, CODEX_PACKAGE_PATH, "package.json");
+            expect(fs.existsSync(pkg)).toBe(true);
+            expect(JSON.parse(fs.readFileSync(pkg, "utf8")).version).toBe(codexVersion);
+            expect(fs.statSync(pkg).uid).toBe(0);
+            expect({ codexPath: r.codex?.path, underRootPrefix: r.codex?.path?.startsWith(prefix + path.sep) }).toMatchObject({ underRootPrefix: true });
+            // Root left nothing of its own in the account's home, and never used the account's cache.
+            const rootOwned = spawnSync("find", [u.home, "-uid", "0"], { encoding: "utf8" });
+            expect(rootOwned.stdout).toBe("");
+            expect(fs.readdirSync(cache)).toEqual([]);
+            unchanged();
 
-        // The probe finds that Codex, in root's prefix, at the version asked for.
-        expect(runAsRoot(u, { op: "probe", name: "connectai", entry: withHeader, codex: { version: codexVersion } }, env)).toMatchObject({ ok: true, drift: [] });
-    });
+            // The probe finds that Codex, in root's prefix, at the version asked for.
+            expect(runAsRoot(u, { op: "probe", name: "connectai", entry: withHeader, codex: { version: codexVersion } }, env)).toMatchObject({
+                ok: true,
+                drift: [],
+            });
+        },
+    );
 
     test("a forged ownership record naming a root-owned Codex the tool did not install: remove with uninstall leaves it byte for byte", () => {
         // The escalation: root would run npm uninstall in any prefix the account names, deleting a
@@ -225,7 +231,10 @@ suite("a hostile account cannot make root run, follow or trust what it controls"
         const foreign = rootDir("foreign-codex");
         const pkgDir = path.join(foreign, CODEX_PACKAGE_PATH);
         fs.mkdirSync(path.join(pkgDir, "bin"), { recursive: true, mode: 0o755 });
-        fs.writeFileSync(path.join(pkgDir, "package.json"), JSON.stringify({ name: "@openai/codex", version: codexVersion, bin: { codex: "bin/codex.js" } }, null, 2) + "\n");
+        fs.writeFileSync(
+            path.join(pkgDir, "package.json"),
+            JSON.stringify({ name: "@openai/codex", version: codexVersion, bin: { codex: "bin/codex.js" } }, null, 2) + "\n",
+        );
         fs.writeFileSync(path.join(pkgDir, "bin", "codex.js"), `#!/usr/bin/env node\nconsole.log("codex-cli ${codexVersion}");\n`, { mode: 0o755 });
         fs.mkdirSync(path.join(foreign, "bin"), { mode: 0o755 });
         fs.symlinkSync(path.join("..", CODEX_PACKAGE_PATH, "bin", "codex.js"), path.join(foreign, "bin", "codex"));
@@ -236,7 +245,10 @@ suite("a hostile account cannot make root run, follow or trust what it controls"
         fs.mkdirSync(codexHome, { mode: 0o700 });
         fs.writeFileSync(path.join(codexHome, "config.toml"), '[mcp_servers.connectai]\nurl = "https://mcp.cloud.cdata.com/mcp"\n', { mode: 0o600 });
         const forge = () => {
-            fs.writeFileSync(path.join(codexHome, ".codex-mcp-owner.json"), JSON.stringify({ servers: {}, codex: { installedByUs: true, prefix: foreign } }) + "\n");
+            fs.writeFileSync(
+                path.join(codexHome, ".codex-mcp-owner.json"),
+                JSON.stringify({ servers: {}, codex: { installedByUs: true, prefix: foreign } }) + "\n",
+            );
             give(u, codexHome);
         };
         const unchanged = watch(u, [foreign]);

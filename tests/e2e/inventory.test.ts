@@ -36,7 +36,25 @@ suite("targets from an Ansible inventory and a known_hosts file, with the real e
 
     /** What the host's own Codex parsed; the header compared here and replaced, never printed. */
     function codexGet(h: FleetHost) {
-        const r = spawnSync("runuser", ["-u", h.user.name, "--", "env", "-i", `HOME=${h.user.home}`, `PATH=${path.dirname(codexOf(h))}:/usr/bin:/bin`, ...caEnvArgs(), codexOf(h), "mcp", "get", "connectai", "--json"], { encoding: "utf8", timeout: 60_000 });
+        const r = spawnSync(
+            "runuser",
+            [
+                "-u",
+                h.user.name,
+                "--",
+                "env",
+                "-i",
+                `HOME=${h.user.home}`,
+                `PATH=${path.dirname(codexOf(h))}:/usr/bin:/bin`,
+                ...caEnvArgs(),
+                codexOf(h),
+                "mcp",
+                "get",
+                "connectai",
+                "--json",
+            ],
+            { encoding: "utf8", timeout: 60_000 },
+        );
         if (r.status !== 0) throw new Error(`codex mcp get on ${h.name} exited ${r.status}`);
         const got = JSON.parse(r.stdout);
         const headers = got.transport?.http_headers;
@@ -46,7 +64,10 @@ suite("targets from an Ansible inventory and a known_hosts file, with the real e
 
     /** known_hosts lines from the real ssh-keyscan (hashed with -H), as a person would make them. */
     function keyscan(h: FleetHost, hashed: boolean): string {
-        const line = execFileSync("ssh-keyscan", [...(hashed ? ["-H"] : []), "-t", "ed25519", "-p", String(h.ssh.port), "127.0.0.1"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+        const line = execFileSync("ssh-keyscan", [...(hashed ? ["-H"] : []), "-t", "ed25519", "-p", String(h.ssh.port), "127.0.0.1"], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+        }).trim();
         expect(line.split(" ").slice(1).join(" ")).toBe(h.ssh.hostKey);
         return line;
     }
@@ -59,9 +80,15 @@ suite("targets from an Ansible inventory and a known_hosts file, with the real e
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "inventory-e2e-"));
         fs.writeFileSync(file("hosts.ini"), inventoryText());
         fs.mkdirSync(file("group_vars"));
-        fs.writeFileSync(file("group_vars/web.yml"), `ansible_port: ${web.ssh.port}\nansible_user: ${web.user.name}\nansible_ssh_private_key_file: ${web.keyFile}\ncodex_connect_uninstall_codex_on_destroy: true\n`);
+        fs.writeFileSync(
+            file("group_vars/web.yml"),
+            `ansible_port: ${web.ssh.port}\nansible_user: ${web.user.name}\nansible_ssh_private_key_file: ${web.keyFile}\ncodex_connect_uninstall_codex_on_destroy: true\n`,
+        );
         fs.mkdirSync(file("host_vars"));
-        fs.writeFileSync(file("host_vars/db1.yml"), `ansible_host: 127.0.0.1\nansible_port: ${db.ssh.port}\nansible_user: ${db.user.name}\nansible_ssh_private_key_file: ${db.keyFile}\n`);
+        fs.writeFileSync(
+            file("host_vars/db1.yml"),
+            `ansible_host: 127.0.0.1\nansible_port: ${db.ssh.port}\nansible_user: ${db.user.name}\nansible_ssh_private_key_file: ${db.keyFile}\n`,
+        );
         const plain = keyscan(web, false);
         const hashed = keyscan(db, true);
         expect(plain.startsWith(`[127.0.0.1]:${web.ssh.port} ssh-ed25519 `)).toBe(true);
@@ -70,7 +97,13 @@ suite("targets from an Ansible inventory and a known_hosts file, with the real e
 
         let env: NodeJS.ProcessEnv;
         ({ stack, env, remove } = await sandboxStack({ name: "inventory" }));
-        await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL }, url: { value: mcp.url }, inventory: { value: file("hosts.ini") }, knownHosts: { value: file("known_hosts") } });
+        await stack.setAllConfig({
+            auth: { value: "basic" },
+            email: { value: EMAIL },
+            url: { value: mcp.url },
+            inventory: { value: file("hosts.ini") },
+            knownHosts: { value: file("known_hosts") },
+        });
         setSecretConfig(stack, env, "pat", PAT);
     });
 
@@ -86,7 +119,10 @@ suite("targets from an Ansible inventory and a known_hosts file, with the real e
         expect(up.summary.result).toBe("succeeded");
         expect(Object.keys(up.outputs.targets.value).sort()).toEqual(["db1", "web1"]);
         for (const h of [web, db]) {
-            expect(codexGet(h)).toMatchObject({ transport: { type: "streamable_http", url: mcp.url, http_headers: { Authorization: "<as expected>" } }, startup_timeout_sec: 30 });
+            expect(codexGet(h)).toMatchObject({
+                transport: { type: "streamable_http", url: mcp.url, http_headers: { Authorization: "<as expected>" } },
+                startup_timeout_sec: 30,
+            });
             expect(fs.readFileSync(configOf(h), "utf8")).toContain("[mcp_servers.connectai]");
         }
     });
@@ -96,14 +132,19 @@ suite("targets from an Ansible inventory and a known_hosts file, with the real e
     });
 
     test("a bad inventory is refused before any resource runs, naming the file and the line", async () => {
-        const before = { state: JSON.stringify((await stack.exportStack()).deployment.resources), files: [web, db].map((h) => fs.readFileSync(configOf(h), "utf8")) };
+        const before = {
+            state: JSON.stringify((await stack.exportStack()).deployment.resources),
+            files: [web, db].map((h) => fs.readFileSync(configOf(h), "utf8")),
+        };
         const unchanged = async () => {
             expect(JSON.stringify((await stack.exportStack()).deployment.resources)).toBe(before.state);
             expect([web, db].map((h) => fs.readFileSync(configOf(h), "utf8"))).toEqual(before.files);
         };
         const groupVars = fs.readFileSync(file("group_vars/web.yml"), "utf8");
         fs.writeFileSync(file("group_vars/web.yml"), `${groupVars}codex_connect_ownr: ${web.user.name}\n`);
-        await expect(stack.up({ onOutput })).rejects.toThrow(`${file("group_vars/web.yml")}:5:1: host web1: codex_connect_ownr: unknown variable; did you mean codex_connect_owner?`);
+        await expect(stack.up({ onOutput })).rejects.toThrow(
+            `${file("group_vars/web.yml")}:5:1: host web1: codex_connect_ownr: unknown variable; did you mean codex_connect_owner?`,
+        );
         await unchanged();
         fs.writeFileSync(file("group_vars/web.yml"), groupVars);
 

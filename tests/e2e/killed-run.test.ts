@@ -30,7 +30,13 @@ suite("a pulumi up killed half-way", () => {
     let stack: Stack;
     let remove: (() => Promise<void>) | undefined;
     let env: NodeJS.ProcessEnv;
-    const pulumi = (args: string[]) => spawnSync(path.join(toolchainBin(), "pulumi"), [...args, "--stack", stack.name, "--non-interactive", "--color", "never"], { cwd: projectRoot, env, encoding: "utf8", timeout: 600_000 });
+    const pulumi = (args: string[]) =>
+        spawnSync(path.join(toolchainBin(), "pulumi"), [...args, "--stack", stack.name, "--non-interactive", "--color", "never"], {
+            cwd: projectRoot,
+            env,
+            encoding: "utf8",
+            timeout: 600_000,
+        });
 
     beforeAll(async () => {
         fleet = await startFleet(["busy"], { seed: npmSeed([codexVersion]) });
@@ -46,7 +52,11 @@ suite("a pulumi up killed half-way", () => {
 
     test("killed while the host installs Codex: the host's run stops unwritten, nothing of ours lingers, the next up says what to run, then converges", async () => {
         const config = path.join(host.user.home, ".codex", "config.toml");
-        const cli: ChildProcess = spawn(path.join(toolchainBin(), "pulumi"), ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack.name], { cwd: projectRoot, env, stdio: "ignore" });
+        const cli: ChildProcess = spawn(path.join(toolchainBin(), "pulumi"), ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack.name], {
+            cwd: projectRoot,
+            env,
+            stdio: "ignore",
+        });
         // The host's account runs npm: the runner is installing Codex, the config is not written yet.
         await until("npm running as the host's account", () => pids(["-u", host.user.name, "-f", "npm"]).length > 0, 180_000);
         expect(fs.existsSync(config)).toBe(false);
@@ -64,7 +74,10 @@ suite("a pulumi up killed half-way", () => {
         expect(locked.stdout + locked.stderr).toContain("pulumi cancel");
         // What npm run up and npm run down do about it by themselves (a pipeline runs pulumi cancel).
         const cleared = spawnSync("node", [path.join(projectRoot, "scripts", "clear-stale-lock.js"), stack.name], { env, encoding: "utf8" });
-        expect({ status: cleared.status, said: cleared.stderr }).toEqual({ status: 0, said: expect.stringMatching(/is locked by a run that is gone \(pid \d+, killed\?\): pulumi cancel/) });
+        expect({ status: cleared.status, said: cleared.stderr }).toEqual({
+            status: 0,
+            said: expect.stringMatching(/is locked by a run that is gone \(pid \d+, killed\?\): pulumi cancel/),
+        });
 
         const next = pulumi(["up", "--yes", "--skip-preview"]);
         expect({ status: next.status, out: next.status === 0 ? "" : next.stdout + next.stderr }).toEqual({ status: 0, out: "" });

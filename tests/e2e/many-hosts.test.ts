@@ -31,7 +31,11 @@ suite("a fleet larger than its sshd's MaxStartups: probes bounded by --parallel"
     const onOutput = (s: string) => printed.push(s);
     const prefix = `cxh${process.pid.toString(36)}x`;
     const entryOf = (u: TestUser) => path.join(u.home, ".codex", "config.toml");
-    const dropped = () => sshd.log().split("\n").filter((l) => /past MaxStartups/.test(l)).length;
+    const dropped = () =>
+        sshd
+            .log()
+            .split("\n")
+            .filter((l) => /past MaxStartups/.test(l)).length;
 
     beforeAll(async () => {
         users = createUsers(prefix, HOSTS);
@@ -54,7 +58,9 @@ suite("a fleet larger than its sshd's MaxStartups: probes bounded by --parallel"
         const r = await stack.up({ parallel: PARALLEL, onOutput });
         expect(r.summary.result).toBe("succeeded");
         expect(r.summary.resourceChanges).toEqual({ create: 2 * HOSTS + 1 });
-        expect(users.filter((u) => !fs.readFileSync(entryOf(u), "utf8").includes('[mcp_servers.docs]\nurl = "https://docs.example/mcp"')).map((u) => u.name)).toEqual([]);
+        expect(
+            users.filter((u) => !fs.readFileSync(entryOf(u), "utf8").includes('[mcp_servers.docs]\nurl = "https://docs.example/mcp"')).map((u) => u.name),
+        ).toEqual([]);
         expect(dropped()).toBe(0);
     });
 
@@ -67,6 +73,8 @@ suite("a fleet larger than its sshd's MaxStartups: probes bounded by --parallel"
 
     test("destroy removes every entry", async () => {
         await stack.destroy({ parallel: PARALLEL, onOutput });
-        expect(users.filter((u) => fs.existsSync(entryOf(u)) && fs.readFileSync(entryOf(u), "utf8").includes("[mcp_servers.docs]")).map((u) => u.name)).toEqual([]);
+        expect(users.filter((u) => fs.existsSync(entryOf(u)) && fs.readFileSync(entryOf(u), "utf8").includes("[mcp_servers.docs]")).map((u) => u.name)).toEqual(
+            [],
+        );
     });
 });

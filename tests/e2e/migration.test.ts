@@ -24,7 +24,11 @@ suite("a stack from before the flat layout moves without a replace", () => {
 
     beforeAll(async () => {
         codexHome = fs.mkdtempSync(path.join(os.tmpdir(), "migration-codex-"));
-        ({ stack, remove } = await sandboxStack({ name: "migration", workDir: path.join(projectRoot, "tests", "programs", "migration"), path: [codexBinDir()] }));
+        ({ stack, remove } = await sandboxStack({
+            name: "migration",
+            workDir: path.join(projectRoot, "tests", "programs", "migration"),
+            path: [codexBinDir()],
+        }));
         await stack.setConfig("codexHome", { value: codexHome });
     });
 
@@ -42,7 +46,12 @@ suite("a stack from before the flat layout moves without a replace", () => {
         const moved = await stack.up();
         expect(moved.summary.resourceChanges).toEqual({ same: 2, update: 1, delete: 1 });
         const resources = (await stack.exportStack()).deployment.resources as Array<{ type: string; parent?: string }>;
-        expect(resources.map((r) => r.type).sort()).toEqual(["codex-connect-pulumi:index:ConnectAiCodex", "command:local:Command", "pulumi:providers:command", "pulumi:pulumi:Stack"]);
+        expect(resources.map((r) => r.type).sort()).toEqual([
+            "codex-connect-pulumi:index:ConnectAiCodex",
+            "command:local:Command",
+            "pulumi:providers:command",
+            "pulumi:pulumi:Stack",
+        ]);
         expect(resources.find((r) => r.type === "command:local:Command")!.parent).toMatch(/::codex-connect-pulumi:index:ConnectAiCodex::dev$/);
         expect(fs.readFileSync(path.join(codexHome, "config.toml"), "utf8")).toContain("[mcp_servers.connectai]");
 
@@ -92,7 +101,12 @@ sshSuite("an SSH target's remote.Command (before 0.3) becomes today's local.Comm
         const moved = await stack.up();
         expect(moved.summary.resourceChanges).toEqual({ same: 2, create: 1, delete: 1 });
         const resources = (await stack.exportStack()).deployment.resources as Array<{ type: string }>;
-        expect(resources.map((r) => r.type).sort()).toEqual(["codex-connect-pulumi:index:ConnectAiCodex", "command:local:Command", "pulumi:providers:command", "pulumi:pulumi:Stack"]);
+        expect(resources.map((r) => r.type).sort()).toEqual([
+            "codex-connect-pulumi:index:ConnectAiCodex",
+            "command:local:Command",
+            "pulumi:providers:command",
+            "pulumi:pulumi:Stack",
+        ]);
         // The old command's delete ran its remove, which saw another claim and kept the entry.
         const oldRemove = JSON.parse(fs.readFileSync(path.join(h.user.home, "old-remove.json"), "utf8"));
         expect(oldRemove).toMatchObject({ ok: true, op: "remove", changed: false });
@@ -129,7 +143,11 @@ sshSuite("a stack written before the small state (a command's stdin, stdout, no 
         fleet = await startFleet(["web"], { seed: npmSeed([codexVersion]) });
         const h = fleet.hosts[0];
         localHome = fs.mkdtempSync(path.join(os.tmpdir(), "migration-small-"));
-        ({ stack, remove } = await sandboxStack({ name: "migrationsmall", workDir: path.join(projectRoot, "tests", "programs", "migration"), path: [codexBinDir()] }));
+        ({ stack, remove } = await sandboxStack({
+            name: "migrationsmall",
+            workDir: path.join(projectRoot, "tests", "programs", "migration"),
+            path: [codexBinDir()],
+        }));
         await stack.setAllConfig({
             port: { value: String(h.ssh.port) },
             user: { value: h.user.name },
@@ -178,7 +196,10 @@ sshSuite("a stack written before the small state (a command's stdin, stdout, no 
             expect(c.inputs!.triggers).toEqual(was.inputs!.triggers);
             expect(plain(c.inputs!.stdin)).toMatch(/^z1:/);
             expect(c.outputs!.stderr).toBe("");
-            expect(JSON.parse(c.outputs!.stdout as string)).toMatchObject({ configPath: expect.stringMatching(/config\.toml$/), codex: { version: codexVersion } });
+            expect(JSON.parse(c.outputs!.stdout as string)).toMatchObject({
+                configPath: expect.stringMatching(/config\.toml$/),
+                codex: { version: codexVersion },
+            });
         }
         for (const c of after.filter((r) => r.type === "codex-connect-pulumi:index:ConnectAiCodex")) expect(c.outputs ?? {}).toEqual({});
 
@@ -190,6 +211,7 @@ sshSuite("a stack written before the small state (a command's stdin, stdout, no 
         expect(onTargets()).toEqual(files);
 
         await stack.destroy();
-        for (const home of [path.join(fleet.hosts[0].user.home, ".codex"), localHome]) expect(fs.readFileSync(path.join(home, "config.toml"), "utf8")).not.toContain("[mcp_servers.connectai]");
+        for (const home of [path.join(fleet.hosts[0].user.home, ".codex"), localHome])
+            expect(fs.readFileSync(path.join(home, "config.toml"), "utf8")).not.toContain("[mcp_servers.connectai]");
     });
 });

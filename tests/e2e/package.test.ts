@@ -66,19 +66,53 @@ suite("the packed package in a fresh TypeScript program, running the README's ex
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "package-e2e-"));
         fs.chmodSync(dir, 0o755);
         ownBeforePack = fs.readFileSync(path.join(projectRoot, "package.json"), "utf8");
-        const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: projectRoot, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop()!;
+        const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], {
+            cwd: projectRoot,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "inherit"],
+        })
+            .trim()
+            .split("\n")
+            .pop()!;
         ownAfterPack = fs.readFileSync(path.join(projectRoot, "package.json"), "utf8");
         program = path.join(dir, "program");
         fs.mkdirSync(program);
         fs.writeFileSync(path.join(program, "Pulumi.yaml"), "name: package-e2e\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
         fs.writeFileSync(path.join(program, "index.ts"), readmeExample());
-        fs.writeFileSync(path.join(program, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node", esModuleInterop: true, types: ["node"] }, files: ["index.ts"] }, null, 2));
+        fs.writeFileSync(
+            path.join(program, "tsconfig.json"),
+            JSON.stringify(
+                {
+                    compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node", esModuleInterop: true, types: ["node"] },
+                    files: ["index.ts"],
+                },
+                null,
+                2,
+            ),
+        );
         const dev = own.devDependencies;
         fs.writeFileSync(
             path.join(program, "package.json"),
-            JSON.stringify({ name: "package-e2e", private: true, main: "index.ts", dependencies: { "codex-connect-pulumi": `file:../${tarball}`, "@pulumi/pulumi": dev["@pulumi/pulumi"], "@pulumi/command": dev["@pulumi/command"] }, devDependencies: { typescript: dev.typescript, "ts-node": dev["ts-node"], "@types/node": dev["@types/node"] } }, null, 2),
+            JSON.stringify(
+                {
+                    name: "package-e2e",
+                    private: true,
+                    main: "index.ts",
+                    dependencies: {
+                        "codex-connect-pulumi": `file:../${tarball}`,
+                        "@pulumi/pulumi": dev["@pulumi/pulumi"],
+                        "@pulumi/command": dev["@pulumi/command"],
+                    },
+                    devDependencies: { typescript: dev.typescript, "ts-node": dev["ts-node"], "@types/node": dev["@types/node"] },
+                },
+                null,
+                2,
+            ),
         );
-        execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts"], { cwd: program, stdio: ["ignore", "ignore", "inherit"] });
+        execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts"], {
+            cwd: program,
+            stdio: ["ignore", "ignore", "inherit"],
+        });
 
         home = path.join(dir, "home");
         fs.mkdirSync(home);
@@ -110,7 +144,9 @@ suite("the packed package in a fresh TypeScript program, running the README's ex
     test("what is installed: compiled JavaScript with types and the prebuilt runner, no sources; the program type-checks", () => {
         const pkg = path.join(program, "node_modules", "codex-connect-pulumi");
         const files = (fs.readdirSync(pkg, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(pkg, f)).isFile());
-        expect(files).toEqual(expect.arrayContaining(["package.json", "dist/components/index.js", "dist/components/index.d.ts", "dist/runner/codex-mcp-runner.js"]));
+        expect(files).toEqual(
+            expect.arrayContaining(["package.json", "dist/components/index.js", "dist/components/index.d.ts", "dist/runner/codex-mcp-runner.js"]),
+        );
         expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
         // The shipped manifest: what a consumer needs, none of the repository's scripts (prepare builds
         // from sources a tarball does not hold) or devDependencies; the repository's own is back as it was.
@@ -123,7 +159,9 @@ suite("the packed package in a fresh TypeScript program, running the README's ex
         for (const k of ["main", "types", "exports", "bin", "dependencies", "peerDependencies", "engines"]) expect(shipped[k]).toBeTruthy();
         expect(ownAfterPack === ownBeforePack).toBe(true);
         expect(fs.existsSync(path.join(projectRoot, ".package.json.packing"))).toBe(false);
-        const tsc = spawnSync(process.execPath, [path.join(program, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", program], { encoding: "utf8" });
+        const tsc = spawnSync(process.execPath, [path.join(program, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", program], {
+            encoding: "utf8",
+        });
         expect(tsc.stdout + tsc.stderr).toBe("");
     });
 
@@ -132,13 +170,19 @@ suite("the packed package in a fresh TypeScript program, running the README's ex
         expect(up.summary.result).toBe("succeeded");
         expect(new Set(calls())).toEqual(new Set(["exec -i -u vscode devbox /bin/sh -c"]));
         const devboxCodex = path.join(devbox.home, ".local", "bin", "codex");
-        const got = spawnSync("runuser", ["-u", devbox.name, "--", "env", "-i", `HOME=${devbox.home}`, "PATH=/usr/bin:/bin", devboxCodex, "mcp", "get", "connectai", "--json"], { encoding: "utf8" });
+        const got = spawnSync(
+            "runuser",
+            ["-u", devbox.name, "--", "env", "-i", `HOME=${devbox.home}`, "PATH=/usr/bin:/bin", devboxCodex, "mcp", "get", "connectai", "--json"],
+            { encoding: "utf8" },
+        );
         expect(got.status).toBe(0);
         const parsed = JSON.parse(got.stdout);
         expect(parsed.transport.http_headers.Authorization === header).toBe(true); // compared, never printed
         expect(parsed).toMatchObject({ transport: { url: "https://mcp.cloud.cdata.com/mcp" }, startup_timeout_sec: 30 });
         expect(fs.statSync(devboxConfig()).uid).toBe(devbox.uid);
-        expect(codexMcpGet(path.join(home, ".codex"), "docs")).toMatchObject({ transport: { url: "https://docs.example/mcp", bearer_token_env_var: "DOCS_TOKEN" } });
+        expect(codexMcpGet(path.join(home, ".codex"), "docs")).toMatchObject({
+            transport: { url: "https://docs.example/mcp", bearer_token_env_var: "DOCS_TOKEN" },
+        });
     });
 
     test("a second preview expects no changes", async () => {

@@ -57,14 +57,23 @@ suite("the fleet program with the real engine", () => {
             pat: { value: PAT, secret: true },
         });
         // The targets list, set by path as a user would with `pulumi config set --path`.
-        await stack.workspace.setAllConfig(stack.name, {
-            "targets[0].name": { value: "local" },
-            "targets[0].kind": { value: "local" },
-            "targets[0].codexHome": { value: localHome },
-            "targets[1].name": { value: "other-user" },
-            "targets[1].kind": { value: "exec" },
-            ...Object.fromEntries(["runuser", "-u", user.name, "--", "env", `HOME=${user.home}`, "PATH=/usr/local/bin:/usr/bin:/bin", ...caEnvArgs()].map((a, i) => [`targets[1].prefix[${i}]`, { value: a }])),
-        }, true);
+        await stack.workspace.setAllConfig(
+            stack.name,
+            {
+                "targets[0].name": { value: "local" },
+                "targets[0].kind": { value: "local" },
+                "targets[0].codexHome": { value: localHome },
+                "targets[1].name": { value: "other-user" },
+                "targets[1].kind": { value: "exec" },
+                ...Object.fromEntries(
+                    ["runuser", "-u", user.name, "--", "env", `HOME=${user.home}`, "PATH=/usr/local/bin:/usr/bin:/bin", ...caEnvArgs()].map((a, i) => [
+                        `targets[1].prefix[${i}]`,
+                        { value: a },
+                    ]),
+                ),
+            },
+            true,
+        );
     });
 
     afterAll(async () => {
@@ -84,13 +93,19 @@ suite("the fleet program with the real engine", () => {
         expect(said).toMatch(/local \S+: to install: file-missing/);
         expect(said).toMatch(/runuser -u \w+ .*: to install: .*entry-missing/);
         expect(said).not.toMatch(/drifted/);
-        expect(codexMcpGet(localHome, "connectai", { Authorization: header })).toMatchObject({ transport: { url: "https://mcp.cloud.cdata.com/mcp", http_headers: { Authorization: "<as expected>" } }, startup_timeout_sec: 30 });
+        expect(codexMcpGet(localHome, "connectai", { Authorization: header })).toMatchObject({
+            transport: { url: "https://mcp.cloud.cdata.com/mcp", http_headers: { Authorization: "<as expected>" } },
+            startup_timeout_sec: 30,
+        });
         // The other account's file: its own settings first, byte for byte, then the entry.
         const text = fs.readFileSync(userConfig(), "utf8");
         expect(text.startsWith(mine)).toBe(true);
         expect(fs.statSync(userConfig()).mode & 0o777).toBe(0o600);
         expect(fs.statSync(userConfig()).uid).toBe(user.uid);
-        const targets = up.outputs.targets.value as Record<string, { configPath: string; codex: string; driftFoundByThisRun: string[]; repairedByLastUpdate: string[] }>;
+        const targets = up.outputs.targets.value as Record<
+            string,
+            { configPath: string; codex: string; driftFoundByThisRun: string[]; repairedByLastUpdate: string[] }
+        >;
         for (const t of Object.values(targets)) expect([t.driftFoundByThisRun, t.repairedByLastUpdate]).toEqual([[], []]);
         expect(targets.local.configPath).toBe(localConfig());
         expect(targets["other-user"].configPath).toBe(userConfig());
@@ -102,11 +117,13 @@ suite("the fleet program with the real engine", () => {
         expect(preview.changeSummary.update ?? 0).toBe(0);
         // Reachability is the network's answer, which may change between two runs (codex doctor's
         // check of an unreachable host can time out under load): everything else must stay.
-        const ours = (o: unknown) => JSON.parse(JSON.stringify(o), (k, v) => (k === "notReadyBecause" ? (v as string[]).filter((w) => !w.startsWith("the server is unreachable")) : v));
+        const ours = (o: unknown) =>
+            JSON.parse(JSON.stringify(o), (k, v) => (k === "notReadyBecause" ? (v as string[]).filter((w) => !w.startsWith("the server is unreachable")) : v));
         // The checkpoint's resources, by URN, secrets in plain text (the engine encrypts them again with a
         // new nonce at every write) and the stack outputs' reachability words aside: a no-op up must
         // leave them exactly as they were, so that nothing grows with the history.
-        const resources = async () => ours(((await stack.exportStack()).deployment.resources as Array<{ urn: string }>).sort((a, b) => a.urn.localeCompare(b.urn)));
+        const resources = async () =>
+            ours(((await stack.exportStack()).deployment.resources as Array<{ urn: string }>).sort((a, b) => a.urn.localeCompare(b.urn)));
         const first = await stack.up({ onOutput });
         const state = await resources();
         const second = await stack.up({ onOutput });
@@ -131,7 +148,10 @@ suite("the fleet program with the real engine", () => {
         expect(said).not.toMatch(/local .*: drifted/);
         const up = await stack.up({ onOutput });
         expect(up.summary.resourceChanges?.update).toBe(1);
-        expect((up.outputs.targets.value as Record<string, { repairedByLastUpdate: string[] }>)["other-user"].repairedByLastUpdate).toEqual(["file-mode", "entry.startup_timeout_sec"]);
+        expect((up.outputs.targets.value as Record<string, { repairedByLastUpdate: string[] }>)["other-user"].repairedByLastUpdate).toEqual([
+            "file-mode",
+            "entry.startup_timeout_sec",
+        ]);
         expect(fs.statSync(userConfig()).mode & 0o777).toBe(0o600);
         await stack.preview({ expectNoChanges: true, onOutput });
     });
@@ -170,7 +190,8 @@ suite("the fleet program with the real engine", () => {
             server.expect = "Basic another";
             const again = await stack.up({ onOutput });
             expect(again.summary.resourceChanges?.update ?? 0).toBe(0);
-            for (const t of Object.values(again.outputs.targets.value as Out)) expect(t.notReadyBecause).toContain("the server refused the credential (HTTP 401 to an MCP initialize)");
+            for (const t of Object.values(again.outputs.targets.value as Out))
+                expect(t.notReadyBecause).toContain("the server refused the credential (HTTP 401 to an MCP initialize)");
         } finally {
             await stack.removeConfig("liveCheck");
             await stack.removeConfig("url");
@@ -210,7 +231,9 @@ suite("the fleet program with the real engine", () => {
         await stack.setConfig("targets[0].prot", { value: "2222" }, true);
         await stack.setConfig("autth", { value: "basic" });
         const before = printed.length;
-        await expect(stack.preview({ onOutput })).rejects.toThrow(/the stack configuration has 2 problem\(s\); nothing was changed:\n\s*- autth: unknown key; did you mean auth\?\n\s*- targets\[0\] \(local\)\.prot: unknown field; did you mean port\?\n/);
+        await expect(stack.preview({ onOutput })).rejects.toThrow(
+            /the stack configuration has 2 problem\(s\); nothing was changed:\n\s*- autth: unknown key; did you mean auth\?\n\s*- targets\[0\] \(local\)\.prot: unknown field; did you mean port\?\n/,
+        );
         expect(printed.slice(before).join("")).not.toMatch(/command:local:Command/);
         await stack.removeConfig("targets[0].prot", true);
         await stack.removeConfig("autth");
@@ -228,4 +251,3 @@ suite("the fleet program with the real engine", () => {
         expect(fs.readFileSync(localConfig(), "utf8")).toBe("");
     });
 });
-

@@ -18,9 +18,17 @@ import { projectRoot, toolchainBin } from "../helpers/toolchain";
 import { createUser, TestUser } from "../helpers/users";
 
 /** The lines npm run up/down print for a person at the end, after the engine's last line (Duration: ...). */
-const summaryOf = (stdout: string) => stdout.slice(stdout.lastIndexOf("\nDuration: ")).split("\n").filter((l) => /^  \S/.test(l));
+const summaryOf = (stdout: string) =>
+    stdout
+        .slice(stdout.lastIndexOf("\nDuration: "))
+        .split("\n")
+        .filter((l) => /^  \S/.test(l));
 /** The verdict lines under a target (Codex's own: ready, or not ready and why). */
-const verdictOf = (stdout: string) => stdout.slice(stdout.lastIndexOf("\nDuration: ")).split("\n").filter((l) => /^    (ready|not ready): /.test(l));
+const verdictOf = (stdout: string) =>
+    stdout
+        .slice(stdout.lastIndexOf("\nDuration: "))
+        .split("\n")
+        .filter((l) => /^    (ready|not ready): /.test(l));
 
 const PAT = "PAT-readme-fleet-4e81c2";
 const EMAIL = "ada@example.com"; // the README's
@@ -71,22 +79,31 @@ suite("the README's fleet section, run as written", () => {
     function asMe(command: string, input?: string) {
         const env = { HOME: me.home, USER: me.name, LOGNAME: me.name, SHELL: "/bin/bash", PATH: `${pulumiDir}:/usr/local/bin:/usr/bin:/bin`, ...caEnv() };
         const script = `set -euo pipefail\ncd "$1"\npulumi() { npm run --silent pulumi -- "$@"; }\n${command}\n`;
-        const r = spawnSync("runuser", ["-u", me.name, "--", "env", "-i", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), "bash", "-c", script, "_", clone], {
-            encoding: "utf8",
-            input: input ?? "",
-            timeout: 20 * 60_000,
-        });
+        const r = spawnSync(
+            "runuser",
+            ["-u", me.name, "--", "env", "-i", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), "bash", "-c", script, "_", clone],
+            {
+                encoding: "utf8",
+                input: input ?? "",
+                timeout: 20 * 60_000,
+            },
+        );
         const out = `${r.stdout}\n${r.stderr}`;
         printed.push(out);
         return { status: r.status, out, stdout: r.stdout };
     }
-    const ok = (r: { status: number | null; out: string }) => expect({ status: r.status, tail: r.status === 0 ? "" : r.out.slice(-3000) }).toEqual({ status: 0, tail: "" });
+    const ok = (r: { status: number | null; out: string }) =>
+        expect({ status: r.status, tail: r.status === 0 ? "" : r.out.slice(-3000) }).toEqual({ status: 0, tail: "" });
 
     const codexOf = (u: TestUser) => path.join(u.home, ".local", "bin", "codex");
     const configOf = (u: TestUser) => path.join(u.home, ".codex", "config.toml");
     /** What the account's Codex parsed; the header compared here and replaced, never printed. */
     function codexGet(u: TestUser) {
-        const r = spawnSync("runuser", ["-u", u.name, "--", "env", "-i", `HOME=${u.home}`, "PATH=/usr/bin:/bin", codexOf(u), "mcp", "get", "connectai", "--json"], { encoding: "utf8" });
+        const r = spawnSync(
+            "runuser",
+            ["-u", u.name, "--", "env", "-i", `HOME=${u.home}`, "PATH=/usr/bin:/bin", codexOf(u), "mcp", "get", "connectai", "--json"],
+            { encoding: "utf8" },
+        );
         if (r.status !== 0) throw new Error(`codex mcp get as ${u.name} exited ${r.status}`);
         const got = JSON.parse(r.stdout);
         const h = got.transport?.http_headers;
@@ -120,38 +137,51 @@ suite("the README's fleet section, run as written", () => {
         if (pulumiDir) fs.rmSync(pulumiDir, { recursive: true, force: true });
     });
 
-    test("the block, with the host, port, user and container target replaced: it runs, and both accounts' Codex read the entry", () => {
-        const original = fleetBlock();
-        let block = original;
-        for (const [from, to] of substitutions(web1)) {
-            expect({ from: from.source, matches: (original.match(from) ?? []).length > 0 }).toEqual({ from: from.source, matches: true });
-            block = block.replace(from, to);
-        }
-        // The parts the README is responsible for, left as written.
-        expect(block).toMatch(/^export STACK=fleet\b/);
-        expect(block).toMatch(/^pulumi config set --secret pat < ~\/\.connect-ai-pat\b/m);
-        expect(block).toMatch(/\npulumi up --yes\s*$/);
-        expect(block).not.toMatch(/10\.0\.0\.5|docker|vscode/);
+    test(
+        "the block, with the host, port, user and container target replaced: it runs, and both accounts' Codex read the entry",
+        () => {
+            const original = fleetBlock();
+            let block = original;
+            for (const [from, to] of substitutions(web1)) {
+                expect({ from: from.source, matches: (original.match(from) ?? []).length > 0 }).toEqual({ from: from.source, matches: true });
+                block = block.replace(from, to);
+            }
+            // The parts the README is responsible for, left as written.
+            expect(block).toMatch(/^export STACK=fleet\b/);
+            expect(block).toMatch(/^pulumi config set --secret pat < ~\/\.connect-ai-pat\b/m);
+            expect(block).toMatch(/\npulumi up --yes\s*$/);
+            expect(block).not.toMatch(/10\.0\.0\.5|docker|vscode/);
 
-        const r = asMe(block, ""); // stdin is not a terminal, and holds nothing: the PAT comes from the file as the block says
-        ok(r);
-        expect(r.out).toContain("pulumi: stack fleet in file://");
-        expect(r.out).not.toContain("stack local");
-        // Only the fleet stack exists: the bare `pulumi config set` lines never touched npm run up's.
-        expect(fs.existsSync(path.join(clone, "Pulumi.local.yaml"))).toBe(false);
-        expect(fs.readdirSync(STACK_FILES()).filter((f) => !f.startsWith("fleet."))).toEqual([]);
-        expect(fs.readFileSync(path.join(clone, "Pulumi.fleet.yaml"), "utf8")).toMatch(/codex-connect:pat:\n\s+secure: /);
+            const r = asMe(block, ""); // stdin is not a terminal, and holds nothing: the PAT comes from the file as the block says
+            ok(r);
+            expect(r.out).toContain("pulumi: stack fleet in file://");
+            expect(r.out).not.toContain("stack local");
+            // Only the fleet stack exists: the bare `pulumi config set` lines never touched npm run up's.
+            expect(fs.existsSync(path.join(clone, "Pulumi.local.yaml"))).toBe(false);
+            expect(fs.readdirSync(STACK_FILES()).filter((f) => !f.startsWith("fleet."))).toEqual([]);
+            expect(fs.readFileSync(path.join(clone, "Pulumi.fleet.yaml"), "utf8")).toMatch(/codex-connect:pat:\n\s+secure: /);
 
-        for (const u of [web1.user, me]) {
-            expect({ account: u.name, got: codexGet(u) }).toEqual({
-                account: u.name,
-                got: expect.objectContaining({ name: "connectai", enabled: true, transport: expect.objectContaining({ type: "streamable_http", url: "https://mcp.cloud.cdata.com/mcp", http_headers: { Authorization: "<as expected>" } }), startup_timeout_sec: 30 }),
-            });
-            expect(spawnSync(codexOf(u), ["--version"], { encoding: "utf8" }).stdout).toContain(codexVersion);
-            const st = fs.statSync(configOf(u));
-            expect({ account: u.name, mode: st.mode & 0o777, uid: st.uid }).toEqual({ account: u.name, mode: 0o600, uid: u.uid });
-        }
-    }, 25 * 60_000);
+            for (const u of [web1.user, me]) {
+                expect({ account: u.name, got: codexGet(u) }).toEqual({
+                    account: u.name,
+                    got: expect.objectContaining({
+                        name: "connectai",
+                        enabled: true,
+                        transport: expect.objectContaining({
+                            type: "streamable_http",
+                            url: "https://mcp.cloud.cdata.com/mcp",
+                            http_headers: { Authorization: "<as expected>" },
+                        }),
+                        startup_timeout_sec: 30,
+                    }),
+                });
+                expect(spawnSync(codexOf(u), ["--version"], { encoding: "utf8" }).stdout).toContain(codexVersion);
+                const st = fs.statSync(configOf(u));
+                expect({ account: u.name, mode: st.mode & 0o777, uid: st.uid }).toEqual({ account: u.name, mode: 0o600, uid: u.uid });
+            }
+        },
+        25 * 60_000,
+    );
 
     test("pulumi preview --expect-no-changes on the same stack passes", () => {
         ok(asMe("export STACK=fleet\npulumi preview --expect-no-changes"));
@@ -164,10 +194,12 @@ suite("the README's fleet section, run as written", () => {
         ok(r);
         expect(r.out).toMatch(/Resources:[\s~]+1 updated/);
         const basic = "(Basic auth: the email and the PAT kept in the stack)";
-        expect(summaryOf(r.stdout).sort()).toEqual([
-            `  web1: Codex ${codexVersion} at ${codexOf(web1.user)}; connectai in ${configOf(web1.user)} ${basic}; repaired: entry.startup_timeout_sec`,
-            `  devbox: Codex ${codexVersion} at ${codexOf(me)}; connectai in ${configOf(me)} ${basic}`,
-        ].sort());
+        expect(summaryOf(r.stdout).sort()).toEqual(
+            [
+                `  web1: Codex ${codexVersion} at ${codexOf(web1.user)}; connectai in ${configOf(web1.user)} ${basic}; repaired: entry.startup_timeout_sec`,
+                `  devbox: Codex ${codexVersion} at ${codexOf(me)}; connectai in ${configOf(me)} ${basic}`,
+            ].sort(),
+        );
         expect(codexGet(web1.user).startup_timeout_sec).toBe(30);
         // Each target gets Codex's verdict under it; no credential signs Codex in on this stack.
         expect(verdictOf(r.stdout).filter((l) => l.includes("Codex is not signed in")).length).toBe(2);
@@ -184,10 +216,12 @@ suite("the README's fleet section, run as written", () => {
         ok(r);
         expect(r.out).toMatch(/\d+ deleted/);
         const lines = summaryOf(r.stdout);
-        expect(lines.slice(0, 2).sort()).toEqual([
-            `  web1: removed the connectai entry from ${configOf(web1.user)}; the rest of the file is unchanged; Codex stays (${codexVersion} at ${codexOf(web1.user)})`,
-            `  devbox: removed the connectai entry from ${configOf(me)}; the rest of the file is unchanged; Codex stays (${codexVersion} at ${codexOf(me)})`,
-        ].sort());
+        expect(lines.slice(0, 2).sort()).toEqual(
+            [
+                `  web1: removed the connectai entry from ${configOf(web1.user)}; the rest of the file is unchanged; Codex stays (${codexVersion} at ${codexOf(web1.user)})`,
+                `  devbox: removed the connectai entry from ${configOf(me)}; the rest of the file is unchanged; Codex stays (${codexVersion} at ${codexOf(me)})`,
+            ].sort(),
+        );
         expect(lines.slice(2)).toEqual([
             "  (to uninstall Codex too: STACK=fleet npm run pulumi -- config set uninstallCodexOnDestroy true, then STACK=fleet npm run up to record it, then STACK=fleet npm run down)",
         ]);
@@ -195,8 +229,14 @@ suite("the README's fleet section, run as written", () => {
             // The file holds the user's settings only; no backup, temporary file or lock is left beside it.
             const left = fs.readdirSync(path.dirname(configOf(u))).filter((f) => /bak|\.(tmp|prev|lock)$/.test(f));
             expect({ account: u.name, config: fs.readFileSync(configOf(u), "utf8"), left }).toEqual({ account: u.name, config: MINE, left: [] });
-            const list = spawnSync("runuser", ["-u", u.name, "--", "env", "-i", `HOME=${u.home}`, "PATH=/usr/bin:/bin", codexOf(u), "mcp", "list", "--json"], { encoding: "utf8" });
-            expect({ account: u.name, status: list.status, servers: list.status === 0 ? JSON.parse(list.stdout) : list.stderr }).toEqual({ account: u.name, status: 0, servers: [] });
+            const list = spawnSync("runuser", ["-u", u.name, "--", "env", "-i", `HOME=${u.home}`, "PATH=/usr/bin:/bin", codexOf(u), "mcp", "list", "--json"], {
+                encoding: "utf8",
+            });
+            expect({ account: u.name, status: list.status, servers: list.status === 0 ? JSON.parse(list.stdout) : list.stderr }).toEqual({
+                account: u.name,
+                status: 0,
+                servers: [],
+            });
         }
     });
 

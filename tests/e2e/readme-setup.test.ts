@@ -16,9 +16,17 @@ import { ambientPluginWarnings, projectRoot, toolchainBin } from "../helpers/too
 import { createUser, TestUser } from "../helpers/users";
 
 /** The lines npm run up/down print for a person at the end, after the engine's last line (Duration: ...). */
-const summaryOf = (stdout: string) => stdout.slice(stdout.lastIndexOf("\nDuration: ")).split("\n").filter((l) => /^  \S/.test(l));
+const summaryOf = (stdout: string) =>
+    stdout
+        .slice(stdout.lastIndexOf("\nDuration: "))
+        .split("\n")
+        .filter((l) => /^  \S/.test(l));
 /** The verdict lines under a target (Codex's own: ready, or not ready and why). */
-const verdictOf = (stdout: string) => stdout.slice(stdout.lastIndexOf("\nDuration: ")).split("\n").filter((l) => /^    (ready|not ready): /.test(l));
+const verdictOf = (stdout: string) =>
+    stdout
+        .slice(stdout.lastIndexOf("\nDuration: "))
+        .split("\n")
+        .filter((l) => /^    (ready|not ready): /.test(l));
 
 const suite = suiteNeeding({ root: true });
 
@@ -42,17 +50,37 @@ suite("the README's two set-up commands, as a newcomer", () => {
             PATH: `${pulumiDir}:/usr/local/bin:/usr/bin:/bin`,
             ...caEnv(),
         };
-        const r = spawnSync("runuser", ["-u", user.name, "--", "env", "-i", ...Object.entries({ ...base, ...env }).map(([k, v]) => `${k}=${v}`), "bash", "-c", `cd "$1" && ${command}`, "_", cwd], {
-            encoding: "utf8",
-            timeout: 20 * 60_000,
-        });
+        const r = spawnSync(
+            "runuser",
+            [
+                "-u",
+                user.name,
+                "--",
+                "env",
+                "-i",
+                ...Object.entries({ ...base, ...env }).map(([k, v]) => `${k}=${v}`),
+                "bash",
+                "-c",
+                `cd "$1" && ${command}`,
+                "_",
+                cwd,
+            ],
+            {
+                encoding: "utf8",
+                timeout: 20 * 60_000,
+            },
+        );
         const out = `${r.stdout}\n${r.stderr}`;
         runs.push({ command, out });
         return { status: r.status, out, stdout: r.stdout };
     }
 
     function codexGet(): Record<string, unknown> {
-        const r = spawnSync("runuser", ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, "PATH=/usr/bin:/bin", codex(), "mcp", "get", "connectai", "--json"], { encoding: "utf8" });
+        const r = spawnSync(
+            "runuser",
+            ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, "PATH=/usr/bin:/bin", codex(), "mcp", "get", "connectai", "--json"],
+            { encoding: "utf8" },
+        );
         if (r.status !== 0) throw new Error(`codex mcp get exited ${r.status}`);
         return JSON.parse(r.stdout);
     }
@@ -88,12 +116,18 @@ suite("the README's two set-up commands, as a newcomer", () => {
         const st = fs.statSync(config());
         expect({ mode: st.mode & 0o777, uid: st.uid }).toEqual({ mode: 0o600, uid: user.uid });
         // It ends with what it did, for a person; the JSON is one command away.
-        expect(summaryOf(r.stdout)).toEqual([`  local: Codex ${codexVersion} at ${codex()}; connectai in ${config()} (OAuth: run codex mcp login connectai once)`]);
+        expect(summaryOf(r.stdout)).toEqual([
+            `  local: Codex ${codexVersion} at ${codex()}; connectai in ${config()} (OAuth: run codex mcp login connectai once)`,
+        ]);
         expect(r.out).toContain("up: the same as JSON: npm run pulumi -- stack output targets\n");
         // Codex's verdict: nothing signed it in (no credential in the stack), and it says how.
-        expect(verdictOf(r.stdout)).toContain("    not ready: Codex is not signed in: run codex login --device-auth on the target, or give the stack openaiApiKey or codexAccessToken");
+        expect(verdictOf(r.stdout)).toContain(
+            "    not ready: Codex is not signed in: run codex login --device-auth on the target, or give the stack openaiApiKey or codexAccessToken",
+        );
         // Codex's verdict: nothing signed it in (no credential in the stack), and it says how.
-        expect(verdictOf(r.stdout)).toContain("    not ready: Codex is not signed in: run codex login --device-auth on the target, or give the stack openaiApiKey or codexAccessToken");
+        expect(verdictOf(r.stdout)).toContain(
+            "    not ready: Codex is not signed in: run codex login --device-auth on the target, or give the stack openaiApiKey or codexAccessToken",
+        );
         expect(spawnSync(codex(), ["--version"], { encoding: "utf8" }).stdout).toContain(codexVersion);
         expect(ambientPluginWarnings(r.out)).toEqual([]);
         // A healthy first run is an install: no warning of any kind (no drift, no plugin from PATH).
@@ -136,7 +170,9 @@ suite("the README's two set-up commands, as a newcomer", () => {
             "  (to uninstall Codex too: npm run pulumi -- config set uninstallCodexOnDestroy true, then npm run up to record it, then npm run down)",
         ]);
         // Codex stays (uninstallCodexOnDestroy is off by default) and no longer lists the server.
-        const list = spawnSync("runuser", ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, "PATH=/usr/bin:/bin", codex(), "mcp", "list", "--json"], { encoding: "utf8" });
+        const list = spawnSync("runuser", ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, "PATH=/usr/bin:/bin", codex(), "mcp", "list", "--json"], {
+            encoding: "utf8",
+        });
         expect(list.status).toBe(0);
         expect(JSON.parse(list.stdout).map((s: { name: string }) => s.name)).toEqual(["docs"]);
     });
@@ -153,11 +189,19 @@ suite("the README's two set-up commands, as a newcomer", () => {
         const alt = path.join(user.home, "alt-codex");
         const r = asUser(cloneA, `CODEX_HOME=${alt} CONNECT_AI_EMAIL=ada@example.com CONNECT_AI_PAT_FILE=~/.connect-ai-pat npm run up`);
         expect({ status: r.status, tail: r.status === 0 ? "" : r.out.slice(-3000) }).toEqual({ status: 0, tail: "" });
-        const got = spawnSync("runuser", ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, `CODEX_HOME=${alt}`, "PATH=/usr/bin:/bin", codex(), "mcp", "get", "connectai", "--json"], { encoding: "utf8" });
+        const got = spawnSync(
+            "runuser",
+            ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, `CODEX_HOME=${alt}`, "PATH=/usr/bin:/bin", codex(), "mcp", "get", "connectai", "--json"],
+            { encoding: "utf8" },
+        );
         expect(got.status).toBe(0);
         expect(JSON.parse(got.stdout).transport.http_headers.Authorization === `Basic ${b64}`).toBe(true); // compared, never printed
         const stateFiles = fs.readdirSync(path.join(cloneA, ".pulumi-state"), { recursive: true }) as string[];
-        const state = stateFiles.map((f) => path.join(cloneA, ".pulumi-state", f)).filter((f) => fs.statSync(f).isFile()).map((f) => fs.readFileSync(f, "utf8")).join("\n");
+        const state = stateFiles
+            .map((f) => path.join(cloneA, ".pulumi-state", f))
+            .filter((f) => fs.statSync(f).isFile())
+            .map((f) => fs.readFileSync(f, "utf8"))
+            .join("\n");
         expect(state).toContain("command:local:Command"); // the scan reads the real state
         for (const secret of [PAT, b64]) {
             expect(r.out.includes(secret)).toBe(false);
@@ -171,8 +215,14 @@ suite("the README's two set-up commands, as a newcomer", () => {
         expect({ status: rotated.status, tail: rotated.status === 0 ? "" : rotated.out.slice(-3000) }).toEqual({ status: 0, tail: "" });
         expect(rotated.out).toMatch(/local \S+: to change: entry\.http_headers/);
         expect(rotated.out.split("\n").filter((l) => /warning|drifted/i.test(l))).toEqual([]);
-        const got2 = spawnSync("runuser", ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, `CODEX_HOME=${alt}`, "PATH=/usr/bin:/bin", codex(), "mcp", "get", "connectai", "--json"], { encoding: "utf8" });
-        expect(JSON.parse(got2.stdout).transport.http_headers.Authorization === `Basic ${Buffer.from(`ada@example.com:${PAT2}`).toString("base64")}`).toBe(true);
+        const got2 = spawnSync(
+            "runuser",
+            ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, `CODEX_HOME=${alt}`, "PATH=/usr/bin:/bin", codex(), "mcp", "get", "connectai", "--json"],
+            { encoding: "utf8" },
+        );
+        expect(JSON.parse(got2.stdout).transport.http_headers.Authorization === `Basic ${Buffer.from(`ada@example.com:${PAT2}`).toString("base64")}`).toBe(
+            true,
+        );
         for (const secret of [PAT2, Buffer.from(`ada@example.com:${PAT2}`).toString("base64")]) expect(rotated.out.includes(secret)).toBe(false);
         // The mode stays in the stack, and says so; CONNECT_AI_AUTH=oauth goes back, email and PAT gone from it.
         const again = asUser(cloneA, `CODEX_HOME=${alt} npm run up`);
@@ -183,7 +233,11 @@ suite("the README's two set-up commands, as a newcomer", () => {
         expect(back.out).toContain("(auth oauth)");
         expect(back.out).toMatch(/local \S+: to change: entry\.http_headers/);
         expect(back.out.split("\n").filter((l) => /warning|drifted/i.test(l))).toEqual([]);
-        const oauth = spawnSync("runuser", ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, `CODEX_HOME=${alt}`, "PATH=/usr/bin:/bin", codex(), "mcp", "get", "connectai", "--json"], { encoding: "utf8" });
+        const oauth = spawnSync(
+            "runuser",
+            ["-u", user.name, "--", "env", "-i", `HOME=${user.home}`, `CODEX_HOME=${alt}`, "PATH=/usr/bin:/bin", codex(), "mcp", "get", "connectai", "--json"],
+            { encoding: "utf8" },
+        );
         expect(JSON.parse(oauth.stdout).transport.http_headers ?? null).toBeNull();
         // `pulumi` as the README's fleet section means it here: the same stack, backend and passphrase.
         const get = asUser(cloneA, "npm run --silent pulumi -- config get auth");
@@ -201,7 +255,8 @@ suite("the README's two set-up commands, as a newcomer", () => {
 
     test("no run above said it took a plugin from PATH", () => {
         expect(runs.map((r) => r.command)).toEqual(expect.arrayContaining(["npm run up", "npm run down", "npm run --silent pulumi -- config get auth"]));
-        expect(runs.map((r) => ({ command: r.command, ambient: ambientPluginWarnings(r.out) }))).toEqual(runs.map((r) => ({ command: r.command, ambient: [] })));
+        expect(runs.map((r) => ({ command: r.command, ambient: ambientPluginWarnings(r.out) }))).toEqual(
+            runs.map((r) => ({ command: r.command, ambient: [] })),
+        );
     });
 });
-

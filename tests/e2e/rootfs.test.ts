@@ -16,7 +16,11 @@ function deadPid(): number {
     for (let p = max - 1; ; p--) if (!fs.existsSync(`/proc/${p}`)) return p;
 }
 
-const mounted = (dir: string) => fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").some((l) => l.split(" ")[4]?.startsWith(dir));
+const mounted = (dir: string) =>
+    fs
+        .readFileSync("/proc/self/mountinfo", "utf8")
+        .split("\n")
+        .some((l) => l.split(" ")[4]?.startsWith(dir));
 
 suite("the dev container root filesystem (debootstrap, cached, entered with namespaces and chroot)", () => {
     test("the image: cached by content, Debian's Node 18 and npm, vscode (1000), the machine's npm registry and CA in /etc/npmrc and the trust store", () => {

@@ -33,9 +33,15 @@ const LOCK = ".config.toml.lock";
 
 /** The request and result as the contract extends them (managedBy, takeOver; adopted, restored). */
 type DataRequest = RunnerRequest & { managedBy?: string; takeOver?: boolean };
-type DataResult = RunnerResult & { adopted?: boolean; restored?: boolean; keptFor?: string; error?: { code: string; message: string; line?: number; column?: number } };
+type DataResult = RunnerResult & {
+    adopted?: boolean;
+    restored?: boolean;
+    keptFor?: string;
+    error?: { code: string; message: string; line?: number; column?: number };
+};
 
-const pickProxy = () => Object.fromEntries(["HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"].filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
+const pickProxy = () =>
+    Object.fromEntries(["HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"].filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const codexHomeOf = (u: TestUser) => path.join(u.home, ".codex");
 const configOf = (u: TestUser) => path.join(codexHomeOf(u), "config.toml");
@@ -142,7 +148,8 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
 
     const ensure = (u: TestUser, entry: McpEntry, extra: Partial<DataRequest> = {}, opts: RunOpts = {}) =>
         runSync(u, { op: "ensure", name: "connectai", entry, verify: false, ...extra }, opts);
-    const probe = (u: TestUser, entry: McpEntry, extra: Partial<DataRequest> = {}, opts: RunOpts = {}) => runSync(u, { op: "probe", name: "connectai", entry, ...extra }, opts);
+    const probe = (u: TestUser, entry: McpEntry, extra: Partial<DataRequest> = {}, opts: RunOpts = {}) =>
+        runSync(u, { op: "probe", name: "connectai", entry, ...extra }, opts);
     const remove = (u: TestUser, extra: Partial<DataRequest> = {}) => runSync(u, { op: "remove", name: "connectai", ...extra });
 
     /** A file (and its directories up from `from`) as the account's, the way it would have made it. */
@@ -226,7 +233,11 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
             while (!npmStarted() && !finished && Date.now() < deadline) await sleep(50);
             expect({ npmStartedWhileTheRunnerRan: npmStarted() && !finished }).toEqual({ npmStartedWhileTheRunnerRan: true });
 
-            const w = spawnSync(process.execPath, ["-e", CODEX_LIKE_WRITE, config, '[projects."/work/x"]\ntrust_level = "trusted"\n'], { uid: u.uid, gid: u.gid, encoding: "utf8" });
+            const w = spawnSync(process.execPath, ["-e", CODEX_LIKE_WRITE, config, '[projects."/work/x"]\ntrust_level = "trusted"\n'], {
+                uid: u.uid,
+                gid: u.gid,
+                encoding: "utf8",
+            });
             expect({ writer: w.status, stderr: w.stderr }).toEqual({ writer: 0, stderr: "" });
             // The edit landed while the runner was still at work (else this test proves nothing).
             expect({ runnerStillRunningAfterTheWrite: !finished }).toEqual({ runnerStillRunningAfterTheWrite: true });
@@ -587,7 +598,12 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
         test("the runner started with the account's own node installs Codex in npm's own (user-writable) prefix, verifies it, and probes clean", () => {
             const { u, prefix, fakeNode } = fakeNvmAccount();
             // The fixture, stated: the login shell finds this node, a plain PATH does not.
-            const login = spawnSync("/bin/bash", ["-lc", "command -v node"], { uid: u.uid, gid: u.gid, env: { HOME: u.home, USER: u.name, PATH: plainPath }, encoding: "utf8" });
+            const login = spawnSync("/bin/bash", ["-lc", "command -v node"], {
+                uid: u.uid,
+                gid: u.gid,
+                env: { HOME: u.home, USER: u.name, PATH: plainPath },
+                encoding: "utf8",
+            });
             expect(login.stdout.trim().split("\n").pop()).toBe(fakeNode);
             const plain = spawnSync("/bin/sh", ["-c", "command -v node || true"], { env: { PATH: plainPath }, encoding: "utf8" });
             expect(plain.stdout.trim()).not.toBe(fakeNode);
@@ -603,8 +619,11 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
             const empty = path.join(tmp, "not-node");
             fs.writeFileSync(empty, "", { mode: 0o644 });
             const hide = [
-                'e=$1; u=$2; g=$3; shift 3',
-                `for n in ${plainPath.split(":").map((d) => `${d}/node`).join(" ")}; do if [ -e "$n" ]; then mount --bind "$e" "$n" || exit 97; fi; done`,
+                "e=$1; u=$2; g=$3; shift 3",
+                `for n in ${plainPath
+                    .split(":")
+                    .map((d) => `${d}/node`)
+                    .join(" ")}; do if [ -e "$n" ]; then mount --bind "$e" "$n" || exit 97; fi; done`,
                 'exec setpriv --reuid="$u" --regid="$g" --init-groups "$@"',
             ].join("\n");
             const rootWrap = ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", hide, "hide-node", empty, String(u.uid), String(u.gid)];
@@ -622,7 +641,14 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
     const nssDescribe: (title: string, fn: () => void) => void = hasExtrausers
         ? describe
         : process.env.CI === "true"
-          ? (title) => describe(title, () => test("cannot run: needs libnss-extrausers", () => { throw new Error("CI=true and libnss-extrausers is not installed (apt-get install libnss-extrausers): a skipped suite is a failure in CI"); }))
+          ? (title) =>
+                describe(title, () =>
+                    test("cannot run: needs libnss-extrausers", () => {
+                        throw new Error(
+                            "CI=true and libnss-extrausers is not installed (apt-get install libnss-extrausers): a skipped suite is a failure in CI",
+                        );
+                    }),
+                )
           : (title, fn) => describe.skip(`${title} ${SKIP_MARK} needs libnss-extrausers (apt-get install libnss-extrausers)]`, fn);
 
     nssDescribe("9. an account that only NSS knows (not in /etc/passwd)", () => {
@@ -646,7 +672,10 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
                 fs.rmSync(tmp, { recursive: true, force: true });
             });
             fs.mkdirSync(dir, { recursive: true });
-            const add = (f: string, line: string) => fs.writeFileSync(path.join(dir, f), (saved[f] && !saved[f]!.endsWith("\n") ? saved[f] + "\n" : (saved[f] ?? "")) + line + "\n", { mode: 0o644 });
+            const add = (f: string, line: string) =>
+                fs.writeFileSync(path.join(dir, f), (saved[f] && !saved[f]!.endsWith("\n") ? saved[f] + "\n" : (saved[f] ?? "")) + line + "\n", {
+                    mode: 0o644,
+                });
             add("passwd", `${name}:x:${uid}:${uid}:codex-connect-pulumi NSS test account:${home}:/bin/bash`);
             add("group", `${name}:x:${uid}:`);
             fs.mkdirSync(home, { mode: 0o755 });
@@ -676,7 +705,8 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
         const OWNER = ".codex-mcp-owner.json";
         const docs: McpEntry = { url: "https://docs.example/mcp" };
         const modeOf = (f: string) => (fs.statSync(f).mode & 0o777).toString(8);
-        const record = (u: TestUser) => JSON.parse(fs.readFileSync(path.join(codexHomeOf(u), OWNER), "utf8")) as { servers: Record<string, { fileMode?: string }> };
+        const record = (u: TestUser) =>
+            JSON.parse(fs.readFileSync(path.join(codexHomeOf(u), OWNER), "utf8")) as { servers: Record<string, { fileMode?: string }> };
 
         test("a user's 0644 config.toml: ensure makes it 0600, and the last remove (not an earlier one) gives 0644 back", () => {
             const u = account();
@@ -694,7 +724,11 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
             expect({ mode: modeOf(config), docsRecord: record(u).servers.docs?.fileMode }).toEqual({ mode: "600", docsRecord: "0644" });
             const last = remove(u, { name: "docs" });
             expect(last.error).toBeUndefined();
-            expect({ mode: modeOf(config), text: fs.readFileSync(config, "utf8"), record: fs.existsSync(path.join(codexHomeOf(u), OWNER)) }).toEqual({ mode: "644", text: original, record: false });
+            expect({ mode: modeOf(config), text: fs.readFileSync(config, "utf8"), record: fs.existsSync(path.join(codexHomeOf(u), OWNER)) }).toEqual({
+                mode: "644",
+                text: original,
+                record: false,
+            });
         });
 
         test("a mode the user set after the ensure is theirs: the remove leaves it", () => {
@@ -721,7 +755,14 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
 
         /** CODEX_HOME's entries: each file's text, a link as "link". */
         const listing = (u: TestUser) =>
-            Object.fromEntries(fs.readdirSync(codexHomeOf(u)).map((n) => [n, fs.lstatSync(path.join(codexHomeOf(u), n)).isSymbolicLink() ? "link" : fs.readFileSync(path.join(codexHomeOf(u), n), "utf8")]));
+            Object.fromEntries(
+                fs
+                    .readdirSync(codexHomeOf(u))
+                    .map((n) => [
+                        n,
+                        fs.lstatSync(path.join(codexHomeOf(u), n)).isSymbolicLink() ? "link" : fs.readFileSync(path.join(codexHomeOf(u), n), "utf8"),
+                    ]),
+            );
 
         test("a failed first ensure takes its record back: no .codex-mcp-owner.json left, another server's record kept byte for byte", () => {
             const text = '# mine\nmodel = "o3"\n\n[mcp_servers.connectai]\nurl = "https://mine.example/mcp"\n';
@@ -738,11 +779,18 @@ suiteNeeding({ root: true })("the runner and the user's data", () => {
                     withOther,
                     ok: false,
                     code: "write-failed",
-                    message: expect.stringMatching(new RegExp(`^permission denied \\(EACCES\\) writing ${dot}/\\.codex\\.toml\\.\\d+\\.[0-9a-f]{8}\\.tmp for ${dot}/codex\\.toml; nothing was changed$`)),
+                    message: expect.stringMatching(
+                        new RegExp(
+                            `^permission denied \\(EACCES\\) writing ${dot}/\\.codex\\.toml\\.\\d+\\.[0-9a-f]{8}\\.tmp for ${dot}/codex\\.toml; nothing was changed$`,
+                        ),
+                    ),
                 });
                 const after = listing(u);
                 expect({ withOther, after, real: fs.readFileSync(real, "utf8") }).toEqual({ withOther, after: home, real: realBefore });
-                expect({ withOther, names: Object.keys(after).sort() }).toEqual({ withOther, names: withOther ? [OWNER, "config.toml", "config.toml.bak"] : ["config.toml"] });
+                expect({ withOther, names: Object.keys(after).sort() }).toEqual({
+                    withOther,
+                    names: withOther ? [OWNER, "config.toml", "config.toml.bak"] : ["config.toml"],
+                });
                 fs.chmodSync(path.dirname(real), 0o700);
             }
         });

@@ -18,7 +18,6 @@ const header = "Basic " + Buffer.from(`ada@example.com:${PAT}`).toString("base64
 const basic: McpEntry = { url: "https://mcp.cloud.cdata.com/mcp", startup_timeout_sec: 30, http_headers: { Authorization: header } };
 const nodeDir = path.dirname(process.execPath);
 
-
 const suite = suiteNeeding({ root: true });
 
 suite("runner as another user", () => {
@@ -48,12 +47,22 @@ suite("runner as another user", () => {
 
     test("fresh machine: Codex installed in the user's prefix, entry written, verified by Codex", () => {
         // The precondition, stated: no codex this account could already find (a global install would be used as is).
-        const found = spawnSync("/bin/sh", ["-c", "command -v codex"], { uid: user.uid, gid: user.gid, env: { PATH: `${nodeDir}:/usr/local/bin:/usr/bin:/bin` }, encoding: "utf8" });
+        const found = spawnSync("/bin/sh", ["-c", "command -v codex"], {
+            uid: user.uid,
+            gid: user.gid,
+            env: { PATH: `${nodeDir}:/usr/local/bin:/usr/bin:/bin` },
+            encoding: "utf8",
+        });
         expect({ codexAlreadyOnPath: found.stdout.trim() }).toEqual({ codexAlreadyOnPath: "" });
         const r = ensure();
         expect(r.error).toBeUndefined();
         expect(r).toMatchObject({ ok: true, changed: true, user: user.name, codexHome, drift: ["file-missing", "codex-missing"] });
-        expect(r.codex).toMatchObject({ action: "installed", version: codexVersion, path: path.join(user.home, ".local", "bin", "codex"), installedByUs: true });
+        expect(r.codex).toMatchObject({
+            action: "installed",
+            version: codexVersion,
+            path: path.join(user.home, ".local", "bin", "codex"),
+            installedByUs: true,
+        });
         expect(typeof r.codex!.onLoginPath).toBe("boolean");
         expect(r.verified).toEqual({ ok: true, problems: [] });
         const st = fs.statSync(config);
@@ -248,7 +257,8 @@ suite("codex-mcp command line", () => {
     test("--help explains every flag and the exit codes", () => {
         const r = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
         expect(r.status).toBe(0);
-        for (const flag of ["--name", "--url", "--basic-email", "--pat-stdin", "--pat-env", "--codex-home", "--codex-version", "Exit codes"]) expect(r.stdout).toContain(flag);
+        for (const flag of ["--name", "--url", "--basic-email", "--pat-stdin", "--pat-env", "--codex-home", "--codex-version", "Exit codes"])
+            expect(r.stdout).toContain(flag);
     });
 
     test("ensure with the PAT on stdin, show-drift, remove", () => {
@@ -301,17 +311,23 @@ suite("codex-mcp command line", () => {
         const plain = cli(["show-drift"]);
         expect({ status: plain.status, stdout: plain.stdout }).toEqual({
             status: 0,
-            stdout: expect.stringMatching(/\nin sync\nauthentication as found \(not compared: no authentication option given\):\n {2}http_headers\.Authorization: present \(Basic\)\nnot ready:\n  - Codex is not installed\n$/),
+            stdout: expect.stringMatching(
+                /\nin sync\nauthentication as found \(not compared: no authentication option given\):\n {2}http_headers\.Authorization: present \(Basic\)\nnot ready:\n  - Codex is not installed\n$/,
+            ),
         });
         const oauth = cli(["show-drift", "--oauth"]);
         expect({ status: oauth.status, drift: oauth.stdout.split("\n")[1] }).toEqual({ status: 4, drift: "drift: entry.http_headers" });
-        expect(oauth.stdout).toContain("http_headers: unexpected (have {\"Authorization\":\"hmac:");
+        expect(oauth.stdout).toContain('http_headers: unexpected (have {"Authorization":"hmac:');
         // Everything else is still compared without the auth options.
-        fs.writeFileSync(path.join(home, "config.toml"), fs.readFileSync(path.join(home, "config.toml"), "utf8").replace("startup_timeout_sec = 30", "startup_timeout_sec = 5"));
+        fs.writeFileSync(
+            path.join(home, "config.toml"),
+            fs.readFileSync(path.join(home, "config.toml"), "utf8").replace("startup_timeout_sec = 30", "startup_timeout_sec = 5"),
+        );
         const drifted = cli(["show-drift"]);
         expect({ status: drifted.status, drift: drifted.stdout.split("\n")[1] }).toEqual({ status: 4, drift: "drift: entry.startup_timeout_sec" });
         expect(cli(["show-drift", "--oauth", "--basic-email", "ada@example.com", "--pat-stdin"], `${PAT}\n`).status).toBe(2);
-        for (const r of [plain, oauth, drifted]) for (const s of [PAT, header, header.slice(6)]) expect(r.stdout.includes(s) || r.stderr.includes(s)).toBe(false);
+        for (const r of [plain, oauth, drifted])
+            for (const s of [PAT, header, header.slice(6)]) expect(r.stdout.includes(s) || r.stderr.includes(s)).toBe(false);
         expect(cli(["remove"]).status).toBe(0);
     });
 
@@ -329,7 +345,12 @@ suite("codex-mcp command line", () => {
         const remove = cli(["remove"]);
         expect({ status: remove.status, stdout: remove.stdout.split("\n").slice(1) }).toEqual({
             status: 0,
-            stdout: [`removed the connectai entry from ${config}; the rest of the file is unchanged`, `removed ${bak}, this tool's backup of the file`, "Codex stays (--uninstall-codex removes it too, if this tool installed it)", ""],
+            stdout: [
+                `removed the connectai entry from ${config}; the rest of the file is unchanged`,
+                `removed ${bak}, this tool's backup of the file`,
+                "Codex stays (--uninstall-codex removes it too, if this tool installed it)",
+                "",
+            ],
         });
         expect(fs.readFileSync(config, "utf8")).toBe(mine + '\n[projects."/work/x"]\ntrust_level = "trusted"\n');
         expect(fs.readdirSync(home).sort()).toEqual(["config.toml"]);
@@ -361,7 +382,11 @@ suite("codex-mcp command line", () => {
         // Asynchronously: the MCP server answers Codex from this very process.
         const run = (args: string[], input = "") =>
             new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-                const child = spawn(process.execPath, [bin, ...args, "--url", server.url, "--basic-email", "ada@example.com", "--pat-env", "CXM_PAT", "--codex-home", own], { env });
+                const child = spawn(
+                    process.execPath,
+                    [bin, ...args, "--url", server.url, "--basic-email", "ada@example.com", "--pat-env", "CXM_PAT", "--codex-home", own],
+                    { env },
+                );
                 let stdout = "";
                 let stderr = "";
                 child.stdout.on("data", (d) => (stdout += d));
@@ -381,7 +406,11 @@ suite("codex-mcp command line", () => {
             await server.close();
             r = await run(["show-drift", "--openai-api-key-stdin"], KEY);
             expect(r.status).toBe(0); // nothing drifted: the verdict changed, not the file
-            expect(r.stdout).toMatch(new RegExp(`\nnot ready:\n  - the server is unreachable from the target \\(codex doctor: ${server.url.replace(/[.]/g, "\\.")} \\(HEAD connect failed; GET connect failed\\)\\)\n`));
+            expect(r.stdout).toMatch(
+                new RegExp(
+                    `\nnot ready:\n  - the server is unreachable from the target \\(codex doctor: ${server.url.replace(/[.]/g, "\\.")} \\(HEAD connect failed; GET connect failed\\)\\)\n`,
+                ),
+            );
             for (const out of [r.stdout, r.stderr]) for (const secret of [KEY, PAT, basic]) expect(out.includes(secret)).toBe(false);
         } finally {
             await server.close().catch(() => undefined);

@@ -49,13 +49,36 @@ suite("shards of one inventory, a host handed over between them, with the real e
             const t = hosts[n].target as Record<string, unknown>;
             return `      ${n}: {kind: ssh, host: "127.0.0.1", port: ${t.port}, user: ${t.user}, privateKeyPath: "${t.privateKeyPath}", hostKey: "${t.hostKey}"}\n`;
         };
-        fs.writeFileSync(inventory(), `groups:\n${Object.entries(groups).map(([g, ns]) => `  ${g}:\n    hosts:\n${ns.map(host).join("")}`).join("")}`);
+        fs.writeFileSync(
+            inventory(),
+            `groups:\n${Object.entries(groups)
+                .map(([g, ns]) => `  ${g}:\n    hosts:\n${ns.map(host).join("")}`)
+                .join("")}`,
+        );
     }
 
     /** What the host's own Codex parsed; the header compared here and replaced, never printed. */
     function codexGet(h: FleetHost) {
         const codex = path.join(h.user.home, ".local", "bin", "codex");
-        const r = spawnSync("runuser", ["-u", h.user.name, "--", "env", "-i", `HOME=${h.user.home}`, `PATH=${path.dirname(codex)}:/usr/bin:/bin`, ...caEnvArgs(), codex, "mcp", "get", "connectai", "--json"], { encoding: "utf8", timeout: 60_000 });
+        const r = spawnSync(
+            "runuser",
+            [
+                "-u",
+                h.user.name,
+                "--",
+                "env",
+                "-i",
+                `HOME=${h.user.home}`,
+                `PATH=${path.dirname(codex)}:/usr/bin:/bin`,
+                ...caEnvArgs(),
+                codex,
+                "mcp",
+                "get",
+                "connectai",
+                "--json",
+            ],
+            { encoding: "utf8", timeout: 60_000 },
+        );
         if (r.status !== 0) throw new Error(`codex mcp get on ${h.name} exited ${r.status}`);
         const got = JSON.parse(r.stdout);
         const headers = got.transport?.http_headers;
@@ -65,7 +88,13 @@ suite("shards of one inventory, a host handed over between them, with the real e
 
     async function shardStack(name: string, shard: string): Promise<ShardStack> {
         const { stack, env, remove } = await sandboxStack({ name });
-        await stack.setAllConfig({ auth: { value: "basic" }, email: { value: EMAIL }, url: { value: mcp.url }, inventory: { value: inventory() }, shard: { value: shard } });
+        await stack.setAllConfig({
+            auth: { value: "basic" },
+            email: { value: EMAIL },
+            url: { value: mcp.url },
+            inventory: { value: inventory() },
+            shard: { value: shard },
+        });
         setSecretConfig(stack, env, "pat", PAT);
         const s = { stack, remove };
         stacks.push(s);
@@ -126,7 +155,9 @@ suite("shards of one inventory, a host handed over between them, with the real e
     test("a second stack for a shard already held is refused, naming the holder; the holder keeps it", async () => {
         const twin = await shardStack("shardtwin", "group:db");
         printed = "";
-        await expect(twin.stack.up({ onOutput })).rejects.toThrow(`is managed by ${managerOf(db, "db1")}, which is also shard group:db of the fleet ${inventory()}: two stacks cannot hold one shard`);
+        await expect(twin.stack.up({ onOutput })).rejects.toThrow(
+            `is managed by ${managerOf(db, "db1")}, which is also shard group:db of the fleet ${inventory()}: two stacks cannot hold one shard`,
+        );
         for (const n of ["db1", "web2"]) expect(ownerOf(hosts[n])).toMatchObject({ managedBy: managerOf(db, n) });
         await db.stack.preview({ expectNoChanges: true, onOutput });
     });

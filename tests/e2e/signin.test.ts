@@ -31,7 +31,12 @@ const b64u = (v: string | Buffer) => Buffer.from(v).toString("base64url");
 /** A ChatGPT login made by hand (what `codex login` in a browser leaves), offline. */
 function chatgptAuth(): string {
     const jwt = `${b64u('{"alg":"none"}')}.${b64u(JSON.stringify({ email: "ada@example.com", exp: 4102444800, "https://api.openai.com/auth": { chatgpt_plan_type: "plus", chatgpt_account_id: "acct_hand" } }))}.c2ln`;
-    return JSON.stringify({ auth_mode: "chatgpt", OPENAI_API_KEY: null, tokens: { id_token: jwt, access_token: jwt, refresh_token: "rt-hand-made", account_id: "acct_hand" }, last_refresh: "2026-11-30T00:00:00Z" });
+    return JSON.stringify({
+        auth_mode: "chatgpt",
+        OPENAI_API_KEY: null,
+        tokens: { id_token: jwt, access_token: jwt, refresh_token: "rt-hand-made", account_id: "acct_hand" },
+        last_refresh: "2026-11-30T00:00:00Z",
+    });
 }
 
 /** An agent-identity access token signed by a key that a loopback JWKS endpoint serves (Codex checks it there). */
@@ -143,7 +148,13 @@ describe("Codex signed in from the stack, with the real engine and Codex", () =>
     });
 
     test("signed in by hand with another key: drift (signin-other), repaired with the stack's key", async () => {
-        expect(spawnSync(codex(), ["login", "--with-api-key"], { env: { ...process.env, CODEX_HOME: home("key") }, input: "sk-someone-else-1234", stdio: ["pipe", "ignore", "ignore"] }).status).toBe(0);
+        expect(
+            spawnSync(codex(), ["login", "--with-api-key"], {
+                env: { ...process.env, CODEX_HOME: home("key") },
+                input: "sk-someone-else-1234",
+                stdio: ["pipe", "ignore", "ignore"],
+            }).status,
+        ).toBe(0);
         const before = printed.length;
         await stack.preview({ onOutput });
         expect(printed.slice(before).join("")).toMatch(/local \S+key: drifted: signin-other/);

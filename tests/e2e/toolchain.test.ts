@@ -67,10 +67,15 @@ describe("Pulumi toolchain", () => {
         const ours = path.join(toolchainBin(), "pulumi-resource-command");
         try {
             const first = run();
-            expect({ status: first.status, said: first.stderr.includes(`installing the command plugin ${commandPinned} into ${home}/plugins`) }).toEqual({ status: 0, said: true });
+            expect({ status: first.status, said: first.stderr.includes(`installing the command plugin ${commandPinned} into ${home}/plugins`) }).toEqual({
+                status: 0,
+                said: true,
+            });
             expect(sameBytes(installedCommand(home), ours)).toBe(true);
             const listed = JSON.parse(execFileSync(path.join(toolchainBin(), "pulumi"), ["plugin", "ls", "--json"], { env, encoding: "utf8" }));
-            expect(listed.map((p: { kind: string; name: string; version: string }) => `${p.kind} ${p.name} ${p.version}`)).toEqual([`resource command ${commandPinned}`]);
+            expect(listed.map((p: { kind: string; name: string; version: string }) => `${p.kind} ${p.name} ${p.version}`)).toEqual([
+                `resource command ${commandPinned}`,
+            ]);
 
             const { ino, mtimeMs } = fs.statSync(installedCommand(home));
             const second = run();

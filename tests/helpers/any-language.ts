@@ -13,7 +13,10 @@ let yamlBin: string | undefined;
 /** The toolchain's bin/ with pulumi-language-yaml too (scripts/pulumi-toolchain.sh --with-yaml; the first time about 2 min). */
 export function toolchainBinWithYaml(): string {
     if (!yamlBin) {
-        const out = execFileSync(path.join(projectRoot, "scripts", "pulumi-toolchain.sh"), ["--with-yaml"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+        const out = execFileSync(path.join(projectRoot, "scripts", "pulumi-toolchain.sh"), ["--with-yaml"], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "inherit"],
+        });
         yamlBin = out.trim().split("\n").pop()!;
     }
     return yamlBin;
@@ -33,7 +36,12 @@ export function packageCheckout(dest: string): string {
 
 /** `pulumi config set [--secret] KEY` in a program's directory, the value on stdin (never in an argument). */
 export function setConfig(bin: string, env: NodeJS.ProcessEnv, cwd: string, stack: string, key: string, value: string, secret = false): void {
-    execFileSync(path.join(bin, "pulumi"), ["config", "set", ...(secret ? ["--secret"] : []), key, "--stack", stack, "--non-interactive"], { cwd, env, input: value, stdio: ["pipe", "ignore", "inherit"] });
+    execFileSync(path.join(bin, "pulumi"), ["config", "set", ...(secret ? ["--secret"] : []), key, "--stack", stack, "--non-interactive"], {
+        cwd,
+        env,
+        input: value,
+        stdio: ["pipe", "ignore", "inherit"],
+    });
 }
 
 /** Every file under dir, recursively. */

@@ -24,7 +24,9 @@ export function npmSeed(versions: string[]): string {
     for (const v of versions) {
         const stamp = path.join(seed, `.codex-${v}`);
         if (fs.existsSync(stamp)) continue;
-        execFileSync("npm", ["cache", "add", `@openai/codex@${v}`, `@openai/codex@${v}-linux-x64`, "--cache", seed], { stdio: ["ignore", "ignore", "inherit"] });
+        execFileSync("npm", ["cache", "add", `@openai/codex@${v}`, `@openai/codex@${v}-linux-x64`, "--cache", seed], {
+            stdio: ["ignore", "ignore", "inherit"],
+        });
         fs.writeFileSync(stamp, "");
     }
     return seed;
@@ -51,10 +53,19 @@ function seedNpmCache(seed: string, dest: string, user: { uid: number; gid: numb
         return;
     }
     // The account's own: every directory, and all but the linked content files (left as they are).
-    execFileSync("sh", ["-c", 'find "$1" -path "$1/_cacache/content-v2" -prune -o -exec chown "$2" {} + && find "$1/_cacache/content-v2" -type d -exec chown "$2" {} +', "sh", dest, `${user.uid}:${user.gid}`]);
+    execFileSync("sh", [
+        "-c",
+        'find "$1" -path "$1/_cacache/content-v2" -prune -o -exec chown "$2" {} + && find "$1/_cacache/content-v2" -type d -exec chown "$2" {} +',
+        "sh",
+        dest,
+        `${user.uid}:${user.gid}`,
+    ]);
 }
 
-export async function startFleet(names: string[], options: { seed?: string; ssh?: (name: string) => SshHostOptions } = {}): Promise<{ hosts: FleetHost[]; keysDir: string; stop(): void }> {
+export async function startFleet(
+    names: string[],
+    options: { seed?: string; ssh?: (name: string) => SshHostOptions } = {},
+): Promise<{ hosts: FleetHost[]; keysDir: string; stop(): void }> {
     const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-keys-"));
     const hosts: FleetHost[] = [];
     const stop = () => {
@@ -71,7 +82,13 @@ export async function startFleet(names: string[], options: { seed?: string; ssh?
             const ssh = await startSshHost(user, options.ssh?.(name));
             const keyFile = path.join(keysDir, `${name}.key`);
             fs.writeFileSync(keyFile, ssh.clientKey, { mode: 0o600 });
-            hosts.push({ name, user, ssh, keyFile, target: { name, kind: "ssh", host: "127.0.0.1", port: ssh.port, user: user.name, privateKeyPath: keyFile, hostKey: ssh.hostKey } });
+            hosts.push({
+                name,
+                user,
+                ssh,
+                keyFile,
+                target: { name, kind: "ssh", host: "127.0.0.1", port: ssh.port, user: user.name, privateKeyPath: keyFile, hostKey: ssh.hostKey },
+            });
         }
     } catch (e) {
         stop();

@@ -38,7 +38,11 @@ function splitHead(buf) {
     const lf = buf.indexOf("\n\n");
     const [at, sep] = crlf >= 0 && (lf < 0 || crlf < lf) ? [crlf, 4] : lf >= 0 ? [lf, 2] : [-1, 0];
     if (at < 0) return null;
-    const headers = buf.subarray(0, at).toString("latin1").split(/\r?\n/).map((l) => [l.slice(0, l.indexOf(":")).trim(), l.slice(l.indexOf(":") + 1).trim()]);
+    const headers = buf
+        .subarray(0, at)
+        .toString("latin1")
+        .split(/\r?\n/)
+        .map((l) => [l.slice(0, l.indexOf(":")).trim(), l.slice(l.indexOf(":") + 1).trim()]);
     return { headers, body: buf.subarray(at + sep) };
 }
 

@@ -27,7 +27,8 @@ export interface GitHost {
 const systemCa = () => [process.env.SSL_CERT_FILE, "/etc/ssl/certs/ca-certificates.crt"].find((f) => f && fs.existsSync(f));
 
 function commitTree(src: string, tag: string): void {
-    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], { cwd: src, stdio: ["ignore", "ignore", "inherit"] });
+    const git = (...args: string[]) =>
+        execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], { cwd: src, stdio: ["ignore", "ignore", "inherit"] });
     git("init", "-q");
     git("add", "-A");
     git("commit", "-q", "-m", "this working tree");
@@ -37,7 +38,29 @@ function commitTree(src: string, tag: string): void {
 function certificateFor(dir: string, address: string): { cert: string; key: string } {
     const cert = path.join(dir, "cert.pem");
     const key = path.join(dir, "key.pem");
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", `/CN=${address}`, "-addext", `subjectAltName=IP:${address}`, "-keyout", key, "-out", cert], { stdio: ["ignore", "ignore", "pipe"] });
+    execFileSync(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            `/CN=${address}`,
+            "-addext",
+            `subjectAltName=IP:${address}`,
+            "-keyout",
+            key,
+            "-out",
+            cert,
+        ],
+        { stdio: ["ignore", "ignore", "pipe"] },
+    );
     return { cert, key };
 }
 
@@ -57,11 +80,13 @@ export async function serveThisRepo(dir: string): Promise<GitHost> {
     const repo = path.join(root, "acme", "codex-connect-pulumi.git");
     fs.mkdirSync(path.dirname(repo), { recursive: true });
     execFileSync("git", ["clone", "-q", "--bare", src, repo], { stdio: ["ignore", "ignore", "inherit"] });
-    const address = `127.77.${(process.pid >> 8) & 0xff}.${(process.pid & 0xff) || 1}`;
+    const address = `127.77.${(process.pid >> 8) & 0xff}.${process.pid & 0xff || 1}`;
     const { cert, key } = certificateFor(dir, address);
     const caBundle = path.join(dir, "ca-bundle.pem");
     fs.writeFileSync(caBundle, (systemCa() ? fs.readFileSync(systemCa()!, "utf8") : "") + fs.readFileSync(cert, "utf8"));
-    const server = spawn(process.execPath, [path.join(__dirname, "git-https-server.js"), root, cert, key, address, "443"], { stdio: ["ignore", "pipe", "inherit"] });
+    const server = spawn(process.execPath, [path.join(__dirname, "git-https-server.js"), root, cert, key, address, "443"], {
+        stdio: ["ignore", "pipe", "inherit"],
+    });
     await listening(server);
     return { url: `https://${address}/acme/codex-connect-pulumi.git`, tag, caBundle, stop: () => server.kill() };
 }

@@ -51,7 +51,8 @@ module.exports = async function globalSetup() {
         spawnSync("pkill", ["-f", `sshd-${name}-`]); // its sshd runs as root from a temp dir named after it
         spawnSync("pkill", ["-KILL", "-u", name]);
         spawnSync("userdel", ["--remove", name], { stdio: "ignore" });
-        for (const d of fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(`sshd-${name}-`))) fs.rmSync(path.join(os.tmpdir(), d), { recursive: true, force: true });
+        for (const d of fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(`sshd-${name}-`)))
+            fs.rmSync(path.join(os.tmpdir(), d), { recursive: true, force: true });
     }
     if (stale.length) process.stderr.write(`\nglobal setup: removed ${stale.length} test account(s) left by an earlier run: ${stale.join(", ")}\n`);
 };

@@ -22,9 +22,16 @@ export function goTools(): GoTools {
         try {
             out = execFileSync(path.join(projectRoot, "scripts", "go-tools.sh"), { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
         } catch {
-            throw new Error("scripts/go-tools.sh could not install actionlint and kubeconform (its messages are above); run it to see why: scripts/go-tools.sh");
+            throw new Error(
+                "scripts/go-tools.sh could not install actionlint and kubeconform (its messages are above); run it to see why: scripts/go-tools.sh",
+            );
         }
-        const found = new Map(out.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+        const found = new Map(
+            out
+                .trim()
+                .split("\n")
+                .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+        );
         const at = (name: string) => {
             const p = found.get(name);
             if (!p || !fs.existsSync(p)) throw new Error(`scripts/go-tools.sh printed no ${name}=PATH of a file that exists (it printed: ${out.trim()})`);
@@ -40,6 +47,8 @@ export function shellcheckPath(): string {
     try {
         return execFileSync("sh", ["-c", "command -v shellcheck"], { encoding: "utf8" }).trim();
     } catch {
-        throw new Error("shellcheck is not installed (actionlint checks the workflow's run: scripts with it): as root, scripts/system-packages.sh installs it; as another account, run: sudo apt-get install -y shellcheck");
+        throw new Error(
+            "shellcheck is not installed (actionlint checks the workflow's run: scripts with it): as root, scripts/system-packages.sh installs it; as another account, run: sudo apt-get install -y shellcheck",
+        );
     }
 }

@@ -14,7 +14,12 @@ export function suiteNeeding(needs: { root?: boolean; sshd?: boolean }): (title:
     if (!missing.length) return describe;
     const why = `needs ${missing.join(" and ")}`;
     if (process.env.CI === "true") {
-        return (title) => describe(title, () => test(`cannot run: ${why}`, () => { throw new Error(`CI=true and this suite ${why}: a skipped suite is a failure in CI`); }));
+        return (title) =>
+            describe(title, () =>
+                test(`cannot run: ${why}`, () => {
+                    throw new Error(`CI=true and this suite ${why}: a skipped suite is a failure in CI`);
+                }),
+            );
     }
     return (title, fn) => describe.skip(`${title} ${SKIP_MARK} ${why}]`, fn);
 }

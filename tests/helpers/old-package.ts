@@ -26,7 +26,10 @@ export function oldPackage(commit: string): string {
     const tar = execFileSync("git", ["archive", "--format=tar", commit, ...files], { cwd: projectRoot, maxBuffer: 64 << 20 });
     execFileSync("tar", ["-x", "-C", tmp], { input: tar });
     linkNodeModules(tmp);
-    execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(tmp, "scripts", "build.ts")], { cwd: tmp, stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(tmp, "scripts", "build.ts")], {
+        cwd: tmp,
+        stdio: ["ignore", "ignore", "inherit"],
+    });
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
     return components;

@@ -33,14 +33,20 @@ export const CONTAINER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin
 /** Where the image's trust store keeps the CA carried in from this machine. */
 const CA_IN_IMAGE = "/usr/local/share/ca-certificates/codex-connect-host-npm-ca.crt";
 
-export const cacheRoot = process.env.PULUMI_TOOLCHAIN_HOME ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "codex-connect-pulumi");
+export const cacheRoot =
+    process.env.PULUMI_TOOLCHAIN_HOME ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "codex-connect-pulumi");
 
-const sh = (cmd: string, args: string[], opts: { input?: string } = {}) => execFileSync(cmd, args, { encoding: "utf8", stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"], input: opts.input });
+const sh = (cmd: string, args: string[], opts: { input?: string } = {}) =>
+    execFileSync(cmd, args, { encoding: "utf8", stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"], input: opts.input });
 
 /** npm's registry and CA file on this machine, as root's npm sees them. */
 function machineNpm(): { registry: string; cafile?: string } {
     const get = (k: string) => {
-        const v = spawnSync("npm", ["config", "get", k], { encoding: "utf8", cwd: "/", env: { PATH: process.env.PATH, HOME: process.env.HOME } }).stdout?.trim();
+        const v = spawnSync("npm", ["config", "get", k], {
+            encoding: "utf8",
+            cwd: "/",
+            env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        }).stdout?.trim();
         return v && v !== "null" && v !== "undefined" ? v : undefined;
     };
     const cafile = get("cafile") ?? caEnv().NODE_EXTRA_CA_CERTS;
@@ -76,15 +82,32 @@ function removeTree(dir: string): void {
 function ensureDebootstrap(): void {
     if (spawnSync("sh", ["-c", "command -v debootstrap || test -x /usr/sbin/debootstrap"]).status === 0) return;
     sh("apt-get", ["update", "-qq"]);
-    execFileSync("apt-get", ["install", "-y", "-qq", "debootstrap"], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    execFileSync("apt-get", ["install", "-y", "-qq", "debootstrap"], {
+        stdio: ["ignore", "ignore", "inherit"],
+        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
 }
 
 /** Runs a shell script as root inside root (chroot), with /dev and /proc mounted in a private namespace. */
 function inChroot(root: string, script: string): void {
-    execFileSync("unshare", ["--mount", "--fork", "--", "sh", "-c", 'mount --rbind /dev "$1/dev" && mount -t proc proc "$1/proc" && exec chroot "$1" /bin/sh -ec "$2"', "sh", root, script], {
-        stdio: ["ignore", "ignore", "pipe"],
-        env: { PATH: CONTAINER_PATH, HOME: "/root", LANG: "C.UTF-8", DEBIAN_FRONTEND: "noninteractive" },
-    });
+    execFileSync(
+        "unshare",
+        [
+            "--mount",
+            "--fork",
+            "--",
+            "sh",
+            "-c",
+            'mount --rbind /dev "$1/dev" && mount -t proc proc "$1/proc" && exec chroot "$1" /bin/sh -ec "$2"',
+            "sh",
+            root,
+            script,
+        ],
+        {
+            stdio: ["ignore", "ignore", "pipe"],
+            env: { PATH: CONTAINER_PATH, HOME: "/root", LANG: "C.UTF-8", DEBIAN_FRONTEND: "noninteractive" },
+        },
+    );
 }
 
 export interface RootfsImage {
@@ -98,7 +121,17 @@ export interface RootfsImage {
 export function rootfsImage(): RootfsImage {
     const npm = machineNpm();
     const ca = npm.cafile ? fs.readFileSync(npm.cafile) : undefined;
-    const recipe = { RECIPE_VERSION, suite: ROOTFS_SUITE, variant: "minbase", packages: ROOTFS_PACKAGES, apt: ROOTFS_APT_PACKAGES, mirror: MIRROR, user: CONTAINER_USER, registry: npm.registry, ca: ca && createHash("sha256").update(ca).digest("hex") };
+    const recipe = {
+        RECIPE_VERSION,
+        suite: ROOTFS_SUITE,
+        variant: "minbase",
+        packages: ROOTFS_PACKAGES,
+        apt: ROOTFS_APT_PACKAGES,
+        mirror: MIRROR,
+        user: CONTAINER_USER,
+        registry: npm.registry,
+        ca: ca && createHash("sha256").update(ca).digest("hex"),
+    };
     const key = createHash("sha256").update(JSON.stringify(recipe)).digest("hex").slice(0, 16);
     const dir = path.join(cacheRoot, `rootfs-${ROOTFS_SUITE}-${key}`);
     fs.mkdirSync(cacheRoot, { recursive: true });
@@ -114,7 +147,11 @@ export function rootfsImage(): RootfsImage {
     const partial = path.join(cacheRoot, `rootfs-${ROOTFS_SUITE}-${key}.partial-${process.pid}-${randomBytes(3).toString("hex")}`);
     try {
         // In its own mount namespace: the mounts debootstrap makes go with it, even when it is killed.
-        const r = spawnSync("unshare", ["--mount", "--fork", "--", "debootstrap", "--variant=minbase", `--include=${ROOTFS_PACKAGES.join(",")}`, ROOTFS_SUITE, partial, MIRROR], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+        const r = spawnSync(
+            "unshare",
+            ["--mount", "--fork", "--", "debootstrap", "--variant=minbase", `--include=${ROOTFS_PACKAGES.join(",")}`, ROOTFS_SUITE, partial, MIRROR],
+            { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 },
+        );
         if (r.status !== 0) throw new Error(`debootstrap failed (${r.status}): ${(r.stdout + r.stderr).trim().split("\n").slice(-15).join("\n")}`);
         fs.copyFileSync("/etc/resolv.conf", path.join(partial, "etc", "resolv.conf"));
         if (ca) fs.writeFileSync(path.join(partial, CA_IN_IMAGE), ca, { mode: 0o644 });
@@ -215,10 +252,16 @@ export function startDevContainer(name: string, opts: { npmSeed?: string; rootSe
     fs.mkdirSync(root);
     fs.mkdirSync(upper);
     fs.mkdirSync(path.join(dir, "work"));
-    let overlay = spawnSync("mount", ["-t", "overlay", `devcontainer-${name}`, "-o", `lowerdir=${image.dir},upperdir=${upper},workdir=${path.join(dir, "work")}`, root]).status === 0;
+    let overlay =
+        spawnSync("mount", ["-t", "overlay", `devcontainer-${name}`, "-o", `lowerdir=${image.dir},upperdir=${upper},workdir=${path.join(dir, "work")}`, root])
+            .status === 0;
     if (!overlay) execFileSync("cp", ["-a", "--reflink=auto", `${image.dir}/.`, root]);
     for (const f of ["/etc/resolv.conf", "/etc/hosts"]) fs.copyFileSync(f, path.join(root, f));
-    const passwd = fs.readFileSync(path.join(root, "etc", "passwd"), "utf8").split("\n").map((l) => l.split(":")).find((f) => f[0] === CONTAINER_USER)!;
+    const passwd = fs
+        .readFileSync(path.join(root, "etc", "passwd"), "utf8")
+        .split("\n")
+        .map((l) => l.split(":"))
+        .find((f) => f[0] === CONTAINER_USER)!;
     const [uid, gid, home] = [Number(passwd[2]), Number(passwd[3]), passwd[5]];
     const at = (p: string) => path.join(root, p);
     if (opts.npmSeed) {
@@ -240,7 +283,13 @@ export function startDevContainer(name: string, opts: { npmSeed?: string; rootSe
         prefix: (user = CONTAINER_USER) => ["unshare", "--mount", "--pid", "--fork", `--mount-proc=${root}/proc`, "chroot", root, "runuser", "-u", user, "--"],
         exec(cmd, o = {}) {
             const extra = Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`);
-            return spawnSync(enter, [root, o.user ?? CONTAINER_USER, ...(extra.length ? ["env", ...extra] : []), ...cmd], { encoding: "utf8", input: o.input, timeout: o.timeout ?? 600_000, stdio: [o.input === undefined ? "ignore" : "pipe", "pipe", "pipe"], maxBuffer: 64 << 20 });
+            return spawnSync(enter, [root, o.user ?? CONTAINER_USER, ...(extra.length ? ["env", ...extra] : []), ...cmd], {
+                encoding: "utf8",
+                input: o.input,
+                timeout: o.timeout ?? 600_000,
+                stdio: [o.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+                maxBuffer: 64 << 20,
+            });
         },
         remove() {
             if (overlay) {
@@ -258,7 +307,10 @@ export function startDevContainer(name: string, opts: { npmSeed?: string; rootSe
  * `exec -i [-u USER] CONTAINER CMD...`, logs the argument vector (up to CMD's first two words) to
  * dir/calls.log, and runs CMD in that container; anything else fails as an engine would (125).
  */
-export function engineStandins(dir: string, engines: { docker?: Record<string, DevContainer>; podman?: Record<string, DevContainer> }): { dir: string; calls(): string[] } {
+export function engineStandins(
+    dir: string,
+    engines: { docker?: Record<string, DevContainer>; podman?: Record<string, DevContainer> },
+): { dir: string; calls(): string[] } {
     fs.mkdirSync(dir, { recursive: true });
     const enter = enterScript(dir);
     for (const engine of ["docker", "podman"] as const) {

@@ -7,7 +7,8 @@ import * as path from "path";
 export const projectRoot = path.resolve(__dirname, "..", "..");
 
 /** scripts/pulumi-toolchain.sh's cache: $PULUMI_TOOLCHAIN_HOME, default ~/.cache/codex-connect-pulumi. */
-export const cacheRoot = process.env.PULUMI_TOOLCHAIN_HOME || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "codex-connect-pulumi");
+export const cacheRoot =
+    process.env.PULUMI_TOOLCHAIN_HOME || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "codex-connect-pulumi");
 
 /** The PULUMI_HOME whose plugin cache every sandbox starts from (the command plugin, installed once). */
 const sharedHome = path.join(cacheRoot, "sandbox-pulumi-home");
@@ -39,7 +40,10 @@ function linkPlugins(home: string): void {
     toolchainBin();
     const from = path.join(sharedHome, "plugins");
     const to = path.join(home, "plugins");
-    const plugins = fs.readdirSync(from, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => path.join(from, d.name));
+    const plugins = fs
+        .readdirSync(from, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => path.join(from, d.name));
     fs.mkdirSync(to, { recursive: true });
     try {
         execFileSync("cp", ["-al", ...plugins, to], { stdio: ["ignore", "ignore", "pipe"] });

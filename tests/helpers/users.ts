@@ -24,7 +24,9 @@ export const TEST_ACCOUNT_MARK = `codex-connect-pulumi test account of run ${pro
 export function createUser(prefix = "cxm"): TestUser {
     const name = `${prefix}${randomBytes(3).toString("hex")}`;
     execFileSync("useradd", ["--create-home", "--shell", "/bin/bash", "--comment", TEST_ACCOUNT_MARK, name]);
-    const [uid, gid, home] = execFileSync("sh", ["-c", `id -u ${name}; id -g ${name}; getent passwd ${name} | cut -d: -f6`], { encoding: "utf8" }).trim().split("\n");
+    const [uid, gid, home] = execFileSync("sh", ["-c", `id -u ${name}; id -g ${name}; getent passwd ${name} | cut -d: -f6`], { encoding: "utf8" })
+        .trim()
+        .split("\n");
     return {
         name,
         home,

@@ -33,9 +33,16 @@ beforeAll(() => {
     tools = goTools();
     shellcheck = shellcheckPath();
     if (!fs.existsSync(crds)) throw new Error(`the operator's CRDs are not at ${crds} (set CODEX_CONNECT_VENDOR_SRC to the vendor-src folder)`);
-    const r = spawnSync(process.execPath, [path.join(projectRoot, "scripts", "k8s-schemas.js"), "--openapi", tools.kubernetesOpenapi, "--crds", crds, "--out", schemas], { encoding: "utf8" });
+    const r = spawnSync(
+        process.execPath,
+        [path.join(projectRoot, "scripts", "k8s-schemas.js"), "--openapi", tools.kubernetesOpenapi, "--crds", crds, "--out", schemas],
+        { encoding: "utf8" },
+    );
     if (r.status !== 0) throw new Error(`scripts/k8s-schemas.js failed: ${r.stderr}`);
-    celRules = r.stderr.split("\n").filter((l) => l.includes("not checked (CEL)")).map((l) => l.replace(/^.*not checked \(CEL\): /, ""));
+    celRules = r.stderr
+        .split("\n")
+        .filter((l) => l.includes("not checked (CEL)"))
+        .map((l) => l.replace(/^.*not checked \(CEL\): /, ""));
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -58,7 +65,11 @@ describe("examples/github-actions/codex-fleet.yml", () => {
 
     function actionlint(file: string) {
         // -pyflakes= : no Python step, and no result that depends on whether pyflakes is installed.
-        const r = spawnSync(tools.actionlint, ["-no-color", "-config-file", path.join(ghDir, "actionlint.yaml"), "-shellcheck", shellcheck, "-pyflakes=", file], { encoding: "utf8" });
+        const r = spawnSync(
+            tools.actionlint,
+            ["-no-color", "-config-file", path.join(ghDir, "actionlint.yaml"), "-shellcheck", shellcheck, "-pyflakes=", file],
+            { encoding: "utf8" },
+        );
         return { status: r.status, out: `${r.stdout}${r.stderr}` };
     }
 
@@ -67,13 +78,33 @@ describe("examples/github-actions/codex-fleet.yml", () => {
     });
 
     test.each([
-        ["a matrix property that does not exist", (t: string) => broken(t, "${{ matrix.shard }}/16", "${{ matrix.shrd }}/16"), /property "shrd" is not defined/],
-        ["a repository variable that actionlint.yaml does not list", (t: string) => broken(t, "vars.CODEX_FLEET_AWS_ROLE", "vars.CODEX_FLEET_AWS_ROEL"), /undefined configuration variable "codex_fleet_aws_roel"/],
+        [
+            "a matrix property that does not exist",
+            (t: string) => broken(t, "${{ matrix.shard }}/16", "${{ matrix.shrd }}/16"),
+            /property "shrd" is not defined/,
+        ],
+        [
+            "a repository variable that actionlint.yaml does not list",
+            (t: string) => broken(t, "vars.CODEX_FLEET_AWS_ROLE", "vars.CODEX_FLEET_AWS_ROEL"),
+            /undefined configuration variable "codex_fleet_aws_roel"/,
+        ],
         ["an impossible cron schedule", (t: string) => broken(t, '"17 5 * * *"', '"17 25 * * *"'), /invalid CRON format "17 25 \* \* \*"/],
         ["an unknown permission scope", (t: string) => broken(t, "id-token: write  #", "id-tokens: write  #"), /unknown permission scope "id-tokens"/],
-        ["cancel-in-progress that is not a boolean", (t: string) => broken(t, "cancel-in-progress: false", "cancel-in-progress: no-way"), /expecting a single \$\{\{\.\.\.\}\} expression or boolean literal/],
-        ["a secret unquoted in a shell step (shellcheck)", (t: string) => broken(t, `printf '%s' "$CONNECT_AI_PAT"`, "printf '%s' $CONNECT_AI_PAT"), /shellcheck reported issue in this script: SC2086/],
-        ["a workflow_dispatch input that is not declared", (t: string) => broken(t, "!inputs.drift-check", "!inputs.drift-chek"), /property "drift-chek" is not defined/],
+        [
+            "cancel-in-progress that is not a boolean",
+            (t: string) => broken(t, "cancel-in-progress: false", "cancel-in-progress: no-way"),
+            /expecting a single \$\{\{\.\.\.\}\} expression or boolean literal/,
+        ],
+        [
+            "a secret unquoted in a shell step (shellcheck)",
+            (t: string) => broken(t, `printf '%s' "$CONNECT_AI_PAT"`, "printf '%s' $CONNECT_AI_PAT"),
+            /shellcheck reported issue in this script: SC2086/,
+        ],
+        [
+            "a workflow_dispatch input that is not declared",
+            (t: string) => broken(t, "!inputs.drift-check", "!inputs.drift-chek"),
+            /property "drift-chek" is not defined/,
+        ],
     ])("actionlint refuses a copy with %s", (_what, mutate, message) => {
         const r = actionlint(writeCopy("codex-fleet.yml", mutate(text)));
         expect(r.status).toBe(1);
@@ -81,7 +112,14 @@ describe("examples/github-actions/codex-fleet.yml", () => {
     });
 
     type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
-    type Job = { if?: string; permissions?: Record<string, string>; concurrency?: { group: string; "cancel-in-progress": boolean }; strategy?: { matrix: { shard: number[] } }; env?: Record<string, string>; steps: Step[] };
+    type Job = {
+        if?: string;
+        permissions?: Record<string, string>;
+        concurrency?: { group: string; "cancel-in-progress": boolean };
+        strategy?: { matrix: { shard: number[] } };
+        env?: Record<string, string>;
+        steps: Step[];
+    };
     type Workflow = { on: { schedule?: { cron: string }[] }; permissions?: unknown; env: Record<string, string>; jobs: Record<string, Job> };
 
     /** What actionlint does not check: where secrets go, pins, concurrency, the shards, the two operations. */
@@ -90,7 +128,8 @@ describe("examples/github-actions/codex-fleet.yml", () => {
         const wf = yaml.load(source) as Workflow;
         // Pins: the comment is lost in parsing, so on the text.
         for (const line of source.split("\n").filter((l) => /^\s*(- )?uses:/.test(l))) {
-            if (!/uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/.test(line)) problems.push(`not pinned to a commit with its release in a comment: ${line.trim()}`);
+            if (!/uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/.test(line))
+                problems.push(`not pinned to a commit with its release in a comment: ${line.trim()}`);
         }
         // A secret's only place is the env of a step.
         const walk = (node: unknown, at: string): void => {
@@ -101,27 +140,35 @@ describe("examples/github-actions/codex-fleet.yml", () => {
         };
         walk(wf, "");
         if (JSON.stringify(wf.permissions) !== "{}") problems.push(`the workflow's permissions are not {}: ${JSON.stringify(wf.permissions)}`);
-        if (wf.env.PULUMI_VERSION !== pulumiVersion) problems.push(`PULUMI_VERSION ${wf.env.PULUMI_VERSION} is not package.json's @pulumi/pulumi ${pulumiVersion}`);
+        if (wf.env.PULUMI_VERSION !== pulumiVersion)
+            problems.push(`PULUMI_VERSION ${wf.env.PULUMI_VERSION} is not package.json's @pulumi/pulumi ${pulumiVersion}`);
         const groups = new Set<string>();
         for (const [name, job] of Object.entries(wf.jobs)) {
             for (const [scope, level] of Object.entries(job.permissions ?? {})) {
-                if (!((scope === "contents" && level === "read") || (scope === "id-token" && level === "write"))) problems.push(`${name}: permission ${scope}: ${level}`);
+                if (!((scope === "contents" && level === "read") || (scope === "id-token" && level === "write")))
+                    problems.push(`${name}: permission ${scope}: ${level}`);
             }
             const shards = job.strategy?.matrix.shard ?? [];
-            if (JSON.stringify(shards) !== JSON.stringify(shards.map((_, i) => i)) || shards.length < 2) problems.push(`${name}: the shards are not 0..N-1: ${JSON.stringify(shards)}`);
-            if (!job.concurrency?.group.includes("${{ matrix.shard }}") || job.concurrency["cancel-in-progress"] !== false) problems.push(`${name}: no concurrency group per shard that never cancels a running update`);
+            if (JSON.stringify(shards) !== JSON.stringify(shards.map((_, i) => i)) || shards.length < 2)
+                problems.push(`${name}: the shards are not 0..N-1: ${JSON.stringify(shards)}`);
+            if (!job.concurrency?.group.includes("${{ matrix.shard }}") || job.concurrency["cancel-in-progress"] !== false)
+                problems.push(`${name}: no concurrency group per shard that never cancels a running update`);
             else groups.add(job.concurrency.group);
             const runs = job.steps.map((s) => s.run ?? "").join("\n");
-            if (!runs.includes(`pulumi config set shard "\${{ matrix.shard }}/${shards.length}"`)) problems.push(`${name}: the shard is not set as "\${{ matrix.shard }}/${shards.length}"`);
+            if (!runs.includes(`pulumi config set shard "\${{ matrix.shard }}/${shards.length}"`))
+                problems.push(`${name}: the shard is not set as "\${{ matrix.shard }}/${shards.length}"`);
             for (const line of runs.split("\n").filter((l) => l.includes("config set --secret"))) {
-                if (!/^\s*printf '%s' "\$[A-Z_]+" \| pulumi config set --secret [A-Za-z]+$/.test(line)) problems.push(`${name}: a secret not set from stdin: ${line.trim()}`);
+                if (!/^\s*printf '%s' "\$[A-Z_]+" \| pulumi config set --secret [A-Za-z]+$/.test(line))
+                    problems.push(`${name}: a secret not set from stdin: ${line.trim()}`);
             }
         }
         if (groups.size !== 1) problems.push(`the jobs do not share one concurrency group per shard: ${[...groups].join(", ")}`);
         const pulumiStep = (job: string) => wf.jobs[job]?.steps.find((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command);
-        const up = pulumiStep("up"), drift = pulumiStep("drift");
+        const up = pulumiStep("up"),
+            drift = pulumiStep("drift");
         if (up?.with?.command !== "up") problems.push("the up job runs no pulumi up");
-        if (drift?.with?.command !== "preview" || drift.with["expect-no-changes"] !== true) problems.push("the drift job runs no pulumi preview --expect-no-changes");
+        if (drift?.with?.command !== "preview" || drift.with["expect-no-changes"] !== true)
+            problems.push("the drift job runs no pulumi preview --expect-no-changes");
         if (!wf.on.schedule?.[0]?.cron || !wf.jobs.drift?.if?.includes("schedule")) problems.push("the drift job is not scheduled");
         return problems;
     }
@@ -131,13 +178,43 @@ describe("examples/github-actions/codex-fleet.yml", () => {
     });
 
     test.each([
-        ["a secret interpolated into a run: script, as an argument", (t: string) => broken(t, `printf '%s' "$CONNECT_AI_PAT" | pulumi config set --secret pat`, 'pulumi config set --secret pat "${{ secrets.CONNECT_AI_PAT }}"'), [/a secret outside a step's env: jobs\.up\.steps\[\d\]\.run/, /up: a secret not set from stdin: pulumi config set --secret pat "\$\{\{ secrets/]],
-        ["the passphrase in the job's env (every step would see it)", (t: string) => broken(t, "      STACK: fleet-shard-${{ matrix.shard }}\n", "      STACK: fleet-shard-${{ matrix.shard }}\n      PULUMI_CONFIG_PASSPHRASE: ${{ secrets.PULUMI_CONFIG_PASSPHRASE }}\n"), [/a secret outside a step's env: jobs\.up\.env\.PULUMI_CONFIG_PASSPHRASE/]],
-        ["an action pinned to a tag", (t: string) => broken(t, "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1", "actions/checkout@v7"), [/not pinned to a commit .*: - uses: actions\/checkout@v7/]],
-        ["a drift check that may cancel an update", (t: string) => broken(t, "cancel-in-progress: false", "cancel-in-progress: true"), [/up: no concurrency group per shard/]],
+        [
+            "a secret interpolated into a run: script, as an argument",
+            (t: string) =>
+                broken(t, `printf '%s' "$CONNECT_AI_PAT" | pulumi config set --secret pat`, 'pulumi config set --secret pat "${{ secrets.CONNECT_AI_PAT }}"'),
+            [/a secret outside a step's env: jobs\.up\.steps\[\d\]\.run/, /up: a secret not set from stdin: pulumi config set --secret pat "\$\{\{ secrets/],
+        ],
+        [
+            "the passphrase in the job's env (every step would see it)",
+            (t: string) =>
+                broken(
+                    t,
+                    "      STACK: fleet-shard-${{ matrix.shard }}\n",
+                    "      STACK: fleet-shard-${{ matrix.shard }}\n      PULUMI_CONFIG_PASSPHRASE: ${{ secrets.PULUMI_CONFIG_PASSPHRASE }}\n",
+                ),
+            [/a secret outside a step's env: jobs\.up\.env\.PULUMI_CONFIG_PASSPHRASE/],
+        ],
+        [
+            "an action pinned to a tag",
+            (t: string) => broken(t, "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1", "actions/checkout@v7"),
+            [/not pinned to a commit .*: - uses: actions\/checkout@v7/],
+        ],
+        [
+            "a drift check that may cancel an update",
+            (t: string) => broken(t, "cancel-in-progress: false", "cancel-in-progress: true"),
+            [/up: no concurrency group per shard/],
+        ],
         ["a write permission", (t: string) => broken(t, "contents: read   # the checkout", "contents: write"), [/up: permission contents: write/]],
-        ["a shard count that is not the matrix's", (t: string) => broken(t, "${{ matrix.shard }}/16", "${{ matrix.shard }}/8"), [/up: the shard is not set as/]],
-        ["a preview without --expect-no-changes", (t: string) => broken(t, "expect-no-changes: true", "expect-no-changes: false"), [/the drift job runs no pulumi preview --expect-no-changes/]],
+        [
+            "a shard count that is not the matrix's",
+            (t: string) => broken(t, "${{ matrix.shard }}/16", "${{ matrix.shard }}/8"),
+            [/up: the shard is not set as/],
+        ],
+        [
+            "a preview without --expect-no-changes",
+            (t: string) => broken(t, "expect-no-changes: true", "expect-no-changes: false"),
+            [/the drift job runs no pulumi preview --expect-no-changes/],
+        ],
     ])("refuses a copy with %s", (_what, mutate, messages) => {
         const problems = workflowProblems(mutate(text)).join("\n");
         for (const m of messages) expect(problems).toMatch(m);
@@ -146,7 +223,11 @@ describe("examples/github-actions/codex-fleet.yml", () => {
 
 describe("examples/kubernetes-operator", () => {
     function kubeconform(files: string[]) {
-        const r = spawnSync(tools.kubeconform, ["-strict", "-summary", "-verbose", "-output", "json", "-schema-location", `${schemas}/{{ .ResourceKind }}{{ .KindSuffix }}.json`, ...files], { encoding: "utf8" });
+        const r = spawnSync(
+            tools.kubeconform,
+            ["-strict", "-summary", "-verbose", "-output", "json", "-schema-location", `${schemas}/{{ .ResourceKind }}{{ .KindSuffix }}.json`, ...files],
+            { encoding: "utf8" },
+        );
         const report = JSON.parse(r.stdout) as { resources: { filename: string; kind: string; name: string; status: string; msg: string }[] };
         return { status: r.status, resources: report.resources };
     }
@@ -166,14 +247,62 @@ describe("examples/kubernetes-operator", () => {
     const stacks = fs.readFileSync(manifestFiles[1], "utf8");
     const rbac = fs.readFileSync(manifestFiles[0], "utf8");
     test.each([
-        ["a number as a string", "stacks.yaml", (t: string) => broken(t, "resyncFrequencySeconds: 3600", 'resyncFrequencySeconds: "3600"'), "statusInvalid", /\/spec\/resyncFrequencySeconds': got string, want integer/],
-        ["a misspelled Stack field (strict: the CRD lists them)", "stacks.yaml", (t: string) => broken(t, "  envRefs:", "  envRef:"), "statusInvalid", /at '\/spec': additional properties 'envRef' not allowed/],
-        ["an envRefs entry without its required type", "stacks.yaml", (t: string) => broken(t, "    PULUMI_CONFIG_PASSPHRASE:\n      type: Secret\n", "    PULUMI_CONFIG_PASSPHRASE:\n"), "statusInvalid", /\/spec\/envRefs\/PULUMI_CONFIG_PASSPHRASE': missing property 'type'/],
-        ["a value outside the CRD's enum", "stacks.yaml", (t: string) => broken(t, "  shallow: true\n", "  shallow: true\n  workspaceReclaimPolicy: Keep\n"), "statusInvalid", /value must be one of 'Retain', 'Delete'/],
-        ["a misspelled metadata field (ObjectMeta from Kubernetes' schema)", "stacks.yaml", (t: string) => broken(t, "  name: codex-fleet-shard-0\n", "  nmae: codex-fleet-shard-0\n"), "statusInvalid", /at '\/metadata': additional properties 'nmae' not allowed/],
-        ["an API version the operator does not serve", "stacks.yaml", (t: string) => broken(t, "apiVersion: pulumi.com/v1", "apiVersion: pulumi.com/v2"), "statusError", /could not find schema for Stack/],
-        ["a ClusterRoleBinding without its roleRef (core schema)", "rbac.yaml", (t: string) => broken(t, /roleRef:\n(  .*\n)+/, ""), "statusInvalid", /missing property 'roleRef'/],
-        ["a misspelled ServiceAccount field", "rbac.yaml", (t: string) => broken(t, "  annotations:", "  anotations:"), "statusInvalid", /at '\/metadata': additional properties 'anotations' not allowed/],
+        [
+            "a number as a string",
+            "stacks.yaml",
+            (t: string) => broken(t, "resyncFrequencySeconds: 3600", 'resyncFrequencySeconds: "3600"'),
+            "statusInvalid",
+            /\/spec\/resyncFrequencySeconds': got string, want integer/,
+        ],
+        [
+            "a misspelled Stack field (strict: the CRD lists them)",
+            "stacks.yaml",
+            (t: string) => broken(t, "  envRefs:", "  envRef:"),
+            "statusInvalid",
+            /at '\/spec': additional properties 'envRef' not allowed/,
+        ],
+        [
+            "an envRefs entry without its required type",
+            "stacks.yaml",
+            (t: string) => broken(t, "    PULUMI_CONFIG_PASSPHRASE:\n      type: Secret\n", "    PULUMI_CONFIG_PASSPHRASE:\n"),
+            "statusInvalid",
+            /\/spec\/envRefs\/PULUMI_CONFIG_PASSPHRASE': missing property 'type'/,
+        ],
+        [
+            "a value outside the CRD's enum",
+            "stacks.yaml",
+            (t: string) => broken(t, "  shallow: true\n", "  shallow: true\n  workspaceReclaimPolicy: Keep\n"),
+            "statusInvalid",
+            /value must be one of 'Retain', 'Delete'/,
+        ],
+        [
+            "a misspelled metadata field (ObjectMeta from Kubernetes' schema)",
+            "stacks.yaml",
+            (t: string) => broken(t, "  name: codex-fleet-shard-0\n", "  nmae: codex-fleet-shard-0\n"),
+            "statusInvalid",
+            /at '\/metadata': additional properties 'nmae' not allowed/,
+        ],
+        [
+            "an API version the operator does not serve",
+            "stacks.yaml",
+            (t: string) => broken(t, "apiVersion: pulumi.com/v1", "apiVersion: pulumi.com/v2"),
+            "statusError",
+            /could not find schema for Stack/,
+        ],
+        [
+            "a ClusterRoleBinding without its roleRef (core schema)",
+            "rbac.yaml",
+            (t: string) => broken(t, /roleRef:\n(  .*\n)+/, ""),
+            "statusInvalid",
+            /missing property 'roleRef'/,
+        ],
+        [
+            "a misspelled ServiceAccount field",
+            "rbac.yaml",
+            (t: string) => broken(t, "  annotations:", "  anotations:"),
+            "statusInvalid",
+            /at '\/metadata': additional properties 'anotations' not allowed/,
+        ],
     ])("kubeconform refuses a copy with %s", (_what, file, mutate, status, message) => {
         const r = kubeconform([writeCopy(file, mutate(file === "stacks.yaml" ? stacks : rbac))]);
         expect(r.status).toBe(1);
@@ -184,7 +313,14 @@ describe("examples/kubernetes-operator", () => {
     });
 
     type Ref = { type: string; secret?: { name: string; key: string } };
-    type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; roleRef?: { kind: string; name: string }; subjects?: { kind: string; name: string; namespace: string }[]; spec?: Record<string, unknown> };
+    type Doc = {
+        apiVersion: string;
+        kind: string;
+        metadata: { name: string; namespace?: string };
+        roleRef?: { kind: string; name: string };
+        subjects?: { kind: string; name: string; namespace: string }[];
+        spec?: Record<string, unknown>;
+    };
     const readme = fs.readFileSync(path.join(k8sDir, "README.md"), "utf8");
 
     /** What kubeconform does not check: the RBAC the operator needs, credentials by reference, shards, drift, the CEL rule. */
@@ -198,26 +334,45 @@ describe("examples/kubernetes-operator", () => {
         const used = new Set<string>();
         const stackList = of("Stack");
         for (const s of stackList) {
-            const spec = s.spec as { serviceAccountName: string; stack: string; config: Record<string, unknown>; envRefs: Record<string, Ref>; secretsRef: Record<string, Ref>; continueResyncOnCommitMatch?: boolean; resyncFrequencySeconds?: number; workspaceTemplate: { spec: { image: string } } };
+            const spec = s.spec as {
+                serviceAccountName: string;
+                stack: string;
+                config: Record<string, unknown>;
+                envRefs: Record<string, Ref>;
+                secretsRef: Record<string, Ref>;
+                continueResyncOnCommitMatch?: boolean;
+                resyncFrequencySeconds?: number;
+                workspaceTemplate: { spec: { image: string } };
+            };
             const name = s.metadata.name;
             const sa = of("ServiceAccount").find((a) => a.metadata.name === spec.serviceAccountName && a.metadata.namespace === s.metadata.namespace);
-            const bound = of("ClusterRoleBinding").some((b) => b.roleRef?.kind === "ClusterRole" && b.roleRef.name === "system:auth-delegator" && b.subjects?.some((x) => x.kind === "ServiceAccount" && x.name === sa?.metadata.name && x.namespace === sa?.metadata.namespace));
-            if (!sa || !bound) problems.push(`${name}: its ServiceAccount ${spec.serviceAccountName} is not in ${s.metadata.namespace} with system:auth-delegator`);
+            const bound = of("ClusterRoleBinding").some(
+                (b) =>
+                    b.roleRef?.kind === "ClusterRole" &&
+                    b.roleRef.name === "system:auth-delegator" &&
+                    b.subjects?.some((x) => x.kind === "ServiceAccount" && x.name === sa?.metadata.name && x.namespace === sa?.metadata.namespace),
+            );
+            if (!sa || !bound)
+                problems.push(`${name}: its ServiceAccount ${spec.serviceAccountName} is not in ${s.metadata.namespace} with system:auth-delegator`);
             for (const [key, ref] of [...Object.entries(spec.envRefs ?? {}), ...Object.entries(spec.secretsRef ?? {})]) {
                 if (ref.type !== "Secret" || !ref.secret || ref.secret.name !== secret) problems.push(`${name}: ${key} is not taken from the Secret ${secret}`);
                 else used.add(ref.secret.key);
             }
             if (!spec.envRefs?.PULUMI_CONFIG_PASSPHRASE || !spec.secretsRef?.pat) problems.push(`${name}: no passphrase or pat from the Secret`);
             const shard = /^(\d+)\/(\d+)$/.exec(String(spec.config?.shard));
-            if (!shard || Number(shard[2]) !== stackList.length || spec.stack !== `fleet-shard-${shard[1]}` || name !== `codex-fleet-shard-${shard[1]}`) problems.push(`${name}: shard ${spec.config?.shard} is not its stack's (${spec.stack}) of ${stackList.length}`);
-            if (spec.continueResyncOnCommitMatch !== true || !(Number(spec.resyncFrequencySeconds) >= 60)) problems.push(`${name}: no periodic re-run (the drift check)`);
-            if (spec.workspaceTemplate?.spec.image !== `pulumi/pulumi:${pulumiVersion}-nonroot`) problems.push(`${name}: the image is not Pulumi ${pulumiVersion}'s: ${spec.workspaceTemplate?.spec.image}`);
+            if (!shard || Number(shard[2]) !== stackList.length || spec.stack !== `fleet-shard-${shard[1]}` || name !== `codex-fleet-shard-${shard[1]}`)
+                problems.push(`${name}: shard ${spec.config?.shard} is not its stack's (${spec.stack}) of ${stackList.length}`);
+            if (spec.continueResyncOnCommitMatch !== true || !(Number(spec.resyncFrequencySeconds) >= 60))
+                problems.push(`${name}: no periodic re-run (the drift check)`);
+            if (spec.workspaceTemplate?.spec.image !== `pulumi/pulumi:${pulumiVersion}-nonroot`)
+                problems.push(`${name}: the image is not Pulumi ${pulumiVersion}'s: ${spec.workspaceTemplate?.spec.image}`);
             // The CRD's one CEL rule (kubeconform evaluates none; the next assertion pins the list).
             if (name.length > 42) problems.push(`${name}: a Stack name has at most 42 characters`);
         }
         const shards = stackList.map((s) => String((s.spec as { config: { shard: string } }).config.shard)).sort();
         if (new Set(shards).size !== stackList.length) problems.push(`the shards repeat: ${shards.join(", ")}`);
-        if ([...used].sort().join() !== keys.join()) problems.push(`the Stacks use the keys ${[...used].sort().join(", ")} of ${secret}; the README's kubectl line makes ${keys.join(", ")}`);
+        if ([...used].sort().join() !== keys.join())
+            problems.push(`the Stacks use the keys ${[...used].sort().join(", ")} of ${secret}; the README's kubectl line makes ${keys.join(", ")}`);
         return problems;
     }
 
@@ -230,11 +385,32 @@ describe("examples/kubernetes-operator", () => {
     });
 
     test.each([
-        ["the PAT as a literal in the Stack", (t: string) => broken(t, "    pat:\n      type: Secret\n      secret:\n        name: codex-fleet-credentials\n        key: pat\n", "    pat:\n      type: Literal\n      literal:\n        value: not-a-real-pat\n"), /codex-fleet-shard-0: pat is not taken from the Secret codex-fleet-credentials/],
-        ["a name longer than the CRD's rule allows", (t: string) => broken(t, "  name: codex-fleet-shard-0\n", `  name: codex-fleet-shard-0-${"x".repeat(30)}\n`), /a Stack name has at most 42 characters/],
+        [
+            "the PAT as a literal in the Stack",
+            (t: string) =>
+                broken(
+                    t,
+                    "    pat:\n      type: Secret\n      secret:\n        name: codex-fleet-credentials\n        key: pat\n",
+                    "    pat:\n      type: Literal\n      literal:\n        value: not-a-real-pat\n",
+                ),
+            /codex-fleet-shard-0: pat is not taken from the Secret codex-fleet-credentials/,
+        ],
+        [
+            "a name longer than the CRD's rule allows",
+            (t: string) => broken(t, "  name: codex-fleet-shard-0\n", `  name: codex-fleet-shard-0-${"x".repeat(30)}\n`),
+            /a Stack name has at most 42 characters/,
+        ],
         ["a shard twice", (t: string) => broken(t, 'shard: "1/4"', 'shard: "0/4"'), /shard 0\/4 is not its stack's \(fleet-shard-1\)/],
-        ["no drift check", (t: string) => broken(t, "continueResyncOnCommitMatch: true", "continueResyncOnCommitMatch: false"), /codex-fleet-shard-0: no periodic re-run/],
-        ["a key the Secret does not have", (t: string) => broken(t, "key: openaiApiKey", "key: openai-api-key"), /use the keys .*openai-api-key.* the README's kubectl line makes/],
+        [
+            "no drift check",
+            (t: string) => broken(t, "continueResyncOnCommitMatch: true", "continueResyncOnCommitMatch: false"),
+            /codex-fleet-shard-0: no periodic re-run/,
+        ],
+        [
+            "a key the Secret does not have",
+            (t: string) => broken(t, "key: openaiApiKey", "key: openai-api-key"),
+            /use the keys .*openai-api-key.* the README's kubectl line makes/,
+        ],
     ])("refuses a copy with %s, which kubeconform takes", (_what, mutate, message) => {
         const text = mutate(stacks);
         expect(manifestProblems(rbac, text).join("\n")).toMatch(message);

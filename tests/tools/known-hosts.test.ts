@@ -46,7 +46,12 @@ test("plain names: a host on port 22 by its name, another port as [host]:port, a
 
 test("comma-separated names, wildcards, and a negation that excludes a host whatever else matches", () => {
     const kh = parsed(`web1,10.0.0.5,[10.0.0.5]:2200 ${ed}\n*.lab.example,!secret.lab.example ${ed2}\n`);
-    for (const [host, port] of [["web1", 22], ["10.0.0.5", 22], ["10.0.0.5", 2200]] as const) expect(findHostKey(kh, host, port)).toBe(ed);
+    for (const [host, port] of [
+        ["web1", 22],
+        ["10.0.0.5", 22],
+        ["10.0.0.5", 2200],
+    ] as const)
+        expect(findHostKey(kh, host, port)).toBe(ed);
     expect(findHostKey(kh, "box.lab.example")).toBe(ed2);
     expect(findHostKey(kh, "secret.lab.example")).toBeUndefined();
     expect(findHostKey(kh, "lab.example")).toBeUndefined();

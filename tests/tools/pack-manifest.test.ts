@@ -50,16 +50,20 @@ function pack(): { status: number | null; out: string; packed?: Record<string, u
 
 /** The guard processes watching this stand-in (none once a pack is over). */
 const guards = () =>
-    fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p) && (() => {
-        try {
-            return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").join(" ").includes(`guard ${dir}`);
-        } catch {
-            return false;
-        }
-    })());
+    fs.readdirSync("/proc").filter(
+        (p) =>
+            /^\d+$/.test(p) &&
+            (() => {
+                try {
+                    return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").join(" ").includes(`guard ${dir}`);
+                } catch {
+                    return false;
+                }
+            })(),
+    );
 
 async function until(what: () => boolean, ms = 10_000): Promise<void> {
-    for (const end = Date.now() + ms; !what(); ) {
+    for (const end = Date.now() + ms; !what();) {
         if (Date.now() > end) throw new Error("timed out");
         await new Promise((r) => setTimeout(r, 50));
     }
@@ -101,7 +105,10 @@ test("a backup whose pack and guard are gone: restore puts package.json back and
     fs.writeFileSync(backup(), JSON.stringify({ pid: gone, start: "1", original: ORIGINAL }));
     fs.writeFileSync(pkg(), '{"name":"standin","version":"1.0.0"}\n'); // whatever the pack left
     const r = spawnSync(process.execPath, [SCRIPT, "restore", dir], { encoding: "utf8" });
-    expect({ status: r.status, err: r.stderr }).toEqual({ status: 0, err: `pack-manifest: package.json put back from .package.json.packing: the npm pack that changed it (pid ${gone}) ended before its postpack\n` });
+    expect({ status: r.status, err: r.stderr }).toEqual({
+        status: 0,
+        err: `pack-manifest: package.json put back from .package.json.packing: the npm pack that changed it (pid ${gone}) ended before its postpack\n`,
+    });
     expect(fs.readFileSync(pkg(), "utf8")).toBe(ORIGINAL);
     expect(fs.existsSync(backup())).toBe(false);
 

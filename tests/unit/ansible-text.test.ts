@@ -6,7 +6,11 @@ import { pythonValue, shlexSplit } from "../../components/inventory/ansible-lite
 import { jumpInArgs, parseJump } from "../../components/inventory/ssh-jump";
 
 test("shlex.split(comments=True): quotes, backslashes, # comments; an open quote is an error", () => {
-    expect(shlexSplit(`web1 ansible_host=10.0.0.5   ansible_ssh_common_args='-o ProxyJump=j@b' # the web host`)).toEqual(["web1", "ansible_host=10.0.0.5", "ansible_ssh_common_args=-o ProxyJump=j@b"]);
+    expect(shlexSplit(`web1 ansible_host=10.0.0.5   ansible_ssh_common_args='-o ProxyJump=j@b' # the web host`)).toEqual([
+        "web1",
+        "ansible_host=10.0.0.5",
+        "ansible_ssh_common_args=-o ProxyJump=j@b",
+    ]);
     expect(shlexSplit(`h x="a \\"b\\" c" y=a\\ b z=''`)).toEqual(["h", 'x=a "b" c', "y=a b", "z="]);
     expect(shlexSplit("h x=a#b")).toEqual(["h", "x=a"]);
     expect(shlexSplit(`h x='it''s'`)).toEqual(["h", "x=its"]);
@@ -56,13 +60,17 @@ test("host patterns: a port, numeric and letter ranges with padding and a step, 
 
 test("host patterns that name no host: refused, saying why", () => {
     expect(expandHostPattern("web1:")).toEqual({ error: "host pattern web1: ends in ':' without a port" });
-    expect(expandHostPattern("web[01:100]")).toEqual({ error: "host pattern web[01:100]: a zero-padded range must have begin and end of the same width ([01:10])" });
+    expect(expandHostPattern("web[01:100]")).toEqual({
+        error: "host pattern web[01:100]: a zero-padded range must have begin and end of the same width ([01:10])",
+    });
     expect(expandHostPattern("web[3:1]")).toEqual({ error: "host pattern web[3:1]: a range must have begin <= end" });
     expect(expandHostPattern("web[1:2:3:4]")).toEqual({ error: "host pattern web[1:2:3:4]: a range must be [begin:end] or [begin:end:step]" });
     expect(expandHostPattern("web[a:9]")).toEqual({ error: "host pattern web[a:9]: [a:9] is not a range of numbers or of single letters" });
     expect(expandHostPattern("web[1")).toEqual({ error: "host pattern web[1: '[' without a closing ']'" });
     expect(expandHostPattern("web:70000")).toEqual({ error: "host pattern web:70000: port must be 1-65535" });
-    expect(expandHostPattern(`web[0:${MAX_PATTERN_HOSTS}]`)).toEqual({ error: `host pattern web[0:${MAX_PATTERN_HOSTS}]: stands for more than ${MAX_PATTERN_HOSTS} hosts` });
+    expect(expandHostPattern(`web[0:${MAX_PATTERN_HOSTS}]`)).toEqual({
+        error: `host pattern web[0:${MAX_PATTERN_HOSTS}]: stands for more than ${MAX_PATTERN_HOSTS} hosts`,
+    });
     expect(expandHostPattern("a[0:999]b[0:999]")).toEqual({ error: `host pattern a[0:999]b[0:999]: stands for more than ${MAX_PATTERN_HOSTS} hosts` });
 });
 
@@ -80,7 +88,9 @@ test("ProxyJump in ssh arguments: -J, -J glued, -o ProxyJump= and -o 'ProxyJump 
 });
 
 test("a bastion that cannot be used: ProxyCommand, a chain, no account, no host", () => {
-    expect(jumpInArgs("-o ProxyCommand='ssh -W %h:%p bastion'")).toEqual({ error: expect.stringMatching(/^ProxyCommand is not supported .* -J user@host:port/) });
+    expect(jumpInArgs("-o ProxyCommand='ssh -W %h:%p bastion'")).toEqual({
+        error: expect.stringMatching(/^ProxyCommand is not supported .* -J user@host:port/),
+    });
     expect(parseJump("a@b,c@d")).toEqual({ error: "ProxyJump a@b,c@d: one bastion only (a chain of jumps is not supported)" });
     expect(parseJump("bastion:22")).toEqual({ error: "ProxyJump bastion:22: name the bastion's account too (user@bastion:22)" });
     expect(jumpInArgs("-J")).toEqual({ error: "ProxyJump without a host" });

@@ -14,7 +14,11 @@ test("shards: K stacks at once × --parallel p never exceeds the bound", () => {
     expect(shardPlan(2, 10, 10)).toEqual({ concurrency: 2, perStack: 5 });
     expect(shardPlan(50, 50, 50)).toEqual({ concurrency: 50, perStack: 1 });
     expect(shardPlan(50, 8, 10)).toEqual({ concurrency: 8, perStack: 1 });
-    for (const [s, p, k] of [[3, 50, 10], [7, 20, 4], [1000, 50, 10]]) {
+    for (const [s, p, k] of [
+        [3, 50, 10],
+        [7, 20, 4],
+        [1000, 50, 10],
+    ]) {
         const plan = shardPlan(s, p, k);
         expect(plan.concurrency * plan.perStack).toBeLessThanOrEqual(p);
     }
@@ -29,10 +33,20 @@ test("pool: at most `limit` tasks at once, results in order, the first error", a
         now--;
         return i;
     };
-    expect(await pool(3, Array.from({ length: 10 }, (_, i) => task(i)))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(
+        await pool(
+            3,
+            Array.from({ length: 10 }, (_, i) => task(i)),
+        ),
+    ).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(most).toBe(3);
     await expect(pool(2, [task(0), async () => Promise.reject(new Error("shard 1 failed")), task(2)])).rejects.toThrow("shard 1 failed");
-    expect(sumUsage([{ wall: 2, user: 1, sys: 0.5, maxrssKb: 10, lingering: 0 }, { wall: 3, user: 2, sys: 0.25, maxrssKb: 5, lingering: 1 }])).toEqual({ wall: 3, user: 3, sys: 0.75, maxrssKb: 10, lingering: 1 });
+    expect(
+        sumUsage([
+            { wall: 2, user: 1, sys: 0.5, maxrssKb: 10, lingering: 0 },
+            { wall: 3, user: 2, sys: 0.25, maxrssKb: 5, lingering: 1 },
+        ]),
+    ).toEqual({ wall: 3, user: 3, sys: 0.75, maxrssKb: 10, lingering: 1 });
 });
 
 const sample = (label: string, shards: number, phase: ScaleSample["phase"], seconds: number, extra: Partial<ScaleSample> = {}): ScaleSample => ({
@@ -66,7 +80,9 @@ test("tables: one row per N and phase, Pulumi's columns by shard count then Ansi
         sample("Ansible", 1, "noop-up", 44),
     ]);
     const lines = t.split("\n");
-    expect(lines[0]).toBe("| N | what | Pulumi, one stack: s (÷ Ansible) | Pulumi, 10 shards: s (÷ Ansible) | Ansible: s | controller CPU ms per target (1 stack / 10 shards / Ansible) | target-side CPU ms per target (same order) |");
+    expect(lines[0]).toBe(
+        "| N | what | Pulumi, one stack: s (÷ Ansible) | Pulumi, 10 shards: s (÷ Ansible) | Ansible: s | controller CPU ms per target (1 stack / 10 shards / Ansible) | target-side CPU ms per target (same order) |",
+    );
     expect(lines[2]).toBe("| 200 | no-op preview / `--check --diff` | 10.0 (0.25) | 12.0 (0.30) | 40.0 | 20 / 20 / 20 | 50 / 50 / 50 |");
     expect(lines[3]).toBe("| 200 | no-op `up` / playbook run | 11.0 (0.25) | – | 44.0 | 20 / – / 20 | 50 / – / 50 |");
     // State: after the no-op up where there is one, else the phase there is.
@@ -79,7 +95,18 @@ test("trace: the phases of a no-op preview follow one another from the CLI's roo
     const ns = (ms: number) => String(BigInt(1_700_000_000_000_000_000n) + BigInt(Math.round(ms * 1e6)));
     const span = (service: string, name: string, start: number, end: number, attrs: Record<string, string> = {}) => ({
         resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] },
-        scopeSpans: [{ spans: [{ name, startTimeUnixNano: ns(start), endTimeUnixNano: ns(end), attributes: Object.entries(attrs).map(([key, v]) => ({ key, value: { stringValue: v } })) }] }],
+        scopeSpans: [
+            {
+                spans: [
+                    {
+                        name,
+                        startTimeUnixNano: ns(start),
+                        endTimeUnixNano: ns(end),
+                        attributes: Object.entries(attrs).map(([key, v]) => ({ key, value: { stringValue: v } })),
+                    },
+                ],
+            },
+        ],
     });
     const spans = [
         span("pulumi-cli", "pulumi", 0, 2000),

@@ -18,7 +18,9 @@ pulumi.runtime.setMocks(
         newResource: (args) => {
             registered.push({ type: args.type, name: args.name, inputs: args.inputs });
             // A command's stdout is the runner's result line.
-            const state = args.type.startsWith("command:") ? { ...args.inputs, stdout: JSON.stringify({ ok: true, configPath: "/x/config.toml", repaired: [] }), stderr: "" } : args.inputs;
+            const state = args.type.startsWith("command:")
+                ? { ...args.inputs, stdout: JSON.stringify({ ok: true, configPath: "/x/config.toml", repaired: [] }), stderr: "" }
+                : args.inputs;
             return { id: `${args.name}-id`, state };
         },
         call: () => ({}),
@@ -169,8 +171,12 @@ describe("ConnectAiCodex", () => {
     });
 
     test("missing credentials are errors that name the component and field", () => {
-        expect(message(() => new ConnectAiCodex("dev3", { target: { kind: "local" }, auth: "basic", email: "ada@example.com" }))).toBe('ConnectAiCodex dev3: auth "basic" needs email and pat');
-        expect(message(() => new ConnectAiCodex("dev4", { target: { kind: "local" }, auth: "bearer-env" }))).toBe('ConnectAiCodex dev4: auth "bearer-env" needs bearerTokenEnvVar');
+        expect(message(() => new ConnectAiCodex("dev3", { target: { kind: "local" }, auth: "basic", email: "ada@example.com" }))).toBe(
+            'ConnectAiCodex dev3: auth "basic" needs email and pat',
+        );
+        expect(message(() => new ConnectAiCodex("dev4", { target: { kind: "local" }, auth: "bearer-env" }))).toBe(
+            'ConnectAiCodex dev4: auth "bearer-env" needs bearerTokenEnvVar',
+        );
     });
 
     test("typed-in values are refused by the shared rules (core/inputs.ts), naming the component and field, never the PAT", () => {
@@ -196,18 +202,45 @@ describe("ConnectAiCodex", () => {
 
     test("target: unknown fields refused with the closest known name; another kind's fields keep their message; all at once", () => {
         const ssh = { kind: "ssh" as const, host: "10.0.0.5", user: "dev", privateKey: "k", hostKey: "ssh-ed25519 AAAA" };
-        const typos = { prot: 2222, privateKeyPth: "/k", container: "c", proxy: { host: "b", user: "j", hostKey: "ssh-ed25519 BBBB", usr: "x", codexHome: "/c", zzz: 1 } };
+        const typos = {
+            prot: 2222,
+            privateKeyPth: "/k",
+            container: "c",
+            proxy: { host: "b", user: "j", hostKey: "ssh-ed25519 BBBB", usr: "x", codexHome: "/c", zzz: 1 },
+        };
         expect(message(() => new ConnectAiCodex("web1", { target: { ...ssh, ...typos } as never }))).toBe(
             'ConnectAiCodex web1: invalid target: target.prot: unknown field; did you mean port?; target.privateKeyPth: unknown field; did you mean privateKey?; target.container: not a field of kind "ssh"; ' +
-                'target.proxy.usr: unknown field; did you mean user?; target.proxy.codexHome: not a field of an SSH hop; ' +
+                "target.proxy.usr: unknown field; did you mean user?; target.proxy.codexHome: not a field of an SSH hop; " +
                 "target.proxy.zzz: unknown field; the known fields are host, port, user, privateKey, privateKeyPassphrase, agent, agentSocket, hostKey, insecureSkipHostKeyCheck",
         );
-        expect(message(() => new ConnectAiCodex("box1", { target: { kind: "local", codexHom: "/c" } as never }))).toBe("ConnectAiCodex box1: invalid target: target.codexHom: unknown field; did you mean codexHome?");
+        expect(message(() => new ConnectAiCodex("box1", { target: { kind: "local", codexHom: "/c" } as never }))).toBe(
+            "ConnectAiCodex box1: invalid target: target.codexHom: unknown field; did you mean codexHome?",
+        );
         expect(message(() => new CodexCli("cli1", { target: { kind: "exec", preset: "docker", contianer: "dev" } as never }))).toBe(
             "CodexCli cli1: invalid target: target.contianer: unknown field; did you mean container?; target.container: required with a preset",
         );
         // Every field, correctly spelled: no problem.
-        const full = { ...ssh, port: 22, privateKeyPassphrase: "p", agent: false, agentSocket: "/s", insecureSkipHostKeyCheck: false, codexHome: "/c", owner: "o", proxy: { host: "b", port: 22, user: "j", privateKey: "k", privateKeyPassphrase: "p", agent: false, agentSocket: "/s", hostKey: "ssh-ed25519 BBBB", insecureSkipHostKeyCheck: false } };
+        const full = {
+            ...ssh,
+            port: 22,
+            privateKeyPassphrase: "p",
+            agent: false,
+            agentSocket: "/s",
+            insecureSkipHostKeyCheck: false,
+            codexHome: "/c",
+            owner: "o",
+            proxy: {
+                host: "b",
+                port: 22,
+                user: "j",
+                privateKey: "k",
+                privateKeyPassphrase: "p",
+                agent: false,
+                agentSocket: "/s",
+                hostKey: "ssh-ed25519 BBBB",
+                insecureSkipHostKeyCheck: false,
+            },
+        };
         expect(message(() => validTarget("ConnectAiCodex web4", full))).toBe("no error");
     });
 
@@ -220,7 +253,9 @@ describe("ConnectAiCodex", () => {
             expect(identity(short, "connectai")).toBe(`exec ${engine} exec -i -u vscode devbox /c [mcp_servers.connectai]`);
             expect(identity(long, "connectai")).toBe(identity(short, "connectai"));
         }
-        expect(message(() => new ConnectAiCodex("box2", { target: { kind: "docker", user: "vscode" } }))).toBe('ConnectAiCodex box2: invalid target: target.container: required for kind "docker"');
+        expect(message(() => new ConnectAiCodex("box2", { target: { kind: "docker", user: "vscode" } }))).toBe(
+            'ConnectAiCodex box2: invalid target: target.container: required for kind "docker"',
+        );
         expect(message(() => new ConnectAiCodex("box3", { target: { kind: "podman", container: "c", prefix: ["x"], preset: "podman" } as never }))).toBe(
             'ConnectAiCodex box3: invalid target: target.prefix: not a field of kind "podman"; target.preset: not a field of kind "podman"',
         );
@@ -243,7 +278,9 @@ describe("ConnectAiCodex", () => {
     });
 
     test("an SSH target: one local.Command whose feeder connects; the key and the request only in its secret stdin", async () => {
-        const c = new ConnectAiCodex("web3", { target: { kind: "ssh", host: "10.0.0.5", user: "dev", privateKey: "KEY-TEXT-55", hostKey: "ssh-ed25519 AAAA" } });
+        const c = new ConnectAiCodex("web3", {
+            target: { kind: "ssh", host: "10.0.0.5", user: "dev", privateKey: "KEY-TEXT-55", hostKey: "ssh-ed25519 AAAA" },
+        });
         expect(await value(c.configPath)).toBe("/x/config.toml");
         expect(commands().map((r) => `${r.type}::${r.name}`)).toEqual(["command:local:Command::web3"]);
         const cmd = commands()[0];
@@ -262,7 +299,9 @@ describe("ConnectAiCodex", () => {
             target: { kind: "ssh", host: "10.0.0.5", user: "dev", privateKey: "KEY-TEXT-55", hostKey: "ssh-ed25519 AAAA" },
         });
         // The probe goes over the program's own transport, to the same host with the same pinned key.
-        expect(mockProbes.map((p) => p.target)).toEqual([{ kind: "ssh", host: "10.0.0.5", user: "dev", hostKey: "ssh-ed25519 AAAA", privateKey: "KEY-TEXT-55" }]);
+        expect(mockProbes.map((p) => p.target)).toEqual([
+            { kind: "ssh", host: "10.0.0.5", user: "dev", hostKey: "ssh-ed25519 AAAA", privateKey: "KEY-TEXT-55" },
+        ]);
         const outsideSecrets = JSON.stringify(registered, (_k, v) => (v && v[SECRET_SIG] === SECRET_VALUE ? "[secret]" : v));
         expect(outsideSecrets).not.toContain("KEY-TEXT-55");
     });
@@ -270,12 +309,24 @@ describe("ConnectAiCodex", () => {
 
 describe("CodexMcpServer and CodexCli", () => {
     test("any server, and Codex alone: each one command", async () => {
-        const s = new CodexMcpServer("other", { target: { kind: "local", codexHome: home }, name: "docs", url: "https://docs.example/mcp", bearerTokenEnvVar: "DOCS_TOKEN" });
+        const s = new CodexMcpServer("other", {
+            target: { kind: "local", codexHome: home },
+            name: "docs",
+            url: "https://docs.example/mcp",
+            bearerTokenEnvVar: "DOCS_TOKEN",
+        });
         const cli = new CodexCli("cli", { target: { kind: "local", codexHome: home }, version: "0.169.0" });
         // The mocked command printed a configPath and no Codex.
         expect(await Promise.all([value(s.configPath), value(cli.codexVersion)])).toEqual(["/x/config.toml", undefined]);
-        expect(registered.map((r) => `${r.type}::${r.name}`).sort()).toEqual(["codex-connect-pulumi:index:CodexCli::cli", "codex-connect-pulumi:index:CodexMcpServer::other", "command:local:Command::cli-codex", "command:local:Command::other"]);
-        const [cliReq, serverReq] = [commands().find((r) => r.name === "cli-codex")!, commands().find((r) => r.name === "other")!].map((r) => secretJson(r.inputs.stdin));
+        expect(registered.map((r) => `${r.type}::${r.name}`).sort()).toEqual([
+            "codex-connect-pulumi:index:CodexCli::cli",
+            "codex-connect-pulumi:index:CodexMcpServer::other",
+            "command:local:Command::cli-codex",
+            "command:local:Command::other",
+        ]);
+        const [cliReq, serverReq] = [commands().find((r) => r.name === "cli-codex")!, commands().find((r) => r.name === "other")!].map((r) =>
+            secretJson(r.inputs.stdin),
+        );
         expect(serverReq.entry).toEqual({ url: "https://docs.example/mcp", bearer_token_env_var: "DOCS_TOKEN" });
         expect(serverReq).not.toHaveProperty("codex");
         expect({ name: cliReq.name, entry: cliReq.entry, codex: cliReq.codex }).toEqual({ name: undefined, entry: undefined, codex: { version: "0.169.0" } });
@@ -297,7 +348,12 @@ describe("CodexMcpServer and CodexCli", () => {
         mockAnswer = () => {
             throw new Error("exec failed: sh: 1: exec: s3cr3t-prefix-token: not found");
         };
-        const s = new CodexMcpServer("viaexec", { target: { kind: "exec", prefix, codexHome: home }, name: "docs", url: "https://docs.example/mcp", verify: false });
+        const s = new CodexMcpServer("viaexec", {
+            target: { kind: "exec", prefix, codexHome: home },
+            name: "docs",
+            url: "https://docs.example/mcp",
+            verify: false,
+        });
         const warned = await warnings(async () => {
             expect(await value(s.configPath)).toBe("/x/config.toml");
             expect(await value(s.drift)).toEqual(["unreachable"]);

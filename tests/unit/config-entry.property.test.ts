@@ -19,7 +19,14 @@ const lines = (min: number, max: number) => fc.array(fc.oneof(kv, comment, fc.co
 // Keys must be unique within a table: make them so by suffixing the line index.
 const uniq = (ls: string[]) => ls.map((l, i) => l.replace(/^([a-z][a-z0-9_]*) =/, `$1_${i} =`));
 const table = fc
-    .tuple(fc.array(comment, { maxLength: 2 }), fc.oneof(word.map((w) => `T${w}`), word.map((w) => `mcp_servers.${w}x`)), lines(0, 4))
+    .tuple(
+        fc.array(comment, { maxLength: 2 }),
+        fc.oneof(
+            word.map((w) => `T${w}`),
+            word.map((w) => `mcp_servers.${w}x`),
+        ),
+        lines(0, 4),
+    )
     .map(([cs, name, body]) => [...cs, `[${name}]`, ...uniq(body)]);
 
 const entry: fc.Arbitrary<McpEntry> = fc.record(
@@ -101,14 +108,22 @@ test("with an old entry table anywhere: only that table's lines change", () => {
 });
 
 // The user's own entry, in every form the editor supports, with fields of any type and comments.
-const field = fc.tuple(word, value, fc.option(comment)).map(([k, v, c], ) => ({ k, v, c }));
+const field = fc.tuple(word, value, fc.option(comment)).map(([k, v, c]) => ({ k, v, c }));
 const fields = fc
     .array(field, { maxLength: 3 })
     .map((fs) => [{ k: "url", v: '"https://old.example/"', c: null as string | null }, ...fs.map((f, i) => ({ ...f, k: `${f.k}_${i}` }))]);
 type Field = { k: string; v: string; c: string | null };
 const kvLine = (prefix: string) => (f: Field) => `${prefix}${f.k} = ${f.v}${f.c ? " " + f.c : ""}`;
 const inlineOf = (fs: Field[]) => `{ ${fs.map((f) => `${f.k} = ${f.v}`).join(", ")} }`;
-const FORMS = ["table", "table and sub-table", "inline under [mcp_servers]", "dotted under [mcp_servers]", "root dotted keys", "root inline", "root inline, dotted"] as const;
+const FORMS = [
+    "table",
+    "table and sub-table",
+    "inline under [mcp_servers]",
+    "dotted under [mcp_servers]",
+    "root dotted keys",
+    "root inline",
+    "root inline, dotted",
+] as const;
 
 /** The document with the entry written in `form`; `at`, `at2` pick places, `others` other servers. */
 function withEntry(d: Doc, form: (typeof FORMS)[number], fs: Field[], at: number, at2: number, others: string[]): string {
@@ -137,7 +152,10 @@ function withEntry(d: Doc, form: (typeof FORMS)[number], fs: Field[], at: number
             const ours = form === "root inline" ? [`connectai = ${inlineOf(fs)}`] : fs.map((f) => `connectai.${f.k} = ${f.v}`);
             const items = [...servers.slice(0, pick(at2, servers.length)), ...ours, ...servers.slice(pick(at2, servers.length))];
             const plain = { ...d, tables: tables.map((t) => t.map((l) => l.replace(/^\[mcp_servers\./, "[Tm."))) };
-            return render({ ...plain, root: [...d.root.slice(0, pick(at, d.root.length)), `mcp_servers = { ${items.join(", ")} }`, ...d.root.slice(pick(at, d.root.length))] });
+            return render({
+                ...plain,
+                root: [...d.root.slice(0, pick(at, d.root.length)), `mcp_servers = { ${items.join(", ")} }`, ...d.root.slice(pick(at, d.root.length))],
+            });
         }
     }
 }

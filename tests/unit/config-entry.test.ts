@@ -65,11 +65,26 @@ describe("validateEntry names every bad field", () => {
         ["ftp url", "x", { url: "ftp://h/" }, "url: must be http(s), got ftp:"],
         // What an older controller may still send: one string that a TOML reader sees as one value,
         // and that a URL parser (which drops newlines) would "verify" as another URL.
-        ["url with a quote, a newline and a table", "x", { url: 'https://h/"\n[mcp_servers.evil]' }, 'url: "https://h/\\"\\n[mcp_servers.evil]" contains a control character (U+000A, LF, a line feed) at position 12'],
+        [
+            "url with a quote, a newline and a table",
+            "x",
+            { url: 'https://h/"\n[mcp_servers.evil]' },
+            'url: "https://h/\\"\\n[mcp_servers.evil]" contains a control character (U+000A, LF, a line feed) at position 12',
+        ],
         ["url with a NUL", "x", { url: "https://h/\0" }, 'url: "https://h/\\u0000" contains a control character (U+0000, NUL) at position 11'],
-        ["url with a backslash", "x", { url: "https://h\\evil/" }, 'url: "https://h\\\\evil/" contains a character a URL must not hold as is (U+005C, a backslash) at position 10; percent-encode it'],
+        [
+            "url with a backslash",
+            "x",
+            { url: "https://h\\evil/" },
+            'url: "https://h\\\\evil/" contains a character a URL must not hold as is (U+005C, a backslash) at position 10; percent-encode it',
+        ],
         ["zero timeout", "x", { url: "https://h/", startup_timeout_sec: 0 }, "startup_timeout_sec: must be a number of seconds in (0, 86400], got 0"],
-        ["string timeout", "x", { url: "https://h/", tool_timeout_sec: "30" as unknown as number }, 'tool_timeout_sec: must be a number of seconds in (0, 86400], got "30"'],
+        [
+            "string timeout",
+            "x",
+            { url: "https://h/", tool_timeout_sec: "30" as unknown as number },
+            'tool_timeout_sec: must be a number of seconds in (0, 86400], got "30"',
+        ],
         ["bad env var", "x", { url: "https://h/", bearer_token_env_var: "1X" }, 'bearer_token_env_var: "1X" is not an environment variable name'],
         ["header with newline", "x", { url: "https://h/", http_headers: { A: "b\nc" } }, "http_headers.A: must be a single-line string"],
         ["bad header name", "x", { url: "https://h/", http_headers: { "A B": "c" } }, 'http_headers: "A B" is not a valid header name'],
@@ -108,7 +123,7 @@ describe("applyEntry replaces every form with the canonical table", () => {
         expect(servers(after)["connectai.eu"]).toEqual({ url: "https://eu.example/mcp" });
         expect(parsed.model).toBe("o3");
         expect(after).toContain(canonical);
-        expect(after.startsWith("# my codex settings\nmodel = \"o3\"\n")).toBe(true);
+        expect(after.startsWith('# my codex settings\nmodel = "o3"\n')).toBe(true);
         expect(after).toContain(OTHER);
         expect(applyEntry(after, "connectai", basic)).toBe(after);
         // Removing leaves the file without any trace of the entry, and the rest intact.
@@ -128,7 +143,12 @@ describe("the root inline table mcp_servers is edited in place", () => {
     test.each([
         ["empty", "mcp_servers = {}", `mcp_servers = { ${basicItem} }`, "mcp_servers = {}"],
         ["only ours", 'mcp_servers = { connectai = { url = "https://old/" } }', `mcp_servers = { ${basicItem} }`, "mcp_servers = {}"],
-        ["another server", 'mcp_servers = { other = { url = "https://o/" } }', `mcp_servers = { other = { url = "https://o/" }, ${basicItem} }`, 'mcp_servers = { other = { url = "https://o/" } }'],
+        [
+            "another server",
+            'mcp_servers = { other = { url = "https://o/" } }',
+            `mcp_servers = { other = { url = "https://o/" }, ${basicItem} }`,
+            'mcp_servers = { other = { url = "https://o/" } }',
+        ],
         [
             "ours between others",
             'mcp_servers = { a = { url = "https://a/" }, "connectai" = { url = "https://old/" }, b = { url = "https://b/" } }',
@@ -148,11 +168,19 @@ describe("the root inline table mcp_servers is edited in place", () => {
         expect(servers(after).connectai).toEqual(basic);
         expect(applyEntry(after, "connectai", basic)).toBe(after);
         expect(removeEntry(after, "connectai")).toBe(before.replace(line, removed));
-        expect(observeEntry(after, "connectai", basic)).toMatchObject({ present: true, drift: [], forms: ["inside the root inline table mcp_servers (line 3)"] });
+        expect(observeEntry(after, "connectai", basic)).toMatchObject({
+            present: true,
+            drift: [],
+            forms: ["inside the root inline table mcp_servers (line 3)"],
+        });
     });
 
     test("a file without the entry round-trips byte for byte", () => {
-        for (const line of ["mcp_servers = {}", 'mcp_servers = { other = { url = "https://o/" } }', 'mcp_servers = {a={url="https://a/"},b={url="https://b/"}}']) {
+        for (const line of [
+            "mcp_servers = {}",
+            'mcp_servers = { other = { url = "https://o/" } }',
+            'mcp_servers = {a={url="https://a/"},b={url="https://b/"}}',
+        ]) {
             const before = `model = "o3"\r\n${line}\r\n`;
             expect(removeEntry(applyEntry(before, "connectai", oauth), "connectai")).toBe(before);
         }
@@ -337,7 +365,9 @@ describe("captureEntry and restoreEntry put the user's own entry back", () => {
     ];
     const all = [...forms, ...inlineForms];
     const file = (existing: string) =>
-        existing.startsWith("mcp_servers =") ? `# my codex settings\n${existing}model = "o3"\n\n[profiles.x]\nmodel = "m"\n` : `# my codex settings\nmodel = "o3"\n\n${existing}\n${OTHER}`;
+        existing.startsWith("mcp_servers =")
+            ? `# my codex settings\n${existing}model = "o3"\n\n[profiles.x]\nmodel = "m"\n`
+            : `# my codex settings\nmodel = "o3"\n\n${existing}\n${OTHER}`;
 
     test.each(all)("%s: restore(apply(file)) is the file, byte for byte", (_label, existing) => {
         const before = file(existing);
@@ -367,7 +397,7 @@ describe("captureEntry and restoreEntry put the user's own entry back", () => {
     test("the same inside the root inline table", () => {
         const before = 'mcp_servers = { a = { url = "https://a/" }, connectai = { url = "https://old/" }, b = { url = "https://b/" } }\n';
         const captured = captureEntry(before, "connectai")!;
-        const edited = applyEntry(before, "connectai", basic).replace("https://a/", "https://a2/").replace(" }\n", ", c = { url = \"https://c/\" } }\n");
+        const edited = applyEntry(before, "connectai", basic).replace("https://a/", "https://a2/").replace(" }\n", ', c = { url = "https://c/" } }\n');
         expect(restoreEntry(edited, "connectai", captured)).toBe(
             'mcp_servers = { a = { url = "https://a2/" }, connectai = { url = "https://old/" }, b = { url = "https://b/" }, c = { url = "https://c/" } }\n',
         );
@@ -417,7 +447,9 @@ describe("authFound: how an entry authenticates, without a value", () => {
     test("a Basic header by its scheme, variables by name, OAuth when there is none", () => {
         expect(authFound(applyEntry("", "connectai", basic), "connectai")).toEqual(["http_headers.Authorization: present (Basic)"]);
         expect(authFound(applyEntry("", "connectai", { ...oauth, bearer_token_env_var: "TOKEN" }), "connectai")).toEqual(['bearer_token_env_var: "TOKEN"']);
-        expect(authFound(applyEntry("", "connectai", { ...oauth, env_http_headers: { "X-Api-Key": "KEY" } }), "connectai")).toEqual(['env_http_headers.X-Api-Key: from "KEY"']);
+        expect(authFound(applyEntry("", "connectai", { ...oauth, env_http_headers: { "X-Api-Key": "KEY" } }), "connectai")).toEqual([
+            'env_http_headers.X-Api-Key: from "KEY"',
+        ]);
         expect(authFound(applyEntry("", "connectai", oauth), "connectai")).toEqual(["none in the file (OAuth: codex mcp login connectai)"]);
         expect(authFound('model = "o3"\n', "connectai")).toEqual([]);
     });

@@ -32,23 +32,52 @@ describe("the stdin envelope", () => {
     test("an SSH target: label and claim left out, worked out again by the feeder as the component has them", () => {
         const t = validTarget("ConnectAiCodex web1", { kind: "ssh", host: "10.0.0.5", user: "dev", privateKey: SEED, hostKey: HOST_KEY });
         const claim = `${identity(t, "connectai")} (local.Command)`;
-        const text = seal(request({ label: "ssh dev@10.0.0.5:22", claim, token: "in sync (0123456789ab)" }), { ssh: { host: "10.0.0.5", user: "dev", privateKey: SEED, hostKey: HOST_KEY } });
+        const text = seal(request({ label: "ssh dev@10.0.0.5:22", claim, token: "in sync (0123456789ab)" }), {
+            ssh: { host: "10.0.0.5", user: "dev", privateKey: SEED, hostKey: HOST_KEY },
+        });
         expect(text).toMatch(/^z1:[A-Za-z0-9+/]+=*$/);
         const { request: r, target } = open(text);
-        expect(r).toEqual({ name: "connectai", entry: request().entry, codex: { version: "0.169.0" }, managedBy: "pulumi:codex-connect/prod/web1", label: "ssh dev@10.0.0.5:22", claim, compact: true });
+        expect(r).toEqual({
+            name: "connectai",
+            entry: request().entry,
+            codex: { version: "0.169.0" },
+            managedBy: "pulumi:codex-connect/prod/web1",
+            label: "ssh dev@10.0.0.5:22",
+            claim,
+            compact: true,
+        });
         // The operation and the drift token come from the command line; the key is written out in full.
         expect(r).not.toHaveProperty("op");
         expect(r).not.toHaveProperty("token");
-        expect(target).toMatchObject({ kind: "ssh", host: "10.0.0.5", user: "dev", hostKey: HOST_KEY, privateKey: expect.stringMatching(/^-----BEGIN OPENSSH PRIVATE KEY-----\n/) });
+        expect(target).toMatchObject({
+            kind: "ssh",
+            host: "10.0.0.5",
+            user: "dev",
+            hostKey: HOST_KEY,
+            privateKey: expect.stringMatching(/^-----BEGIN OPENSSH PRIVATE KEY-----\n/),
+        });
         // A basic-auth SSH request, key and header included, in under 220 characters (it was 1,135 as JSON).
         expect(text.length).toBeLessThan(220);
     });
 
     test("what the feeder would say otherwise is kept: a preset's label, a home spelled out, another claim, uninstall", () => {
         const via = ["docker", "exec", "-i", "-u", "vscode", "devbox"];
-        const exec = open(seal(request({ label: "docker devbox", claim: identityOf({ via }, undefined, undefined, "connectai"), codex: { version: "0.169.0", uninstall: true } }), { via }));
+        const exec = open(
+            seal(
+                request({
+                    label: "docker devbox",
+                    claim: identityOf({ via }, undefined, undefined, "connectai"),
+                    codex: { version: "0.169.0", uninstall: true },
+                }),
+                { via },
+            ),
+        );
         expect(exec.target).toEqual({ kind: "exec", prefix: via });
-        expect(exec.request).toMatchObject({ label: "docker devbox", claim: "exec docker exec -i -u vscode devbox ~/.codex [mcp_servers.connectai]", codex: { version: "0.169.0", uninstall: true } });
+        expect(exec.request).toMatchObject({
+            label: "docker devbox",
+            claim: "exec docker exec -i -u vscode devbox ~/.codex [mcp_servers.connectai]",
+            codex: { version: "0.169.0", uninstall: true },
+        });
 
         const home = path.join(os.homedir(), ".codex");
         const local = validTarget("CodexCli me", { kind: "local", codexHome: home });
@@ -58,16 +87,32 @@ describe("the stdin envelope", () => {
         expect(l.target).toEqual({ kind: "local" });
         expect(l.request).toMatchObject({ codexHome: home, label: `local ${home}`, claim: "local ~/.codex [mcp_servers.connectai]" });
 
-        const other = open(seal(request({ claim: "ssh dev@10.0.0.5:22 ~/.codex [mcp_servers.connectai]" }), { ssh: { host: "10.0.0.5", user: "dev", hostKey: HOST_KEY, agent: true } }));
+        const other = open(
+            seal(request({ claim: "ssh dev@10.0.0.5:22 ~/.codex [mcp_servers.connectai]" }), {
+                ssh: { host: "10.0.0.5", user: "dev", hostKey: HOST_KEY, agent: true },
+            }),
+        );
         expect(other.request.claim).toBe("ssh dev@10.0.0.5:22 ~/.codex [mcp_servers.connectai]");
         expect(other.target).toMatchObject({ agent: true });
     });
 
     test("a stdin written by 0.3 (JSON, every field spelled out, the key in full) opens as it did", () => {
         const key = fullKey(SEED);
-        const old = JSON.stringify({ ...request({ token: "to install: file-missing (4f096a9de0f7)", claim: "ssh dev@10.0.0.5:22 ~/.codex [mcp_servers.connectai] (local.Command)", label: "ssh dev@10.0.0.5:22" }), ssh: { host: "10.0.0.5", port: 22, user: "dev", privateKey: key, hostKey: HOST_KEY } });
+        const old = JSON.stringify({
+            ...request({
+                token: "to install: file-missing (4f096a9de0f7)",
+                claim: "ssh dev@10.0.0.5:22 ~/.codex [mcp_servers.connectai] (local.Command)",
+                label: "ssh dev@10.0.0.5:22",
+            }),
+            ssh: { host: "10.0.0.5", port: 22, user: "dev", privateKey: key, hostKey: HOST_KEY },
+        });
         const { request: r, target } = open(old);
-        expect(r).toMatchObject({ token: "to install: file-missing (4f096a9de0f7)", claim: "ssh dev@10.0.0.5:22 ~/.codex [mcp_servers.connectai] (local.Command)", codex: { version: "0.169.0", uninstall: false }, compact: true });
+        expect(r).toMatchObject({
+            token: "to install: file-missing (4f096a9de0f7)",
+            claim: "ssh dev@10.0.0.5:22 ~/.codex [mcp_servers.connectai] (local.Command)",
+            codex: { version: "0.169.0", uninstall: false },
+            compact: true,
+        });
         expect(target).toEqual({ kind: "ssh", host: "10.0.0.5", port: 22, user: "dev", privateKey: key, hostKey: HOST_KEY });
     });
 
@@ -75,10 +120,20 @@ describe("the stdin envelope", () => {
         const z1 =
             "z1:GxQOiQwPygh0DzOJDDcsT3IPLY00sizxz3FyCnM2qAA5knA0FxTlp+iXpyYZkhffpoiSIiW1DFdMOwZ6ujg5hro7lad7OacX+7oEmgS4OrkGu1YEhrllJEe6B+UneTgZpHpUOpKeKPy9C0xCzD0KAtwTkyvTvTOCC3OdTC2dKiw8nPJLQ0tMykwNktPcfUPDA0uUamsB";
         const { request: r, target } = open(z1);
-        expect(r).toEqual({ name: "connectai", entry: request().entry, managedBy: "pulumi:codex-connect/prod/web1", codex: { version: "0.169.0" }, label: "ssh dev@10.0.0.5:22", claim: "ssh dev@10.0.0.5:22 ~/.codex [mcp_servers.connectai] (local.Command)", compact: true });
+        expect(r).toEqual({
+            name: "connectai",
+            entry: request().entry,
+            managedBy: "pulumi:codex-connect/prod/web1",
+            codex: { version: "0.169.0" },
+            label: "ssh dev@10.0.0.5:22",
+            claim: "ssh dev@10.0.0.5:22 ~/.codex [mcp_servers.connectai] (local.Command)",
+            compact: true,
+        });
         expect(target).toEqual({ kind: "ssh", host: "10.0.0.5", user: "dev", privateKey: fullKey(SEED), hostKey: HOST_KEY });
         // And sealing the same request again gives the same text (deflate at level 9 is deterministic).
-        expect(seal(request({ label: "ssh dev@10.0.0.5:22", claim: r.claim }), { ssh: { host: "10.0.0.5", user: "dev", privateKey: SEED, hostKey: HOST_KEY } })).toBe(z1);
+        expect(
+            seal(request({ label: "ssh dev@10.0.0.5:22", claim: r.claim }), { ssh: { host: "10.0.0.5", user: "dev", privateKey: SEED, hostKey: HOST_KEY } }),
+        ).toBe(z1);
     });
 
     test("neither z1 nor JSON: refused", () => {
@@ -133,7 +188,16 @@ describe("what an ensure's answer keeps in the state", () => {
             signIn: { status: "signed-in", method: "api-key", by: "this-stack", matches: true, action: "none" },
             ready: { ready: true, reasons: [] },
         } as unknown as RunnerResult;
-        expect(kept(r)).toEqual({ configPath: "/home/dev/.codex/config.toml", codex: { version: "0.169.0", path: "/usr/bin/codex" }, signIn: { status: "signed-in", method: "api-key", by: "this-stack" }, ready: { ready: true, reasons: [] } });
-        expect(kept({ ...r, repaired: ["entry.url"], adopted: true, codex: undefined, signIn: undefined, ready: undefined })).toEqual({ configPath: "/home/dev/.codex/config.toml", repaired: ["entry.url"], adopted: true });
+        expect(kept(r)).toEqual({
+            configPath: "/home/dev/.codex/config.toml",
+            codex: { version: "0.169.0", path: "/usr/bin/codex" },
+            signIn: { status: "signed-in", method: "api-key", by: "this-stack" },
+            ready: { ready: true, reasons: [] },
+        });
+        expect(kept({ ...r, repaired: ["entry.url"], adopted: true, codex: undefined, signIn: undefined, ready: undefined })).toEqual({
+            configPath: "/home/dev/.codex/config.toml",
+            repaired: ["entry.url"],
+            adopted: true,
+        });
     });
 });

@@ -21,8 +21,23 @@ const args = (argv: string[]) => {
 
 describe("arguments", () => {
     test("a command, the shards and the defaults", () => {
-        expect(args(["up", "--shards", "16"])).toEqual({ command: "up", shards: 16, base: "fleet", concurrency: DEFAULT_CONCURRENCY, expectNoChanges: false, continueOnError: false, logDir: undefined, help: false });
-        expect(args(["preview", "--shards=2", "--base", "prod", "--concurrency=8", "--expect-no-changes"])).toMatchObject({ command: "preview", shards: 2, base: "prod", concurrency: 8, expectNoChanges: true });
+        expect(args(["up", "--shards", "16"])).toEqual({
+            command: "up",
+            shards: 16,
+            base: "fleet",
+            concurrency: DEFAULT_CONCURRENCY,
+            expectNoChanges: false,
+            continueOnError: false,
+            logDir: undefined,
+            help: false,
+        });
+        expect(args(["preview", "--shards=2", "--base", "prod", "--concurrency=8", "--expect-no-changes"])).toMatchObject({
+            command: "preview",
+            shards: 2,
+            base: "prod",
+            concurrency: 8,
+            expectNoChanges: true,
+        });
         expect(args(["up", "--continue-on-error", "--shards", "3", "--log-dir", "/tmp/x"])).toMatchObject({ continueOnError: true, logDir: "/tmp/x" });
         expect(args(["destroy"])).toMatchObject({ command: "destroy", shards: undefined });
         expect(args(["--help"]).help).toBe(true);
@@ -114,9 +129,22 @@ const COMMAND = `${COMPONENT}$command:local:Command`;
 const STACK = "pulumi:pulumi:Stack";
 let seq = 0;
 const ev = (e: Partial<EngineEvent>): EngineEvent => ({ sequence: seq++, timestamp: 0, ...e });
-const step = (kind: "resourcePreEvent" | "resOutputsEvent" | "resOpFailedEvent", op: string, type: string, name: string, outputs?: Record<string, unknown>): EngineEvent =>
-    ev({ [kind]: { metadata: { op, urn: URN(type, name), type: type.split("$").pop(), provider: "", ...(outputs ? { new: { outputs } } : {}) }, status: 0, steps: 0 } } as Partial<EngineEvent>);
-const diag = (severity: string, message: string, urn?: string): EngineEvent => ev({ diagnosticEvent: { severity, message, urn, color: "never" } } as Partial<EngineEvent>);
+const step = (
+    kind: "resourcePreEvent" | "resOutputsEvent" | "resOpFailedEvent",
+    op: string,
+    type: string,
+    name: string,
+    outputs?: Record<string, unknown>,
+): EngineEvent =>
+    ev({
+        [kind]: {
+            metadata: { op, urn: URN(type, name), type: type.split("$").pop(), provider: "", ...(outputs ? { new: { outputs } } : {}) },
+            status: 0,
+            steps: 0,
+        },
+    } as Partial<EngineEvent>);
+const diag = (severity: string, message: string, urn?: string): EngineEvent =>
+    ev({ diagnosticEvent: { severity, message, urn, color: "never" } } as Partial<EngineEvent>);
 /** Both steps of one target (its component, then its command), as the engine emits them. */
 const target = (name: string, commandOp: string, componentOp = "same") => [
     step("resourcePreEvent", componentOp, COMPONENT, name),
@@ -139,8 +167,14 @@ describe("engine events, per target", () => {
     });
 
     test("one line of a diagnostic: the engine's running-line goes, the target's own line stays", () => {
-        expect(oneLine('exit status 2: running "node dist/runner/codex-mcp-runner.js __feed ensure # drifted: unreachable (e7dc87130d4a)":\nssh a@127.0.0.1:41503: ssh: connect ECONNREFUSED 127.0.0.1:41503\n\n')).toBe("ssh a@127.0.0.1:41503: ssh: connect ECONNREFUSED 127.0.0.1:41503");
-        expect(oneLine("the stack configuration has 2 problem(s); nothing was changed:\n  - shard: bad\n  - auth: worse\n")).toBe("the stack configuration has 2 problem(s); nothing was changed: shard: bad; auth: worse");
+        expect(
+            oneLine(
+                'exit status 2: running "node dist/runner/codex-mcp-runner.js __feed ensure # drifted: unreachable (e7dc87130d4a)":\nssh a@127.0.0.1:41503: ssh: connect ECONNREFUSED 127.0.0.1:41503\n\n',
+            ),
+        ).toBe("ssh a@127.0.0.1:41503: ssh: connect ECONNREFUSED 127.0.0.1:41503");
+        expect(oneLine("the stack configuration has 2 problem(s); nothing was changed:\n  - shard: bad\n  - auth: worse\n")).toBe(
+            "the stack configuration has 2 problem(s); nothing was changed: shard: bad; auth: worse",
+        );
         expect(oneLine("Running program '/x/program.js' failed with an unhandled exception:\nError: boom")).toBe("boom");
         expect(oneLine("x".repeat(400))).toHaveLength(300);
     });
@@ -160,18 +194,28 @@ describe("engine events, per target", () => {
             step("resourcePreEvent", "same", STACK, "codex-connect-fleet-shard-0"),
             diag("debug", "RegisterResource RPC finished: resp: Authorization Basic c2VjcmV0 error: nothing", URN(COMMAND, "a")),
             ...target("a", "same"),
-            diag("warning", "ssh x@h:22: drifted: entry.url \"https://evil.example/mcp\" (want https://mcp.example/mcp); pulumi up repairs it\n", URN(COMPONENT, "b")),
+            diag(
+                "warning",
+                'ssh x@h:22: drifted: entry.url "https://evil.example/mcp" (want https://mcp.example/mcp); pulumi up repairs it\n',
+                URN(COMPONENT, "b"),
+            ),
             ...target("b", "update"),
             diag("warning", "ssh y@h:22: could not be probed: ssh: connect ECONNREFUSED\n", URN(COMPONENT, "c")),
             step("resourcePreEvent", "same", COMPONENT, "c"),
             step("resourcePreEvent", "update", COMMAND, "c"),
-            diag("error", 'exit status 2: running "node x __feed ensure # drifted: unreachable (1)":\nssh y@h:22: ssh: connect ECONNREFUSED 127.0.0.1:22\n\n', URN(COMMAND, "c")),
+            diag(
+                "error",
+                'exit status 2: running "node x __feed ensure # drifted: unreachable (1)":\nssh y@h:22: ssh: connect ECONNREFUSED 127.0.0.1:22\n\n',
+                URN(COMMAND, "c"),
+            ),
             step("resOpFailedEvent", "update", COMMAND, "c"),
             step("resOutputsEvent", "same", COMPONENT, "c"),
             ...target("d", "create", "create"),
             step("resOutputsEvent", "same", STACK, "codex-connect-fleet-shard-0", outputs),
             diag("error", "update failed\n", URN(STACK, "codex-connect-fleet-shard-0")),
-            ev({ summaryEvent: { maybeCorrupt: false, durationSeconds: 3, resourceChanges: { same: 3, update: 1, create: 2 }, policyPacks: {} } } as Partial<EngineEvent>),
+            ev({
+                summaryEvent: { maybeCorrupt: false, durationSeconds: 3, resourceChanges: { same: 3, update: 1, create: 2 }, policyPacks: {} },
+            } as Partial<EngineEvent>),
         ])
             e.add(x);
         const counts = e.counts();
@@ -188,15 +232,26 @@ describe("engine events, per target", () => {
 
     test("a preview: planned steps count, a target that cannot be probed is a failure, a clean one changes nothing", () => {
         const e = new ShardEvents("preview");
-        for (const x of [...target("a", "same"), diag("warning", "ssh y@h:22: could not be probed: ssh: timed out\n", URN(COMPONENT, "b")), ...target("b", "update")]) e.add(x);
+        for (const x of [
+            ...target("a", "same"),
+            diag("warning", "ssh y@h:22: could not be probed: ssh: timed out\n", URN(COMPONENT, "b")),
+            ...target("b", "update"),
+        ])
+            e.add(x);
         expect(e.counts()).toMatchObject({ targets: ["a", "b"], changed: [], failures: [{ target: "b", reason: "could not be probed: ssh: timed out" }] });
 
         const clean = new ShardEvents("preview");
-        for (const x of [...target("a", "same"), ev({ summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { same: 4 }, policyPacks: {} } } as Partial<EngineEvent>)]) clean.add(x);
+        for (const x of [
+            ...target("a", "same"),
+            ev({ summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { same: 4 }, policyPacks: {} } } as Partial<EngineEvent>),
+        ])
+            clean.add(x);
         expect(anyChange(clean.counts())).toBe(false);
         // A change outside the targets (the provider) is a change too.
         const provider = new ShardEvents("preview");
-        provider.add(ev({ summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { same: 4, update: 1 }, policyPacks: {} } } as Partial<EngineEvent>));
+        provider.add(
+            ev({ summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { same: 4, update: 1 }, policyPacks: {} } } as Partial<EngineEvent>),
+        );
         expect(anyChange(provider.counts())).toBe(true);
     });
 
@@ -209,8 +264,14 @@ describe("engine events, per target", () => {
         expect(e.counts().failures).toHaveLength(1);
 
         const cli = new ShardEvents();
-        cli.failedRun("code: 255\n stdout: \n stderr: Updating (x):\nerror: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n");
-        expect(cli.counts().failures).toEqual([{ reason: "the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`." }]);
+        cli.failedRun(
+            "code: 255\n stdout: \n stderr: Updating (x):\nerror: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n",
+        );
+        expect(cli.counts().failures).toEqual([
+            {
+                reason: "the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.",
+            },
+        ]);
 
         const generic = new ShardEvents();
         generic.add(diag("error", "update failed\n", URN(STACK, "s")));
@@ -227,13 +288,37 @@ describe("engine events, per target", () => {
     });
 });
 
-const result = (stack: string, o: Partial<ShardResult> = {}): ShardResult => ({ stack, status: "ran", seconds: 41.2, targets: ["a", "b"], changed: [], drifted: [], notReady: [], failures: [], changes: false, ...o });
-const summary = (o: Partial<Summary>): Summary => ({ command: "up", results: [], seconds: 60, expectNoChanges: false, leftOver: [], leftOverFailed: false, interrupted: false, ...o });
+const result = (stack: string, o: Partial<ShardResult> = {}): ShardResult => ({
+    stack,
+    status: "ran",
+    seconds: 41.2,
+    targets: ["a", "b"],
+    changed: [],
+    drifted: [],
+    notReady: [],
+    failures: [],
+    changes: false,
+    ...o,
+});
+const summary = (o: Partial<Summary>): Summary => ({
+    command: "up",
+    results: [],
+    seconds: 60,
+    expectNoChanges: false,
+    leftOver: [],
+    leftOverFailed: false,
+    interrupted: false,
+    ...o,
+});
 
 describe("what is printed, and the exit code", () => {
     test("the progress line", () => {
-        expect(progressLine(3, 16, "up", result("fleet-shard-2", { targets: Array(62).fill("t"), changed: ["a"] }))).toBe("[ 3/16] fleet-shard-2 up: 62 targets, 1 changed, 0 drifted, 0 failed (41 s)");
-        expect(progressLine(1, 2, "preview", result("fleet-shard-0", { targets: ["a"], failures: [{ reason: "locked" }] }))).toBe("[1/2] fleet-shard-0 preview: 1 target, 0 changed, 0 drifted, 0 failed; the stack failed: locked (41 s)");
+        expect(progressLine(3, 16, "up", result("fleet-shard-2", { targets: Array(62).fill("t"), changed: ["a"] }))).toBe(
+            "[ 3/16] fleet-shard-2 up: 62 targets, 1 changed, 0 drifted, 0 failed (41 s)",
+        );
+        expect(progressLine(1, 2, "preview", result("fleet-shard-0", { targets: ["a"], failures: [{ reason: "locked" }] }))).toBe(
+            "[1/2] fleet-shard-0 preview: 1 target, 0 changed, 0 drifted, 0 failed; the stack failed: locked (41 s)",
+        );
         expect(progressLine(2, 2, "refresh", result("fleet-shard-1", { status: "absent" }))).toBe("[2/2] fleet-shard-1 refresh: no such stack, nothing to do");
     });
 
@@ -281,11 +366,21 @@ describe("what is printed, and the exit code", () => {
     test("a left-over stack destroyed by an up: a row of its own, in no total and not among the shards done", () => {
         const lines = summaryLines(
             summary({
-                results: [result("fleet-shard-0", { targets: ["a"] }), result("fleet-shard-1", { targets: ["b", "c"], changed: ["c"] }), result("fleet-shard-2", { leftOver: true, targets: ["c"], changed: ["c"], seconds: 2 })],
+                results: [
+                    result("fleet-shard-0", { targets: ["a"] }),
+                    result("fleet-shard-1", { targets: ["b", "c"], changed: ["c"] }),
+                    result("fleet-shard-2", { leftOver: true, targets: ["c"], changed: ["c"], seconds: 2 }),
+                ],
                 leftOver: ["fleet-shard-2: left over from an earlier --shards: destroyed and removed"],
             }),
         );
-        expect(lines).toEqual(expect.arrayContaining(["fleet-shard-2 (left over: destroyed)        1        1        0       0          0          2", "fleet-shard-2: left over from an earlier --shards: destroyed and removed", "fleet up: done on 2 shards"]));
+        expect(lines).toEqual(
+            expect.arrayContaining([
+                "fleet-shard-2 (left over: destroyed)        1        1        0       0          0          2",
+                "fleet-shard-2: left over from an earlier --shards: destroyed and removed",
+                "fleet up: done on 2 shards",
+            ]),
+        );
         expect(lines.find((l) => l.startsWith("total"))).toMatch(/^total +3 +1 +0 +0 +0 +60 \(wall\)$/);
     });
 
@@ -293,7 +388,9 @@ describe("what is printed, and the exit code", () => {
         const reason = "the stack configuration has 1 problem(s); nothing was changed: pat: required";
         const lines = summaryLines(summary({ results: [result("s0", { failures: [{ reason }] }), result("s1", { failures: [{ reason }] })] }));
         expect(lines.filter((l) => l.includes(reason))).toEqual([`  every shard: ${reason}`]);
-        expect(summaryLines(summary({ command: "preview", results: [result("s0", { drifted: ["h1"], changed: ["h1"], changes: true })] }))).toEqual(expect.arrayContaining(["drifted (pulumi up repairs it):", "  s0: h1"]));
+        expect(summaryLines(summary({ command: "preview", results: [result("s0", { drifted: ["h1"], changed: ["h1"], changes: true })] }))).toEqual(
+            expect.arrayContaining(["drifted (pulumi up repairs it):", "  s0: h1"]),
+        );
     });
 
     test("mask: the stack's secrets, credential shapes and control characters never printed", () => {

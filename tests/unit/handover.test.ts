@@ -13,12 +13,23 @@ describe("handover", () => {
     });
 
     test("a sibling shard of the same fleet takes it, whatever shard had it", () => {
-        expect(handover({ managedBy: stack("s-7"), fleet: "hosts.ini", shard: "7/17" }, { managedBy: stack("s-3"), fleet: "hosts.ini", shard: "3/16" }, at)).toEqual({ take: true, from: stack("s-3") });
-        expect(handover({ managedBy: stack("db"), fleet: "hosts.ini", shard: "group:db" }, { managedBy: stack("web"), fleet: "hosts.ini", shard: "group:web" }, at)).toEqual({ take: true, from: stack("web") });
+        expect(
+            handover({ managedBy: stack("s-7"), fleet: "hosts.ini", shard: "7/17" }, { managedBy: stack("s-3"), fleet: "hosts.ini", shard: "3/16" }, at),
+        ).toEqual({ take: true, from: stack("s-3") });
+        expect(
+            handover(
+                { managedBy: stack("db"), fleet: "hosts.ini", shard: "group:db" },
+                { managedBy: stack("web"), fleet: "hosts.ini", shard: "group:web" },
+                at,
+            ),
+        ).toEqual({ take: true, from: stack("web") });
     });
 
     test("a shard takes it from the unsharded stack of the project (its record names no fleet)", () => {
-        expect(handover({ managedBy: stack("s-0"), fleet: "hosts.ini", shard: "0/4" }, { managedBy: stack("fleet") }, at)).toEqual({ take: true, from: stack("fleet") });
+        expect(handover({ managedBy: stack("s-0"), fleet: "hosts.ini", shard: "0/4" }, { managedBy: stack("fleet") }, at)).toEqual({
+            take: true,
+            from: stack("fleet"),
+        });
     });
 
     test("two stacks holding one shard are refused", () => {
@@ -34,7 +45,9 @@ describe("handover", () => {
     });
 
     test("another fleet, another project, another target name, codex-mcp: refused unless takeOver", () => {
-        const refused = (had: string) => ({ refused: `${at} is managed by ${had}; set takeOver: true (codex-mcp --take-over) to take it over, or give this one another name` });
+        const refused = (had: string) => ({
+            refused: `${at} is managed by ${had}; set takeOver: true (codex-mcp --take-over) to take it over, or give this one another name`,
+        });
         const want = { managedBy: stack("s-1"), fleet: "hosts.ini", shard: "1/4" };
         expect(handover(want, { managedBy: stack("t-1"), fleet: "other.ini", shard: "0/4" }, at)).toEqual(refused(stack("t-1")));
         expect(handover(want, { managedBy: stack("s-0", "web1", "other") }, at)).toEqual(refused(stack("s-0", "web1", "other")));

@@ -31,7 +31,8 @@ describe("INI", () => {
     test("the example inventory: groups, children, [group:vars], a range, group_vars/ and host_vars/, a local host", () => {
         const dir = path.join(root, "examples", "inventory", "ansible");
         const files: Record<string, string> = {};
-        for (const sub of ["group_vars", "host_vars"]) for (const f of fs.readdirSync(path.join(dir, sub))) files[`${sub}/${f}`] = fs.readFileSync(path.join(dir, sub, f), "utf8");
+        for (const sub of ["group_vars", "host_vars"])
+            for (const f of fs.readdirSync(path.join(dir, sub))) files[`${sub}/${f}`] = fs.readFileSync(path.join(dir, sub, f), "utf8");
         const inv = parseInventory({ ...src(fs.readFileSync(path.join(dir, "hosts.ini"), "utf8"), files), dir });
         expect(inv.format).toBe("ansible-ini");
         expect(inv.problems).toEqual([]);
@@ -88,14 +89,32 @@ ansible_user=dev
 ansible_ssh_private_key_file=/k
 `),
         ).toEqual([
-            { name: "a", kind: "ssh", host: "a", user: "dev", privateKeyPath: "/k", proxy: { host: "b.example.com", port: 2200, user: "jump", privateKeyPath: "/k" } },
-            { name: "b", kind: "ssh", host: "b", user: "dev", privateKeyPath: "/k", proxy: { host: "b2", user: "j2", privateKeyPath: "/home/ada/b2.key", hostKey: "ssh-ed25519 BBBB" } },
+            {
+                name: "a",
+                kind: "ssh",
+                host: "a",
+                user: "dev",
+                privateKeyPath: "/k",
+                proxy: { host: "b.example.com", port: 2200, user: "jump", privateKeyPath: "/k" },
+            },
+            {
+                name: "b",
+                kind: "ssh",
+                host: "b",
+                user: "dev",
+                privateKeyPath: "/k",
+                proxy: { host: "b2", user: "j2", privateKeyPath: "/home/ada/b2.key", hostKey: "ssh-ed25519 BBBB" },
+            },
             { name: "c", kind: "ssh", host: "c", user: "dev", privateKeyPath: "/k" },
         ]);
     });
 
     test("other playbooks' variables are left alone, ansible_* ones this tool does not read too; codex_connect_skip leaves a host out", () => {
-        expect(targetsOf("[web]\nw1 http_port=80 ansible_become=true ansible_python_interpreter=/usr/bin/python3\nwin ansible_connection=winrm codex_connect_skip=true\n")).toEqual([{ name: "w1", kind: "ssh", host: "w1" }]);
+        expect(
+            targetsOf(
+                "[web]\nw1 http_port=80 ansible_become=true ansible_python_interpreter=/usr/bin/python3\nwin ansible_connection=winrm codex_connect_skip=true\n",
+            ),
+        ).toEqual([{ name: "w1", kind: "ssh", host: "w1" }]);
     });
 
     test("malformed lines: each refused by file and line (and column), parsing going on", () => {
@@ -131,7 +150,9 @@ x=1
     });
 
     test("a group that would contain itself", () => {
-        expect(problemsOf("[a:children]\nb\n[b:children]\na\n[a]\nh\n")).toEqual(["inv/hosts:4: group a is already an ancestor of b: making it b's child would be a loop"]);
+        expect(problemsOf("[a:children]\nb\n[b:children]\na\n[a]\nh\n")).toEqual([
+            "inv/hosts:4: group a is already an ancestor of b: making it b's child would be a loop",
+        ]);
     });
 });
 
@@ -147,7 +168,9 @@ describe("this tool's variables: an unknown codex_connect_* one is refused where
             "inv/group_vars/web.yml:2:1: hosts web1, web2: codex_connect_codexhome: unknown variable; did you mean codex_connect_codex_home?",
             "inv/hosts:2:6: host web1: codex_connect_ownr: unknown variable; did you mean codex_connect_owner?",
             "inv/host_vars/web2.yml:1:1: host web2: codex_conect_owner: unknown variable; did you mean codex_connect_owner?",
-            expect.stringMatching(/^inv\/host_vars\/web2\.yml:2:1: host web2: codex_connect_zzz: unknown variable; the known variables are codex_connect_skip, codex_connect_name, /),
+            expect.stringMatching(
+                /^inv\/host_vars\/web2\.yml:2:1: host web2: codex_connect_zzz: unknown variable; the known variables are codex_connect_skip, codex_connect_name, /,
+            ),
         ]);
     });
 
@@ -167,7 +190,9 @@ describe("this tool's variables: an unknown codex_connect_* one is refused where
         ).toEqual([
             'inv/hosts:2:4: host w1: ansible_host: is a Jinja template ("{{ inventory_hostname }}.example.com"); values are read as written, without templating',
             "inv/host_vars/w2.yml:1:1: host w2: ansible_user: is encrypted with Ansible Vault; a connection setting is read as written (decrypt it, or set it in the stack config)",
-            expect.stringMatching(/^inv\/hosts:4:5: host win: ansible_connection: winrm is not a connection this tool has \(ssh, local, docker, podman\); set codex_connect_kind .*codex_connect_skip: true/),
+            expect.stringMatching(
+                /^inv\/hosts:4:5: host win: ansible_connection: winrm is not a connection this tool has \(ssh, local, docker, podman\); set codex_connect_kind .*codex_connect_skip: true/,
+            ),
             "inv/group_vars/db.yml:1: is encrypted with ansible-vault; this tool reads connection settings as written (keep secrets in a file of their own, or in the stack config)",
         ]);
     });
@@ -214,7 +239,13 @@ describe("precedence, as Ansible merges a host's variables", () => {
         expect(user(text, { "group_vars/web.yaml": "ansible_user: yaml\n", "group_vars/web.json": '{"ansible_user": "json"}' })).toBe("yaml");
         expect(user(text, { "group_vars/web.json": '{"ansible_user": "json"}' })).toBe("json");
         expect(user(text, { "group_vars/web": "ansible_user: bare\n", "group_vars/web.yml": "ansible_user: yml\n" })).toBe("bare");
-        const dir = { "group_vars/web/10-base.yml": "ansible_user: base\n", "group_vars/web/20-more.yml": "ansible_user: more\n", "group_vars/web/30.yml~": "ansible_user: backup\n", "group_vars/web/.40.yml": "ansible_user: hidden\n", "group_vars/web/50.txt": "ansible_user: txt\n" };
+        const dir = {
+            "group_vars/web/10-base.yml": "ansible_user: base\n",
+            "group_vars/web/20-more.yml": "ansible_user: more\n",
+            "group_vars/web/30.yml~": "ansible_user: backup\n",
+            "group_vars/web/.40.yml": "ansible_user: hidden\n",
+            "group_vars/web/50.txt": "ansible_user: txt\n",
+        };
         expect(user(text, dir)).toBe("more");
         // The directory is found first, and the file beside it is not read.
         expect(user(text, { ...dir, "group_vars/web.yml": "ansible_user: file\n" })).toBe("more");
@@ -223,14 +254,17 @@ describe("precedence, as Ansible merges a host's variables", () => {
     });
 
     test("a vars file that is not YAML, or not a mapping: refused once, by file and line", () => {
-        expect(problemsOf("[web]\nh1\nh2\n", { "group_vars/web.yml": "ansible_user: [dev\n" })).toEqual([expect.stringMatching(/^inv\/group_vars\/web\.yml:2:1: not valid YAML: /)]);
+        expect(problemsOf("[web]\nh1\nh2\n", { "group_vars/web.yml": "ansible_user: [dev\n" })).toEqual([
+            expect.stringMatching(/^inv\/group_vars\/web\.yml:2:1: not valid YAML: /),
+        ]);
         expect(problemsOf("[web]\nh1\n", { "host_vars/h1.yml": "- a\n" })).toEqual(["inv/host_vars/h1.yml:1: must be a mapping of variables, got a list"]);
     });
 });
 
 describe("YAML", () => {
     test("the same inventory as INI, in Ansible's YAML: the same targets", () => {
-        const ini = "[web]\nweb[1:2] ansible_user=dev\n[web:vars]\nansible_port=2222\n[db]\ndb1 ansible_host=10.0.1.9\n[servers:children]\nweb\ndb\n[servers:vars]\ncodex_connect_take_over=true\n";
+        const ini =
+            "[web]\nweb[1:2] ansible_user=dev\n[web:vars]\nansible_port=2222\n[db]\ndb1 ansible_host=10.0.1.9\n[servers:children]\nweb\ndb\n[servers:vars]\ncodex_connect_take_over=true\n";
         const yaml = `all:
   children:
     servers:
@@ -277,15 +311,30 @@ describe("YAML", () => {
             "inv/hosts:6:7: group web: var: unknown key; did you mean vars?",
             'inv/hosts:7:5: group db must be a mapping of hosts, vars and children, got ["d1"]',
         ]);
-        expect(problemsOf("plugin: amazon.aws.aws_ec2\nregions: [eu-west-1]\n")).toEqual(["inv/hosts:1:1: the configuration of an inventory plugin (plugin: amazon.aws.aws_ec2), not an inventory; write its hosts out with: ansible-inventory -i inv/hosts --list --yaml > hosts.yml"]);
-        expect(problemsOf("all:\n  hosts:\n    h1: just-text\n")).toEqual(['inv/hosts:3:5: host h1: a host\'s value is its variables, a mapping; got "just-text"']);
+        expect(problemsOf("plugin: amazon.aws.aws_ec2\nregions: [eu-west-1]\n")).toEqual([
+            "inv/hosts:1:1: the configuration of an inventory plugin (plugin: amazon.aws.aws_ec2), not an inventory; write its hosts out with: ansible-inventory -i inv/hosts --list --yaml > hosts.yml",
+        ]);
+        expect(problemsOf("all:\n  hosts:\n    h1: just-text\n")).toEqual([
+            'inv/hosts:3:5: host h1: a host\'s value is its variables, a mapping; got "just-text"',
+        ]);
     });
 });
 
 test("the stack's checks name the Ansible variable and its line: a bastion without a key where the bastion is named", () => {
-    const inv = read("[web]\na ansible_user=dev codex_connect_host_key='ssh-ed25519 AAAA' codex_connect_agent=true\nb codex_connect_codex_home=relative\n[web:vars]\nansible_ssh_common_args='-J j@bastion:2200'\n");
+    const inv = read(
+        "[web]\na ansible_user=dev codex_connect_host_key='ssh-ed25519 AAAA' codex_connect_agent=true\nb codex_connect_codex_home=relative\n[web:vars]\nansible_ssh_common_args='-J j@bastion:2200'\n",
+    );
     expect(inv.problems).toEqual([]);
-    const stack = { targets: inv.targets.map((t) => t.target), auth: "oauth" as const, hasPat: false, serverName: "connectai", url: "https://mcp.cloud.cdata.com/mcp", startupTimeoutSec: 30, codexVersion: "0.169.0", uninstallCodexOnDestroy: false };
+    const stack = {
+        targets: inv.targets.map((t) => t.target),
+        auth: "oauth" as const,
+        hasPat: false,
+        serverName: "connectai",
+        url: "https://mcp.cloud.cdata.com/mcp",
+        startupTimeoutSec: 30,
+        codexVersion: "0.169.0",
+        uninstallCodexOnDestroy: false,
+    };
     expect(validateStackConfig(stack, false, inventoryPlaces(inv.targets))).toEqual([
         "inv/hosts:5:1: host a: codex_connect_proxy_host_key: required (SSH fails closed without a pinned host key); get it with: ssh-keyscan -t ed25519 -p 2200 bastion | cut -d' ' -f2-   (or set codex_connect_proxy_insecure_skip_host_key_check: true to connect unverified)",
         "inv/hosts:3: host b: ansible_user: required for ssh",

@@ -13,7 +13,8 @@ const write = (rel: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(project, rel)), { recursive: true });
     fs.writeFileSync(path.join(project, rel), text);
 };
-const fleet = (a: { configured?: TargetConfig[]; inventory?: string; knownHosts?: string }) => fleetTargets({ configured: [], projectDir: project, home: "/home/ada", ...a });
+const fleet = (a: { configured?: TargetConfig[]; inventory?: string; knownHosts?: string }) =>
+    fleetTargets({ configured: [], projectDir: project, home: "/home/ada", ...a });
 
 beforeEach(() => {
     project = fs.mkdtempSync(path.join(os.tmpdir(), "inventory-files-"));
@@ -31,7 +32,17 @@ test("an INI inventory with group_vars/ and host_vars/ on disk, and a known_host
         { name: "web1", kind: "ssh", host: "127.0.0.1", port: 2201, user: "dev", privateKeyPath: path.join(project, "inventory", "keys", "web"), hostKey: KEY },
         { name: "db1", kind: "ssh", host: "127.0.0.1", port: 2202, user: "db", agent: true },
     ]);
-    const stack: StackConfig = { targets: f.targets, knownHosts: f.knownHosts, auth: "oauth", hasPat: false, serverName: "connectai", url: "https://mcp.cloud.cdata.com/mcp", startupTimeoutSec: 30, codexVersion: "0.169.0", uninstallCodexOnDestroy: false };
+    const stack: StackConfig = {
+        targets: f.targets,
+        knownHosts: f.knownHosts,
+        auth: "oauth",
+        hasPat: false,
+        serverName: "connectai",
+        url: "https://mcp.cloud.cdata.com/mcp",
+        startupTimeoutSec: 30,
+        codexVersion: "0.169.0",
+        uninstallCodexOnDestroy: false,
+    };
     // db1 has no key in the file: refused at its line, with the command that adds one there.
     expect(validateStackConfig(stack, false, f.places)).toEqual([
         "inventory/hosts:4: host db1: codex_connect_host_key: required (SSH fails closed without a pinned host key); none for [127.0.0.1]:2202 in known_hosts either; add it with: ssh-keyscan -t ed25519 -p 2202 127.0.0.1 >> known_hosts   (or set codex_connect_insecure_skip_host_key_check: true to connect unverified)",
@@ -40,8 +51,18 @@ test("an INI inventory with group_vars/ and host_vars/ on disk, and a known_host
 
 test("the stack config's targets get their host keys from known_hosts too; with neither set, this machine", () => {
     write("kh", `web1 ${KEY}\n`);
-    expect(fleet({ configured: [{ name: "w", kind: "ssh", host: "web1", user: "u" }], knownHosts: path.join(project, "kh") }).targets).toEqual([{ name: "w", kind: "ssh", host: "web1", user: "u", hostKey: KEY }]);
-    expect(fleet({})).toEqual({ targets: [{ name: "local", kind: "local" }], selected: [{ name: "local", kind: "local" }], fleet: "targets", shard: undefined, places: undefined, knownHosts: undefined, problems: [] });
+    expect(fleet({ configured: [{ name: "w", kind: "ssh", host: "web1", user: "u" }], knownHosts: path.join(project, "kh") }).targets).toEqual([
+        { name: "w", kind: "ssh", host: "web1", user: "u", hostKey: KEY },
+    ]);
+    expect(fleet({})).toEqual({
+        targets: [{ name: "local", kind: "local" }],
+        selected: [{ name: "local", kind: "local" }],
+        fleet: "targets",
+        shard: undefined,
+        places: undefined,
+        knownHosts: undefined,
+        problems: [],
+    });
 });
 
 test("targets and an inventory together, a file that is not there, a bad known_hosts line: refused, naming them", () => {
@@ -50,7 +71,9 @@ test("targets and an inventory together, a file that is not there, a bad known_h
     expect(fleet({ configured: [{ name: "x", kind: "local" }], inventory: "fleet.yaml" }).problems).toEqual([
         "inventory: set together with targets; the fleet comes from one of them (pulumi config rm targets, or pulumi config rm inventory)",
     ]);
-    expect(fleet({ inventory: "missing.ini" }).problems).toEqual([expect.stringMatching(/^inventory: cannot read missing\.ini: ENOENT.*\(the path is relative to the project directory, or absolute\)$/)]);
+    expect(fleet({ inventory: "missing.ini" }).problems).toEqual([
+        expect.stringMatching(/^inventory: cannot read missing\.ini: ENOENT.*\(the path is relative to the project directory, or absolute\)$/),
+    ]);
     expect(fleet({ inventory: "fleet.yaml", knownHosts: "kh" }).problems).toEqual(["kh:1: expected: [marker] hostnames keytype base64-key [comment]"]);
     expect(fleet({ inventory: "fleet.yaml", knownHosts: "nope" }).problems).toEqual([expect.stringMatching(/^knownHosts: cannot read nope: ENOENT/)]);
 });

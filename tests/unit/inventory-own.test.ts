@@ -33,7 +33,9 @@ test("the example file: defaults, a group's defaults, each host's own fields, an
     // The same file as JSON reads the same.
     const json = JSON.stringify(require("js-yaml").load(text));
     expect(syntaxOf(json)).toBe("yaml");
-    expect(parseInventory({ ...src(json), dir: path.join(root, "examples", "inventory") }).targets.map((t) => t.target)).toEqual(inv.targets.map((t) => t.target));
+    expect(parseInventory({ ...src(json), dir: path.join(root, "examples", "inventory") }).targets.map((t) => t.target)).toEqual(
+        inv.targets.map((t) => t.target),
+    );
 });
 
 test("precedence: a host's field over its group's default over the file's; a proxy replaced as a whole", () => {
@@ -56,8 +58,19 @@ hosts:
 });
 
 test("a host's name in the stack (name:), key paths (~/ and relative to the inventory's directory), kinds other than ssh", () => {
-    expect(targetsOf(`hosts:\n  web1.example.com: { name: web1, user: u, privateKeyPath: keys/web, proxy: { host: b, user: j, privateKeyPath: ~/b.key } }\n  pod: { kind: exec, prefix: [kubectl, exec, -i, pod, --] }\n`)).toEqual([
-        { name: "web1", kind: "ssh", host: "web1.example.com", user: "u", privateKeyPath: "/p/inv/keys/web", proxy: { host: "b", user: "j", privateKeyPath: "/home/ada/b.key" } },
+    expect(
+        targetsOf(
+            `hosts:\n  web1.example.com: { name: web1, user: u, privateKeyPath: keys/web, proxy: { host: b, user: j, privateKeyPath: ~/b.key } }\n  pod: { kind: exec, prefix: [kubectl, exec, -i, pod, --] }\n`,
+        ),
+    ).toEqual([
+        {
+            name: "web1",
+            kind: "ssh",
+            host: "web1.example.com",
+            user: "u",
+            privateKeyPath: "/p/inv/keys/web",
+            proxy: { host: "b", user: "j", privateKeyPath: "/home/ada/b.key" },
+        },
         { name: "pod", kind: "exec", prefix: ["kubectl", "exec", "-i", "pod", "--"] },
     ]);
 });
@@ -124,7 +137,16 @@ test("a file that is no inventory: YAML that does not parse (line and column), a
 });
 
 describe("the stack's checks, naming the inventory's file, line and host", () => {
-    const stack: StackConfig = { targets: [], auth: "oauth", hasPat: false, serverName: "connectai", url: "https://mcp.cloud.cdata.com/mcp", startupTimeoutSec: 30, codexVersion: "0.169.0", uninstallCodexOnDestroy: false };
+    const stack: StackConfig = {
+        targets: [],
+        auth: "oauth",
+        hasPat: false,
+        serverName: "connectai",
+        url: "https://mcp.cloud.cdata.com/mcp",
+        startupTimeoutSec: 30,
+        codexVersion: "0.169.0",
+        uninstallCodexOnDestroy: false,
+    };
     const check = (text: string, knownHosts?: string) => {
         const inv = parseInventory(src(text));
         expect(inv.problems).toEqual([]);
@@ -132,10 +154,9 @@ describe("the stack's checks, naming the inventory's file, line and host", () =>
     };
 
     test("a missing field at the host's line, a bad value at the line it is written on, even in a group's defaults", () => {
-        expect(check("groups:\n  g:\n    defaults: { codexHome: relative }\n    hosts:\n      web1: { privateKeyPath: /k, hostKey: ssh-ed25519 AAAA }\n")).toEqual([
-            "fleet.yaml:5:7: host web1: user: required for ssh",
-            "fleet.yaml:3:17: host web1: codexHome: must be an absolute path",
-        ]);
+        expect(
+            check("groups:\n  g:\n    defaults: { codexHome: relative }\n    hosts:\n      web1: { privateKeyPath: /k, hostKey: ssh-ed25519 AAAA }\n"),
+        ).toEqual(["fleet.yaml:5:7: host web1: user: required for ssh", "fleet.yaml:3:17: host web1: codexHome: must be an absolute path"]);
     });
 
     test("no host key: the ssh-keyscan line, and the known_hosts file it is not in", () => {

@@ -50,7 +50,10 @@ export function layoutProblems(files: Record<string, string>): string[] {
             // "../protocol" is that folder's index.ts.
             const to = target in MAY_IMPORT && target !== "." ? target : folderOf(target);
             if (target === "index" || target === ".") problems.push(`${rel}: imports the package's entry (${spec}); arrows point down, away from it`);
-            else if (to !== from && !allowed.includes(to)) problems.push(`${rel}: imports ${spec} (${to}/), which ${from === "." ? "the top level" : `${from}/`} may not: it may import ${allowed.map((f) => (f === "." ? "the top level" : `${f}/`)).join(", ") || "nothing else"}`);
+            else if (to !== from && !allowed.includes(to))
+                problems.push(
+                    `${rel}: imports ${spec} (${to}/), which ${from === "." ? "the top level" : `${from}/`} may not: it may import ${allowed.map((f) => (f === "." ? "the top level" : `${f}/`)).join(", ") || "nothing else"}`,
+                );
         }
     }
     return problems.sort();
@@ -73,8 +76,16 @@ test("components/ follows the layout: every arrow points down, and only the top 
 });
 
 test("every folder of components/ says what it is in its index.ts, and is in the layout", () => {
-    const folders = fs.readdirSync(COMPONENTS, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-    expect(folders).toEqual(Object.keys(MAY_IMPORT).filter((f) => f !== ".").sort());
+    const folders = fs
+        .readdirSync(COMPONENTS, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort();
+    expect(folders).toEqual(
+        Object.keys(MAY_IMPORT)
+            .filter((f) => f !== ".")
+            .sort(),
+    );
     for (const f of [".", ...folders]) {
         const head = fs.readFileSync(path.join(COMPONENTS, f, "index.ts"), "utf8").split("\n")[0];
         expect({ folder: f, head: /^\/\/ \S/.test(head) }).toEqual({ folder: f, head: true });

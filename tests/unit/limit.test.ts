@@ -20,9 +20,17 @@ test("at most n at a time; the others start in order as slots free up, failures 
     const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => inTurn(task(i))));
     expect(most).toBe(3);
     expect(started).toEqual(Array.from({ length: 20 }, (_, i) => i));
-    expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).toEqual(Array.from({ length: 20 }, (_, i) => (i % 5 === 0 ? `task ${i}` : i)));
+    expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).toEqual(
+        Array.from({ length: 20 }, (_, i) => (i % 5 === 0 ? `task ${i}` : i)),
+    );
 });
 
 test("the probes' bound is the engine's --parallel as the language host passes it, at most 64; 16 without one", () => {
-    expect([probeParallel({ PULUMI_NODEJS_PARALLEL: "50" }), probeParallel({ PULUMI_NODEJS_PARALLEL: "8" }), probeParallel({ PULUMI_NODEJS_PARALLEL: "2147483647" }), probeParallel({}), probeParallel({ PULUMI_NODEJS_PARALLEL: "x" })]).toEqual([50, 8, 64, 16, 16]);
+    expect([
+        probeParallel({ PULUMI_NODEJS_PARALLEL: "50" }),
+        probeParallel({ PULUMI_NODEJS_PARALLEL: "8" }),
+        probeParallel({ PULUMI_NODEJS_PARALLEL: "2147483647" }),
+        probeParallel({}),
+        probeParallel({ PULUMI_NODEJS_PARALLEL: "x" }),
+    ]).toEqual([50, 8, 64, 16, 16]);
 });

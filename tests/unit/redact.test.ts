@@ -36,7 +36,13 @@ describe("redact", () => {
 
     test("exec prefixes: values of credential flags and URL userinfo are masked, the rest kept", () => {
         expect(redactArgs(["kubectl", "--token", "s3cr3t", "exec", "-i", "pod", "--"])).toEqual(["kubectl", "--token", "***", "exec", "-i", "pod", "--"]);
-        expect(redactArgs(["docker", "-H", "ssh://ada:pw@host", "exec", "--password=pw2"])).toEqual(["docker", "-H", "ssh://***@host", "exec", "--password=***"]);
+        expect(redactArgs(["docker", "-H", "ssh://ada:pw@host", "exec", "--password=pw2"])).toEqual([
+            "docker",
+            "-H",
+            "ssh://***@host",
+            "exec",
+            "--password=***",
+        ]);
     });
 });
 

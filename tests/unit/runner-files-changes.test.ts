@@ -92,7 +92,11 @@ describe("Changes: kept aside and put back", () => {
         expect(sides().filter((n) => n.endsWith(".prev"))).toHaveLength(1); // one kept copy per file: the original
         const back = c.rollback(f);
         expect(back).toEqual({ restored: [f, created], problems: [] });
-        expect({ text: fs.readFileSync(f, "utf8"), mode: fs.statSync(f).mode & 0o777, created: fs.existsSync(created) }).toEqual({ text: "mine\n", mode: 0o644, created: false });
+        expect({ text: fs.readFileSync(f, "utf8"), mode: fs.statSync(f).mode & 0o777, created: fs.existsSync(created) }).toEqual({
+            text: "mine\n",
+            mode: 0o644,
+            created: false,
+        });
         expect(sides()).toEqual([]);
 
         const d = new Changes();
@@ -146,7 +150,9 @@ describe("Changes: kept aside and put back", () => {
             if (opened > 0) throw errno("ENOSPC");
             return realWrite(fd, buf, off, len);
         }) as typeof fs.writeSync);
-        expect(() => new Changes().replace(f, "ours\n", 0o600)).toThrow(/^no space left on device \(ENOSPC\) writing .*\.g\.toml\.\d+\.[0-9a-f]{8}\.prev for .*g\.toml$/);
+        expect(() => new Changes().replace(f, "ours\n", 0o600)).toThrow(
+            /^no space left on device \(ENOSPC\) writing .*\.g\.toml\.\d+\.[0-9a-f]{8}\.prev for .*g\.toml$/,
+        );
         expect(fs.readFileSync(f, "utf8")).toBe("mine\n".repeat(2000));
         expect(sides()).toEqual([]);
     });
@@ -167,7 +173,13 @@ describe("Changes: kept aside and put back", () => {
 describe("removeStaleSides", () => {
     test("removes our side files of a process that is gone; keeps a live process's, and names that are not ours", () => {
         const dead = 4194305; // above pid_max: cannot exist
-        const names = [`.config.toml.${dead}.0a1b2c3d.tmp`, `.config.toml.${dead}.0a1b2c3d.prev`, `.config.toml.${process.ppid}.0a1b2c3d.tmp`, `.notes.txt.${dead}.0a1b2c3d.tmp`, "config.toml"];
+        const names = [
+            `.config.toml.${dead}.0a1b2c3d.tmp`,
+            `.config.toml.${dead}.0a1b2c3d.prev`,
+            `.config.toml.${process.ppid}.0a1b2c3d.tmp`,
+            `.notes.txt.${dead}.0a1b2c3d.tmp`,
+            "config.toml",
+        ];
         const sub = fs.mkdtempSync(path.join(dir, "stale-"));
         for (const n of names) fs.writeFileSync(path.join(sub, n), "x");
         removeStaleSides(sub, (n) => n === "config.toml");

@@ -16,9 +16,9 @@ describe("replaceIfUnchanged", () => {
         expect(fs.readFileSync(f, "utf8")).toBe("a = 2\n");
         expect(fs.statSync(f).mode & 0o777).toBe(0o600);
         // Someone else (Codex) saved it since our read of "a = 2\n".
-        fs.writeFileSync(f, "a = 2\nmodel = \"o3\"\n");
+        fs.writeFileSync(f, 'a = 2\nmodel = "o3"\n');
         expect(replaceIfUnchanged(f, "a = 2\n", "a = 3\n")).toBe(false);
-        expect(fs.readFileSync(f, "utf8")).toBe("a = 2\nmodel = \"o3\"\n");
+        expect(fs.readFileSync(f, "utf8")).toBe('a = 2\nmodel = "o3"\n');
         expect(fs.readdirSync(dir).filter((n) => n.endsWith(".tmp"))).toEqual([]);
     });
 
@@ -32,7 +32,7 @@ describe("replaceIfUnchanged", () => {
 
 describe("strict UTF-8", () => {
     test("the first invalid byte, with its line and column; valid text (BOM included) passes unchanged", () => {
-        const bad = Buffer.concat([Buffer.from("a = 1\nb = 2\nc = \""), Buffer.from([0xc3, 0x28]), Buffer.from("\"\n")]);
+        const bad = Buffer.concat([Buffer.from('a = 1\nb = 2\nc = "'), Buffer.from([0xc3, 0x28]), Buffer.from('"\n')]);
         expect(invalidUtf8At(bad)).toBe(17);
         let err: FileError | undefined;
         try {
@@ -42,9 +42,9 @@ describe("strict UTF-8", () => {
         }
         expect(err).toMatchObject({ code: "invalid-utf8", line: 3, column: 6 });
         expect(err!.message).toContain("/x/config.toml");
-        const good = Buffer.from("\ufeffname = \"Zoë 🚀\"\n");
+        const good = Buffer.from('\ufeffname = "Zoë 🚀"\n');
         expect(invalidUtf8At(good)).toBe(-1);
-        expect(decodeUtf8("f", good)).toBe("\ufeffname = \"Zoë 🚀\"\n");
+        expect(decodeUtf8("f", good)).toBe('\ufeffname = "Zoë 🚀"\n');
     });
 });
 

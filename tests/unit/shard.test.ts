@@ -84,7 +84,10 @@ describe("fleetTargets with a shard", () => {
     const ini = path.join(dir, "hosts.ini");
     fs.writeFileSync(ini, "[web]\nweb1 ansible_host=10.0.0.1\nweb2 ansible_host=10.0.0.2\n[db]\ndb1 ansible_host=10.0.0.3\n[prod:children]\nweb\n");
     const own = path.join(dir, "fleet.yaml");
-    fs.writeFileSync(own, "groups:\n  web:\n    hosts:\n      web1: {kind: ssh, host: 10.0.0.1, user: u}\n  db:\n    hosts:\n      db1: {kind: ssh, host: 10.0.0.3, user: u}\nhosts:\n  lone: {kind: local}\n");
+    fs.writeFileSync(
+        own,
+        "groups:\n  web:\n    hosts:\n      web1: {kind: ssh, host: 10.0.0.1, user: u}\n  db:\n    hosts:\n      db1: {kind: ssh, host: 10.0.0.3, user: u}\nhosts:\n  lone: {kind: local}\n",
+    );
     const read = (inventory: string, shard?: string) => fleetTargets({ configured: [], inventory, shard, projectDir: dir, home: dir });
 
     test("an Ansible group, its parents included; the whole fleet is still validated", () => {
@@ -109,7 +112,11 @@ describe("fleetTargets with a shard", () => {
     test("a group the inventory lacks, a bad spec, a shard of nothing: refused", () => {
         expect(read(ini, "group:wbe").problems).toEqual([`shard: ${ini} has no group wbe (it has all, db, prod, ungrouped, web)`]);
         expect(read(ini, "3/3").problems).toEqual(["shard: the index counts from 0: shard 3 of 3 does not exist (0 to 2)"]);
-        expect(fleetTargets({ configured: [], shard: "0/2", projectDir: dir, home: dir }).problems).toEqual(["shard: set without targets or an inventory: there is nothing to divide (the default is this machine alone)"]);
-        expect(fleetTargets({ configured: [{ name: "a", kind: "local" }], shard: "group:web", projectDir: dir, home: dir }).problems).toEqual(["shard: group:NAME selects an inventory's group; these targets come from the stack config, which has no groups"]);
+        expect(fleetTargets({ configured: [], shard: "0/2", projectDir: dir, home: dir }).problems).toEqual([
+            "shard: set without targets or an inventory: there is nothing to divide (the default is this machine alone)",
+        ]);
+        expect(fleetTargets({ configured: [{ name: "a", kind: "local" }], shard: "group:web", projectDir: dir, home: dir }).problems).toEqual([
+            "shard: group:NAME selects an inventory's group; these targets come from the stack config, which has no groups",
+        ]);
     });
 });

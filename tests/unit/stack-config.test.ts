@@ -2,7 +2,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { checkedPat, STACK_KEYS, StackConfig, stackPatProblem, TargetConfig, toTarget, unknownKeyProblems, validateStackConfig } from "../../components/stack-config";
+import {
+    checkedPat,
+    STACK_KEYS,
+    StackConfig,
+    stackPatProblem,
+    TargetConfig,
+    toTarget,
+    unknownKeyProblems,
+    validateStackConfig,
+} from "../../components/stack-config";
 
 const ok: StackConfig = {
     targets: [{ name: "local", kind: "local" }],
@@ -42,7 +51,8 @@ test("every problem is listed, each named by target and field", () => {
         },
         false,
     );
-    const keyscan = (args: string) => `required (SSH fails closed without a pinned host key); get it with: ssh-keyscan -t ed25519 ${args} | cut -d' ' -f2-   (or set insecureSkipHostKeyCheck: true to connect unverified)`;
+    const keyscan = (args: string) =>
+        `required (SSH fails closed without a pinned host key); get it with: ssh-keyscan -t ed25519 ${args} | cut -d' ' -f2-   (or set insecureSkipHostKeyCheck: true to connect unverified)`;
     // All of them, in order: the stack's own fields first, then each target's, field by field.
     expect(problems).toEqual([
         'email: "not-an-email" is not an email address',
@@ -64,42 +74,99 @@ test("every problem is listed, each named by target and field", () => {
         "targets[7] (h).codexHome: must be an absolute path",
     ]);
     // The local target twice under two names is one machine: a duplicate.
-    const dup = validateStackConfig({ ...ok, targets: [{ name: "x", kind: "local" }, { name: "y", kind: "local" }] }, false);
+    const dup = validateStackConfig(
+        {
+            ...ok,
+            targets: [
+                { name: "x", kind: "local" },
+                { name: "y", kind: "local" },
+            ],
+        },
+        false,
+    );
     expect(dup).toEqual(["targets[1] (y): the same target as x (local ~/.codex)"]);
 });
 
 describe("each rule on its own: exactly its message, and nothing else", () => {
     const web1 = { name: "web1", kind: "ssh", host: "h", user: "u", agent: true, hostKey: "ssh-ed25519 AAAA" } as TargetConfig;
-    const keyscan = (host: string) => `required (SSH fails closed without a pinned host key); get it with: ssh-keyscan -t ed25519 ${host} | cut -d' ' -f2-   (or set insecureSkipHostKeyCheck: true to connect unverified)`;
+    const keyscan = (host: string) =>
+        `required (SSH fails closed without a pinned host key); get it with: ssh-keyscan -t ed25519 ${host} | cut -d' ' -f2-   (or set insecureSkipHostKeyCheck: true to connect unverified)`;
     test.each<[string, Partial<StackConfig>, string[]]>([
         ["an unknown auth", { auth: "token" as StackConfig["auth"] }, ['auth: must be one of oauth, basic, bearer-env, env-headers, got "token"']],
         ["basic without an email", { auth: "basic", hasPat: true }, ["email: required with auth basic"]],
         ["basic without the pat secret", { auth: "basic", email: "ada@example.com" }, ["pat: required with auth basic (pulumi config set --secret pat)"]],
         ["bearer-env without its variable", { auth: "bearer-env" }, ["bearerTokenEnvVar: required with auth bearer-env"]],
-        ["bearer-env with a variable name that is none", { auth: "bearer-env", bearerTokenEnvVar: "MY TOKEN" }, ['bearerTokenEnvVar: "MY TOKEN" is not an environment variable name']],
+        [
+            "bearer-env with a variable name that is none",
+            { auth: "bearer-env", bearerTokenEnvVar: "MY TOKEN" },
+            ['bearerTokenEnvVar: "MY TOKEN" is not an environment variable name'],
+        ],
         ["env-headers without headers", { auth: "env-headers" }, ["envHttpHeaders: required with auth env-headers"]],
-        ["env-headers with a bad header and a bad variable", { auth: "env-headers", envHttpHeaders: { "X Key": "1VAR" } }, ['envHttpHeaders: "X Key" is not a valid header name', 'envHttpHeaders.X Key: "1VAR" is not an environment variable name']],
+        [
+            "env-headers with a bad header and a bad variable",
+            { auth: "env-headers", envHttpHeaders: { "X Key": "1VAR" } },
+            ['envHttpHeaders: "X Key" is not a valid header name', 'envHttpHeaders.X Key: "1VAR" is not an environment variable name'],
+        ],
         ["a URL that is not http(s)", { url: "ftp://h/x" }, ["url: must be http(s), got ftp:"]],
-        ["plain http to another host", { url: "http://10.0.0.1/mcp" }, ['url: must be an https URL (or http to 127.0.0.1/localhost), got "http://10.0.0.1/mcp"']],
+        [
+            "plain http to another host",
+            { url: "http://10.0.0.1/mcp" },
+            ['url: must be an https URL (or http to 127.0.0.1/localhost), got "http://10.0.0.1/mcp"'],
+        ],
         ["an empty server name", { serverName: "" }, [`serverName: "" must be letters, digits, '-' or '_'`]],
         ["a negative tool timeout", { toolTimeoutSec: -1 }, ["toolTimeoutSec: must be a number of seconds in (0, 86400], got -1"]],
         ["a tool timeout over a day", { toolTimeoutSec: 86401 }, ["toolTimeoutSec: must be a number of seconds in (0, 86400], got 86401"]],
         ["a target that is not an object", { targets: [null as unknown as TargetConfig] }, ["targets[0]: must be an object"]],
         ["a target without a name", { targets: [{ kind: "local" } as TargetConfig] }, ["targets[0].name: required, letters, digits, '.', '-' or '_'"]],
         ["a name with a space", { targets: [{ name: "web 1", kind: "local" }] }, ["targets[0] (web 1).name: required, letters, digits, '.', '-' or '_'"]],
-        ["a name twice, the first of a wrong kind", { targets: [{ name: "a", kind: "vm" as "local" }, { name: "a", kind: "local" }] }, ['targets[0] (a).kind: must be one of local, ssh, docker, podman, exec, got "vm"', "targets[1] (a).name: a is also the name of targets[0] (a)"]],
-        ["ssh with nothing but its kind", { targets: [{ name: "s", kind: "ssh" }] }, ["targets[0] (s).host: required for ssh", "targets[0] (s).user: required for ssh", "targets[0] (s): needs privateKeyPath, agent: true, or the stack secret sshPrivateKey"]],
-        ["a proxy without a user (and so without its key)", { targets: [{ ...web1, proxy: { host: "b" } as TargetConfig["proxy"] }] }, ["targets[0] (web1).proxy: host and user are required", `targets[0] (web1).proxy.hostKey: ${keyscan("b")}`]],
+        [
+            "a name twice, the first of a wrong kind",
+            {
+                targets: [
+                    { name: "a", kind: "vm" as "local" },
+                    { name: "a", kind: "local" },
+                ],
+            },
+            ['targets[0] (a).kind: must be one of local, ssh, docker, podman, exec, got "vm"', "targets[1] (a).name: a is also the name of targets[0] (a)"],
+        ],
+        [
+            "ssh with nothing but its kind",
+            { targets: [{ name: "s", kind: "ssh" }] },
+            [
+                "targets[0] (s).host: required for ssh",
+                "targets[0] (s).user: required for ssh",
+                "targets[0] (s): needs privateKeyPath, agent: true, or the stack secret sshPrivateKey",
+            ],
+        ],
+        [
+            "a proxy without a user (and so without its key)",
+            { targets: [{ ...web1, proxy: { host: "b" } as TargetConfig["proxy"] }] },
+            ["targets[0] (web1).proxy: host and user are required", `targets[0] (web1).proxy.hostKey: ${keyscan("b")}`],
+        ],
         ["a proxy without its host key", { targets: [{ ...web1, proxy: { host: "b", user: "j" } }] }, [`targets[0] (web1).proxy.hostKey: ${keyscan("b")}`]],
         [
             "no host key, none in knownHosts either",
             { knownHosts: "/etc/ssh/known", targets: [{ ...web1, hostKey: undefined }] },
-            ["targets[0] (web1).hostKey: required (SSH fails closed without a pinned host key); none for h in /etc/ssh/known either; add it with: ssh-keyscan -t ed25519 h >> /etc/ssh/known   (or set insecureSkipHostKeyCheck: true to connect unverified)"],
+            [
+                "targets[0] (web1).hostKey: required (SSH fails closed without a pinned host key); none for h in /etc/ssh/known either; add it with: ssh-keyscan -t ed25519 h >> /etc/ssh/known   (or set insecureSkipHostKeyCheck: true to connect unverified)",
+            ],
         ],
         ["podman without a container", { targets: [{ name: "p", kind: "podman" }] }, ["targets[0] (p).container: required for podman"]],
-        ["an exec prefix that is not all strings", { targets: [{ name: "e", kind: "exec", prefix: ["a", 1 as unknown as string] }] }, ['targets[0] (e).prefix: required for exec, a list of strings such as ["kubectl", "exec", "-i", "pod", "--"]']],
-        ["an empty exec prefix", { targets: [{ name: "e", kind: "exec", prefix: [] }] }, ['targets[0] (e).prefix: required for exec, a list of strings such as ["kubectl", "exec", "-i", "pod", "--"]']],
-        ["one SSH host twice (port 22 spelled out)", { targets: [web1, { ...web1, name: "web2", port: 22 }] }, ["targets[1] (web2): the same target as web1 (u@h:22 ~/.codex)"]],
+        [
+            "an exec prefix that is not all strings",
+            { targets: [{ name: "e", kind: "exec", prefix: ["a", 1 as unknown as string] }] },
+            ['targets[0] (e).prefix: required for exec, a list of strings such as ["kubectl", "exec", "-i", "pod", "--"]'],
+        ],
+        [
+            "an empty exec prefix",
+            { targets: [{ name: "e", kind: "exec", prefix: [] }] },
+            ['targets[0] (e).prefix: required for exec, a list of strings such as ["kubectl", "exec", "-i", "pod", "--"]'],
+        ],
+        [
+            "one SSH host twice (port 22 spelled out)",
+            { targets: [web1, { ...web1, name: "web2", port: 22 }] },
+            ["targets[1] (web2): the same target as web1 (u@h:22 ~/.codex)"],
+        ],
     ])("%s", (_what, change, expected) => {
         expect(validateStackConfig({ ...ok, ...change }, false)).toEqual(expected);
     });
@@ -112,8 +179,24 @@ describe("each rule on its own: exactly its message, and nothing else", () => {
         ["a pre-release codexVersion", { codexVersion: "0.170.0-alpha.1" }],
         ["no host key, but insecureSkipHostKeyCheck", { targets: [{ ...web1, hostKey: undefined, insecureSkipHostKeyCheck: true }] }],
         ["a proxy with insecureSkipHostKeyCheck", { targets: [{ ...web1, proxy: { host: "b", user: "j", insecureSkipHostKeyCheck: true } }] }],
-        ["the local target with two homes (two targets)", { targets: [{ name: "x", kind: "local", codexHome: "/a" }, { name: "y", kind: "local", codexHome: "/b" }] }],
-        ["docker and podman containers of one name (two engines)", { targets: [{ name: "x", kind: "docker", container: "c" }, { name: "y", kind: "podman", container: "c" }] }],
+        [
+            "the local target with two homes (two targets)",
+            {
+                targets: [
+                    { name: "x", kind: "local", codexHome: "/a" },
+                    { name: "y", kind: "local", codexHome: "/b" },
+                ],
+            },
+        ],
+        [
+            "docker and podman containers of one name (two engines)",
+            {
+                targets: [
+                    { name: "x", kind: "docker", container: "c" },
+                    { name: "y", kind: "podman", container: "c" },
+                ],
+            },
+        ],
     ])("accepted: %s", (_what, change) => {
         expect(validateStackConfig({ ...ok, ...change }, false)).toEqual([]);
     });
@@ -127,12 +210,34 @@ describe("each rule on its own: exactly its message, and nothing else", () => {
 
 describe("misspelled and unknown names are refused, with the closest known one", () => {
     const web1 = { name: "web1", kind: "ssh", host: "h", user: "u", agent: true, hostKey: "ssh-ed25519 AAAA" } as TargetConfig;
-    const withFields = (extra: object, proxy?: object) => ({ ...ok, targets: [{ ...web1, ...extra, ...(proxy ? { proxy: { host: "b", user: "j", hostKey: "ssh-ed25519 BBBB", ...proxy } } : {}) } as TargetConfig] });
+    const withFields = (extra: object, proxy?: object) => ({
+        ...ok,
+        targets: [{ ...web1, ...extra, ...(proxy ? { proxy: { host: "b", user: "j", hostKey: "ssh-ed25519 BBBB", ...proxy } } : {}) } as TargetConfig],
+    });
 
     test("every field of a target and its proxy, correctly spelled: no problem", () => {
-        const all = { port: 2222, privateKeyPath: "/k", insecureSkipHostKeyCheck: false, codexHome: "/c", owner: "o", uninstallCodexOnDestroy: true, takeOver: true };
+        const all = {
+            port: 2222,
+            privateKeyPath: "/k",
+            insecureSkipHostKeyCheck: false,
+            codexHome: "/c",
+            owner: "o",
+            uninstallCodexOnDestroy: true,
+            takeOver: true,
+        };
         expect(validateStackConfig(withFields(all, { port: 22, privateKeyPath: "/p", agent: false, insecureSkipHostKeyCheck: false }), false)).toEqual([]);
-        expect(validateStackConfig({ ...ok, targets: [{ name: "d", kind: "docker", container: "dev", user: "vscode" }, { name: "e", kind: "exec", prefix: ["sh", "-c"] }] }, false)).toEqual([]);
+        expect(
+            validateStackConfig(
+                {
+                    ...ok,
+                    targets: [
+                        { name: "d", kind: "docker", container: "dev", user: "vscode" },
+                        { name: "e", kind: "exec", prefix: ["sh", "-c"] },
+                    ],
+                },
+                false,
+            ),
+        ).toEqual([]);
     });
 
     test("a target's and its proxy's, all at once, by target and field", () => {
@@ -160,13 +265,26 @@ describe("misspelled and unknown names are refused, with the closest known one",
     });
 
     test("stack keys: this project's unknown ones, not the providers'", () => {
-        const keys = ["codex-connect:auth", "codex-connect:autth", "codex-connect:targets", "codex-connect:sshPrivateKy", "codex-connect:colour", "aws:region", "command:autth"];
+        const keys = [
+            "codex-connect:auth",
+            "codex-connect:autth",
+            "codex-connect:targets",
+            "codex-connect:sshPrivateKy",
+            "codex-connect:colour",
+            "aws:region",
+            "command:autth",
+        ];
         expect(unknownKeyProblems(keys, "codex-connect")).toEqual([
             "autth: unknown key; did you mean auth?",
             "sshPrivateKy: unknown key; did you mean sshPrivateKey?",
             `colour: unknown key; the known keys are ${STACK_KEYS.join(", ")}`,
         ]);
-        expect(unknownKeyProblems(STACK_KEYS.map((k) => `codex-connect:${k}`), "codex-connect")).toEqual([]);
+        expect(
+            unknownKeyProblems(
+                STACK_KEYS.map((k) => `codex-connect:${k}`),
+                "codex-connect",
+            ),
+        ).toEqual([]);
     });
 
     test("the known keys are Pulumi.yaml's config schema and the four secrets it cannot declare", () => {
@@ -178,10 +296,30 @@ describe("misspelled and unknown names are refused, with the closest known one",
 });
 
 test("ssh targets become transport targets with the keys filled in, nothing else", () => {
-    const t = toTarget({ name: "h", kind: "ssh", host: "h", user: "u", hostKey: "ssh-ed25519 AAAA", proxy: { host: "b", user: "j", privateKeyPath: "/k" } }, { key: "KEY", proxyKey: "PKEY" });
-    expect(t).toEqual({ kind: "ssh", host: "h", port: undefined, user: "u", privateKey: "KEY", agent: undefined, hostKey: "ssh-ed25519 AAAA", proxy: { host: "b", port: undefined, user: "j", agent: undefined, hostKey: undefined, privateKey: "PKEY" }, codexHome: undefined, owner: undefined });
+    const t = toTarget(
+        { name: "h", kind: "ssh", host: "h", user: "u", hostKey: "ssh-ed25519 AAAA", proxy: { host: "b", user: "j", privateKeyPath: "/k" } },
+        { key: "KEY", proxyKey: "PKEY" },
+    );
+    expect(t).toEqual({
+        kind: "ssh",
+        host: "h",
+        port: undefined,
+        user: "u",
+        privateKey: "KEY",
+        agent: undefined,
+        hostKey: "ssh-ed25519 AAAA",
+        proxy: { host: "b", port: undefined, user: "j", agent: undefined, hostKey: undefined, privateKey: "PKEY" },
+        codexHome: undefined,
+        owner: undefined,
+    });
     // The kinds are the components' own: the stack config's docker target is the library's.
-    expect(toTarget({ name: "d", kind: "docker", container: "dev", user: "vscode" }, {})).toEqual({ kind: "docker", container: "dev", user: "vscode", codexHome: undefined, owner: undefined });
+    expect(toTarget({ name: "d", kind: "docker", container: "dev", user: "vscode" }, {})).toEqual({
+        kind: "docker",
+        container: "dev",
+        user: "vscode",
+        codexHome: undefined,
+        owner: undefined,
+    });
 });
 
 describe("typed-in values: the rules the CLI and the components share (core/inputs.ts)", () => {
@@ -192,18 +330,30 @@ describe("typed-in values: the rules the CLI and the components share (core/inpu
     });
 
     test("an email with ':' (it would split EMAIL:PAT), whitespace or a control character", () => {
-        expect(validateStackConfig({ ...basic, email: "a:b@x.example" }, false)).toEqual(["email: contains a colon (U+003A) at position 2, which would end the user name of the Basic credential early (EMAIL:PAT)"]);
-        expect(validateStackConfig({ ...basic, email: "ada@example.com\n" }, false)).toEqual(["email: contains a control character (U+000A, LF, a line feed) at position 16"]);
+        expect(validateStackConfig({ ...basic, email: "a:b@x.example" }, false)).toEqual([
+            "email: contains a colon (U+003A) at position 2, which would end the user name of the Basic credential early (EMAIL:PAT)",
+        ]);
+        expect(validateStackConfig({ ...basic, email: "ada@example.com\n" }, false)).toEqual([
+            "email: contains a control character (U+000A, LF, a line feed) at position 16",
+        ]);
         expect(validateStackConfig({ ...basic, email: "ada @example.com" }, false)).toEqual(["email: contains whitespace (U+0020, a space) at position 4"]);
         expect(validateStackConfig({ ...basic, email: undefined }, false)).toEqual(["email: required with auth basic"]);
     });
 
     test("a URL with a quote, a newline and a table; with a control character; with a user name", () => {
-        expect(validateStackConfig({ ...ok, url: 'https://h.example/mcp"\n[mcp_servers.evil]' }, false)).toEqual(['url: "https://h.example/mcp\\"\\n[mcp_servers.evil]" contains a control character (U+000A, LF, a line feed) at position 23']);
-        expect(validateStackConfig({ ...ok, url: "https://h.example/\0" }, false)).toEqual(['url: "https://h.example/\\u0000" contains a control character (U+0000, NUL) at position 19']);
-        expect(validateStackConfig({ ...ok, url: "https://h.example/'x'" }, false)).toEqual([`url: "https://h.example/'x'" contains a character a URL must not hold as is (U+0027, a single quote) at position 19; percent-encode it`]);
+        expect(validateStackConfig({ ...ok, url: 'https://h.example/mcp"\n[mcp_servers.evil]' }, false)).toEqual([
+            'url: "https://h.example/mcp\\"\\n[mcp_servers.evil]" contains a control character (U+000A, LF, a line feed) at position 23',
+        ]);
+        expect(validateStackConfig({ ...ok, url: "https://h.example/\0" }, false)).toEqual([
+            'url: "https://h.example/\\u0000" contains a control character (U+0000, NUL) at position 19',
+        ]);
+        expect(validateStackConfig({ ...ok, url: "https://h.example/'x'" }, false)).toEqual([
+            `url: "https://h.example/'x'" contains a character a URL must not hold as is (U+0027, a single quote) at position 19; percent-encode it`,
+        ]);
         // (Before, the fleet's own https check passed it and the runner refused it on the target.)
-        expect(validateStackConfig({ ...ok, url: "https://ada:pw@h.example/" }, false)).toEqual(["url: must not carry a user name or password (it is stored and shown in plain text); use an Authorization header or bearer_token_env_var"]);
+        expect(validateStackConfig({ ...ok, url: "https://ada:pw@h.example/" }, false)).toEqual([
+            "url: must not carry a user name or password (it is stored and shown in plain text); use an Authorization header or bearer_token_env_var",
+        ]);
     });
 });
 
@@ -220,12 +370,18 @@ describe("the stack secret pat", () => {
         ["LF", `${PAT}\n`, "LF"],
     ])("a final line end, %s: refused, never trimmed, and the message says how to set it again", (_what, pat, shown) => {
         const message = stackPatProblem(pat)!;
-        expect(message).toBe(`pat: the stack secret ends with a line end (${shown}), kept from the file or terminal it was piped from; nothing was trimmed. Set it again without it: tr -d '\\r\\n' < FILE | pulumi config set --secret pat`);
+        expect(message).toBe(
+            `pat: the stack secret ends with a line end (${shown}), kept from the file or terminal it was piped from; nothing was trimmed. Set it again without it: tr -d '\\r\\n' < FILE | pulumi config set --secret pat`,
+        );
         expect(message).not.toContain("71c3");
     });
 
     test.each([
-        ["a second line", `${PAT}\nsecond`, /^pat: the stack secret contains a control character \(U\+000A, LF, a line feed\) at position 17; .*pulumi config set --secret pat/],
+        [
+            "a second line",
+            `${PAT}\nsecond`,
+            /^pat: the stack secret contains a control character \(U\+000A, LF, a line feed\) at position 17; .*pulumi config set --secret pat/,
+        ],
         ["a CR inside", `tok\r${PAT}`, /^pat: the stack secret contains a control character \(U\+000D, CR, a carriage return\) at position 4;/],
         ["a NUL", `${PAT}\0`, /U\+0000, NUL\) at position 17/],
         ["a NUL before the line end", `${PAT}\0\n`, /U\+0000, NUL\) at position 17/],
@@ -251,7 +407,9 @@ describe("the stack secret pat", () => {
             (e: Error) => e,
         );
         expect(pulumi.RunError.isInstance(error)).toBe(true);
-        expect(error!.message).toMatch(/^the stack configuration has a problem; nothing was changed on the targets:\n  - pat: the stack secret ends with a line end \(CR LF\)/);
+        expect(error!.message).toMatch(
+            /^the stack configuration has a problem; nothing was changed on the targets:\n  - pat: the stack secret ends with a line end \(CR LF\)/,
+        );
         expect(error!.message).not.toContain("71c3");
         expect(checkedPat(undefined)).toBeUndefined();
     });

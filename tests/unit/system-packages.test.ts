@@ -51,8 +51,13 @@ test("all present: no apt-get, exit 0, nothing said", () => {
 test("some missing as root: apt-get update once, then installs exactly the missing ones, saying why", () => {
     const r = run(["openssh-client", "debootstrap"], { uid: 0 });
     expect(r.status).toBe(0);
-    expect(r.calls).toEqual(["apt-get update -qq", "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server libnss-extrausers openssl shellcheck"]);
-    expect(r.stderr).toMatch(/^system-packages\.sh: installing openssh-server \(sshd .*\) libnss-extrausers \(.*\) openssl \(.*\) shellcheck \(actionlint.*\)\n$/);
+    expect(r.calls).toEqual([
+        "apt-get update -qq",
+        "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server libnss-extrausers openssl shellcheck",
+    ]);
+    expect(r.stderr).toMatch(
+        /^system-packages\.sh: installing openssh-server \(sshd .*\) libnss-extrausers \(.*\) openssl \(.*\) shellcheck \(actionlint.*\)\n$/,
+    );
 });
 
 test("missing as another account under CI=true: stops at once with the sudo line, installs nothing", () => {
@@ -66,20 +71,29 @@ test("missing as another account without CI: says the suites are skipped (they n
     const r = run(["openssh-client", "openssl", "shellcheck"], { uid: 1000 });
     expect(r.status).toBe(0);
     expect(r.calls).toEqual([]);
-    expect(r.stderr).toMatch(/need root and are skipped for this account \(to run them: .*sudo apt-get install -y openssh-server libnss-extrausers debootstrap,/);
+    expect(r.stderr).toMatch(
+        /need root and are skipped for this account \(to run them: .*sudo apt-get install -y openssh-server libnss-extrausers debootstrap,/,
+    );
 });
 
 test("a tool of tests/tools missing as another account without CI: says which suite fails without it (it needs no root)", () => {
     const r = run(["openssh-client", "openssl"], { uid: 1000 });
     expect(r.status).toBe(0);
     expect(r.calls).toEqual([]);
-    expect(r.stderr).toMatch(/skipped for this account \(tests\/tools\/examples\.test\.ts fails without shellcheck\) \(to run them: .*sudo apt-get install -y openssh-server libnss-extrausers debootstrap shellcheck,/);
+    expect(r.stderr).toMatch(
+        /skipped for this account \(tests\/tools\/examples\.test\.ts fails without shellcheck\) \(to run them: .*sudo apt-get install -y openssh-server libnss-extrausers debootstrap shellcheck,/,
+    );
     const both = run(["openssl"], { uid: 1000 });
-    expect(both.stderr).toMatch(/skipped for this account \(tests\/tools\/examples\.test\.ts fails without shellcheck; tests\/tools\/known-hosts\.test\.ts fails without ssh-keygen\) \(to run them: .*sudo apt-get install -y openssh-server openssh-client libnss-extrausers debootstrap shellcheck,/);
+    expect(both.stderr).toMatch(
+        /skipped for this account \(tests\/tools\/examples\.test\.ts fails without shellcheck; tests\/tools\/known-hosts\.test\.ts fails without ssh-keygen\) \(to run them: .*sudo apt-get install -y openssh-server openssh-client libnss-extrausers debootstrap shellcheck,/,
+    );
 });
 
 test("no apt-get, as root: the missing list and a clear message, exit non-zero", () => {
-    const r = run(ALL.filter((p) => p !== "debootstrap"), { uid: 0, aptGet: false });
+    const r = run(
+        ALL.filter((p) => p !== "debootstrap"),
+        { uid: 0, aptGet: false },
+    );
     expect(r.status).not.toBe(0);
     expect(r.calls).toEqual([]);
     expect(r.stderr).toMatch(/missing debootstrap \(dev containers\); this machine has no apt-get/);

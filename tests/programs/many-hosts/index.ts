@@ -15,7 +15,12 @@ const privateKey = cfg.requireSecret("sshPrivateKey");
 
 export const drift = Object.fromEntries(
     setup.users.map((user) => {
-        const server = new CodexMcpServer(user, { target: { kind: "ssh", host: "127.0.0.1", port: setup.port, user, privateKey, hostKey: setup.hostKey }, name: "docs", url: "https://docs.example/mcp", verify: false });
+        const server = new CodexMcpServer(user, {
+            target: { kind: "ssh", host: "127.0.0.1", port: setup.port, user, privateKey, hostKey: setup.hostKey },
+            name: "docs",
+            url: "https://docs.example/mcp",
+            verify: false,
+        });
         return [user, server.drift];
     }),
 );

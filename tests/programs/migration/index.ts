@@ -20,7 +20,14 @@ const cfg = new pulumi.Config();
 const phase = cfg.require("phase");
 
 function sshTarget(): ValidTarget {
-    return { kind: "ssh", host: "127.0.0.1", port: cfg.requireNumber("port"), user: cfg.require("user"), privateKey: pulumi.secret(fs.readFileSync(cfg.require("keyFile"), "utf8")), hostKey: cfg.require("hostKey") };
+    return {
+        kind: "ssh",
+        host: "127.0.0.1",
+        port: cfg.requireNumber("port"),
+        user: cfg.require("user"),
+        privateKey: pulumi.secret(fs.readFileSync(cfg.require("keyFile"), "utf8")),
+        hostKey: cfg.require("hostKey"),
+    };
 }
 
 if (phase === "old") {
@@ -36,7 +43,13 @@ if (phase === "old") {
     // stands in for the script 0.2 staged on the host; the claim logic is the same.
     const t = sshTarget() as Extract<ValidTarget, { kind: "ssh" }>;
     const outer = new pulumi.ComponentResource("codex-connect:index:ConnectAiCodex", "web", {});
-    const request = { op: "remove", name: "connectai", claim: identity(t, "connectai"), managedBy: `pulumi:${pulumi.getProject()}/${pulumi.getStack()}/web`, compact: true };
+    const request = {
+        op: "remove",
+        name: "connectai",
+        claim: identity(t, "connectai"),
+        managedBy: `pulumi:${pulumi.getProject()}/${pulumi.getStack()}/web`,
+        compact: true,
+    };
     new remote.Command(
         "web",
         {
