@@ -21,6 +21,10 @@
 #   pulumi-language-yaml     only with --with-yaml (or CODEX_CONNECT_TOOLCHAIN_YAML=1): the YAML
 #                            language host, a Go build of $VENDOR/pulumi-yaml-<commit> (the pulumi-yaml
 #                            commit built on this Pulumi version; no release of it is served offline).
+#   pulumi-language-go       only with --with-go (or CODEX_CONNECT_TOOLCHAIN_GO=1): the Go language host
+#                            (runs Go programs, generates Go SDKs for `pulumi package add`), a Go build of
+#                            $VENDOR/pulumi-language-go-v<pulumi version>. Running a Go program also needs
+#                            `go` on PATH: the host compiles the program with it.
 # $VENDOR is $CODEX_CONNECT_VENDOR_SRC, default <project>/../shared/vendor-src; it is read-only (the Go
 # builds use -mod=readonly and write only into the cache); its modules come from the Go module proxy.
 #
@@ -37,7 +41,12 @@
 # CLI it runs, and the command plugin in Pulumi's plugin cache, where --install-plugins puts it.
 #
 # Options: --source auto|path|installer|go   force one of the three ways for the CLI (default auto)
+<<<<<<< HEAD
 #          --with-yaml                        also provide pulumi-language-yaml (a Go build the first time)
+=======
+#          --with-yaml                        also provide pulumi-language-yaml (about 2 min the first time)
+#          --with-go                          also provide pulumi-language-go (about 2 min the first time)
+>>>>>>> 2744678da62c1b7de532dff99b63c998b4ada71e
 #          --install-plugins                  also install the command plugin into the plugin cache of
 #                                             ${PULUMI_HOME:-~/.pulumi} (`pulumi plugin install --file`;
 #                                             nothing is copied when it is there already, byte for byte)
@@ -48,11 +57,14 @@ source_mode=auto
 install_plugins=
 with_yaml=${CODEX_CONNECT_TOOLCHAIN_YAML:-}
 [ "$with_yaml" = 0 ] && with_yaml=
+with_go=${CODEX_CONNECT_TOOLCHAIN_GO:-}
+[ "$with_go" = 0 ] && with_go=
 while [ $# -gt 0 ]; do
   case "$1" in
     --source) source_mode=${2:?--source needs a value}; shift 2 ;;
     --source=*) source_mode=${1#--source=}; shift ;;
     --with-yaml) with_yaml=1; shift ;;
+    --with-go) with_go=1; shift ;;
     --install-plugins) install_plugins=1; shift ;;
     -h|--help) sed -n '2,/^set -e/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "pulumi-toolchain: unknown argument: $1" >&2; exit 2 ;;
@@ -79,6 +91,8 @@ command_src="$vendor/pulumi-command-v$command_version/provider"
 yaml_commit=de455163
 yaml_version=1.37.0-$yaml_commit
 yaml_src="$vendor/pulumi-yaml-$yaml_commit"
+# The Go host is part of the Pulumi release, at the CLI's version.
+go_host_src="$vendor/pulumi-language-go-v$version"
 
 cache=${PULUMI_TOOLCHAIN_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/codex-connect-pulumi}
 bin="$cache/pulumi-v$version/bin"
@@ -110,7 +124,7 @@ stamp_get() { { [ -f "$stamp" ] && grep -m1 "^$1 " "$stamp" | cut -d' ' -f2-; } 
 # Rewritten whole and renamed, so a reader never sees half of it; lines of an older format go.
 stamp_set() {
   local part=$1 line=${2:-}
-  { if [ -f "$stamp" ]; then grep -E '^pulumi(-language-nodejs|-language-yaml|-resource-command)? ' "$stamp" | grep -v "^$part " || true; fi
+  { if [ -f "$stamp" ]; then grep -E '^pulumi(-language-nodejs|-language-yaml|-language-go|-resource-command)? ' "$stamp" | grep -v "^$part " || true; fi
     if [ -n "$line" ]; then echo "$part $line"; fi; } > "$stamp.new"
   mv -f "$stamp.new" "$stamp"
 }
@@ -127,6 +141,8 @@ command_key=$(tree_key "$command_src")
 # Hashed only when asked for: the others never pay for reading that tree.
 yaml_key=-
 [ -z "$with_yaml" ] || yaml_key=$(tree_key "$yaml_src")
+go_host_key=-
+[ -z "$with_go" ] || go_host_key=$(tree_key "$go_host_src")
 
 # Whether the stamp says part is at version, and, when Go-built, from sources with this key.
 part_ok() {
@@ -148,9 +164,10 @@ host_ok() {
 }
 command_ok() { part_ok pulumi-resource-command "$command_version" "$command_key"; }
 yaml_ok() { [ -z "$with_yaml" ] || part_ok pulumi-language-yaml "$yaml_version" "$yaml_key"; }
+go_host_ok() { [ -z "$with_go" ] || part_ok pulumi-language-go "$version" "$go_host_key"; }
 
 summary() {
-  echo "pulumi from $(kind_of pulumi), language host from $(kind_of pulumi-language-nodejs), command plugin from $(kind_of pulumi-resource-command)${with_yaml:+, YAML host from $(kind_of pulumi-language-yaml)}"
+  echo "pulumi from $(kind_of pulumi), language host from $(kind_of pulumi-language-nodejs), command plugin from $(kind_of pulumi-resource-command)${with_yaml:+, YAML host from $(kind_of pulumi-language-yaml)}${with_go:+, Go host from $(kind_of pulumi-language-go)}"
 }
 # --install-plugins: the command plugin into the plugin cache of the PULUMI_HOME the engine will use.
 install_command_plugin() {
@@ -172,7 +189,7 @@ done_with() {
 }
 
 # A previous run already left a complete toolchain for these versions and sources.
-cli_ok && host_ok && command_ok && yaml_ok && done_with "cached; $(summary)"
+cli_ok && host_ok && command_ok && yaml_ok && go_host_ok && done_with "cached; $(summary)"
 
 # --- Helpers for the sources.
 
@@ -332,8 +349,19 @@ provision_yaml() {
   stamp_set pulumi-language-yaml "$yaml_version go $yaml_key"
 }
 
+# --- The Go language host (--with-go): the vendored source of this Pulumi release, built with Go.
+provision_go_host() {
+  [ -f "$go_host_src/go.mod" ] || die "no pulumi-language-go v$version: no source in $go_host_src (set CODEX_CONNECT_VENDOR_SRC)"
+  say "building pulumi-language-go v$version from $go_host_src (first run: about 2 min)"
+  go_build "$go_host_src" pulumi-language-go "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" . ||
+    die "the Go build of pulumi-language-go in $go_host_src failed"
+  [ "$("$bin/pulumi-language-go" -version 2>/dev/null)" = "v$version" ] || { stamp_set pulumi-language-go; die "the pulumi-language-go built from $go_host_src does not report v$version"; }
+  stamp_set pulumi-language-go "$version go $go_host_key"
+}
+
 cli_ok || provision_cli
 if [ -n "$beside_host" ] || ! host_ok; then provision_host; fi
 command_ok || provision_command
 yaml_ok || provision_yaml
+go_host_ok || provision_go_host
 done_with "$(summary)"

@@ -1,8 +1,10 @@
 // The components as a Pulumi package for any language, through the real engine: this repository
 // (PulumiPlugin.yaml) added with `pulumi package add` and run by its provider. examples/yaml (the YAML
-// language host built from the vendored pulumi-yaml source) and examples/typescript (the SDK that
-// `pulumi install` generates) each provision this machine (a temp HOME) and an SSH host (a real sshd,
-// one test account): up, Codex reading each entry, a clean preview, drift repaired, destroy. A YAML
+// language host built from the vendored pulumi-yaml source), examples/typescript (the SDK that
+// `pulumi install` generates) and examples/go (the Go SDK that `pulumi install` generates, run by the
+// Go language host built from its vendored source) each provision this machine (a temp HOME) and an
+// SSH host (a real sshd, one test account): up, Codex reading each entry, a clean preview, drift
+// repaired, destroy. A YAML
 // program that passes a plain, non-secret PAT proves that the components keep it secret anyway. The
 // state files, the stack exports, the engine's output and the process table are scanned for every
 // credential. The package is also added from a git URL at a tag, served over HTTPS as a company's
@@ -12,25 +14,25 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { filesUnder, packageCheckout, setConfig, toolchainBinWithYaml } from "../helpers/any-language";
+import { filesUnder, goEnv, packageCheckout, setConfig, toolchainBinWithHosts } from "../helpers/any-language";
 import { caEnvArgs } from "../helpers/ca-env";
 import { serveThisRepo } from "../helpers/git-https";
 import { codexBinDir, codexMcpGet, codexVersion } from "../helpers/codex";
 import { FleetHost, npmSeed, startFleet } from "../helpers/fleet";
 import { suiteNeeding } from "../helpers/needs";
 import { PulumiSandbox, sandboxEnv, sandboxStack, SandboxStackOptions } from "../helpers/stack";
-import { pulumiSandbox } from "../helpers/toolchain";
+import { projectRoot, pulumiSandbox } from "../helpers/toolchain";
 import { ProcessTable } from "../helpers/process-table";
 
 const EMAIL = "ada@example.com";
-const PATS = { yaml: "PAT-anylang-yaml-5c1e9a", typescript: "PAT-anylang-ts-82d04f", plain: "PAT-anylang-plain-e7b310" };
+const PATS = { yaml: "PAT-anylang-yaml-5c1e9a", typescript: "PAT-anylang-ts-82d04f", go: "PAT-anylang-go-3fa7d2", plain: "PAT-anylang-plain-e7b310" };
 const headerOf = (pat: string) => "Basic " + Buffer.from(`${EMAIL}:${pat}`).toString("base64");
 const secretsOf = (pat: string) => [pat, Buffer.from(`${EMAIL}:${pat}`).toString("base64"), headerOf(pat)];
 const CONNECT_AI_URL = "https://mcp.cloud.cdata.com/mcp";
 
 const suite = suiteNeeding({ root: true, sshd: true });
 
-suite("any Pulumi language: the package from YAML and from a generated SDK, with the real engine", () => {
+suite("any Pulumi language: the package from YAML and from generated TypeScript and Go SDKs, with the real engine", () => {
     let bin: string;
     let dir: string;
     let pkg: string;
@@ -38,10 +40,12 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
     let fleet: Awaited<ReturnType<typeof startFleet>>;
     let web1: FleetHost;
     let sandbox: PulumiSandbox;
-    /** How the engine runs for every stack here: one sandbox (one backend), the toolchain with the YAML host. */
+    /** How the engine runs for every stack here: one sandbox (one backend), the toolchain with the YAML and Go hosts. */
     let engine: Pick<SandboxStackOptions, "sandbox" | "bin" | "path" | "env">;
     let env: NodeJS.ProcessEnv;
     const stackName = `anylang${process.pid}`;
+    /** examples/go in the checkout its test made (for the scan of its stack file). */
+    let goProgram: string | undefined;
     const printed: string[] = [];
     const exports: string[] = [];
     const processTable = new ProcessTable();
@@ -157,7 +161,7 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
     }
 
     beforeAll(async () => {
-        bin = toolchainBinWithYaml();
+        bin = toolchainBinWithHosts();
         codexBinDir();
         fleet = await startFleet(["web1"], { seed: npmSeed([codexVersion]) });
         [web1] = fleet.hosts;
@@ -171,8 +175,8 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
             bin,
             // The local targets' ~/.codex; the cached Codex is on PATH for them.
             path: [codexBinDir()],
-            // npm (pulumi install, the package's npm install) keeps using this machine's cache.
-            env: { HOME: localHome, npm_config_cache: path.join(os.homedir(), ".npm") },
+            // npm (pulumi install, the package's npm install) and go (the Go host's builds) keep using this machine's caches.
+            env: { HOME: localHome, npm_config_cache: path.join(os.homedir(), ".npm"), ...goEnv() },
         };
         env = sandboxEnv(sandbox, engine);
         processTable.start(100);
@@ -255,6 +259,23 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         expect(fs.existsSync(path.join(program, "node_modules", "@pulumi", "codex-connect-pulumi", "bin", "index.js"))).toBe(true);
         const stack = await exampleStack(program, PATS.typescript);
         await fullCycle(stack, PATS.typescript);
+    });
+
+    test("examples/go through the generated Go SDK (pulumi install, the Go language host): the same", async () => {
+        // A checkout of its own: once examples/typescript is installed, the Node.js host finds that
+        // SDK in examples/typescript/node_modules when it lists the plugins the package needs, and
+        // every later `pulumi install` of a program that adds the checkout tries to download the
+        // package itself (docs/any-language.md).
+        const program = path.join(packageCheckout(path.join(dir, "for-go")), "examples", "go");
+        goProgram = program;
+        // Generates sdks/codex-connect-pulumi, which go.mod's replace names, then go mod tidy.
+        execFileSync(path.join(bin, "pulumi"), ["install"], { cwd: program, env, stdio: ["ignore", "ignore", "inherit"] });
+        expect(fs.existsSync(path.join(program, "sdks", "codex-connect-pulumi", "codexconnectpulumi", "connectAiCodex.go"))).toBe(true);
+        // The committed go.mod and go.sum are what pulumi install leaves (a person's run changes neither).
+        for (const f of ["go.mod", "go.sum"])
+            expect(fs.readFileSync(path.join(program, f), "utf8")).toBe(fs.readFileSync(path.join(projectRoot, "examples", "go", f), "utf8"));
+        const stack = await exampleStack(program, PATS.go);
+        await fullCycle(stack, PATS.go);
     });
 
     test("a plain, non-secret PAT from a YAML program: kept secret by the components; bad input named", async () => {
@@ -371,7 +392,12 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
             ["process table", processTable.text()],
         ];
         for (const f of filesUnder(path.join(sandbox.dir, "state"))) haystacks.push([f, fs.readFileSync(f, "utf8")]);
-        for (const p of [path.join(pkg, "examples", "yaml"), path.join(pkg, "examples", "typescript"), path.join(dir, "plain")]) {
+        for (const p of [
+            path.join(pkg, "examples", "yaml"),
+            path.join(pkg, "examples", "typescript"),
+            ...(goProgram ? [goProgram] : []),
+            path.join(dir, "plain"),
+        ]) {
             const f = path.join(p, `Pulumi.${stackName}.yaml`);
             if (fs.existsSync(f)) haystacks.push([f, fs.readFileSync(f, "utf8")]);
         }
@@ -379,10 +405,15 @@ suite("any Pulumi language: the package from YAML and from a generated SDK, with
         expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("codex-connect-pulumi:index:ConnectAiCodex"))).toBe(true);
         expect(haystacks.some(([n, h]) => n.includes("state") && h.includes("command:local:Command"))).toBe(true);
         expect(processTable.samples).toBeGreaterThan(50);
-        // The SSH key: its base64 body lines.
-        const keyLines = web1.ssh.clientKey.split("\n").filter((l) => l.length > 40 && !l.startsWith("-----"));
+        // The SSH key: its base64 body lines but the first, which is the same in every unencrypted
+        // ed25519 key ("openssh-key-v1", "none", "none", one key, "ssh-e"): any other run's key in the
+        // process table matched it.
+        const keyLines = web1.ssh.clientKey
+            .split("\n")
+            .filter((l) => l.length > 40 && !l.startsWith("-----"))
+            .slice(1);
         expect(keyLines.length).toBeGreaterThan(0);
-        const secrets = [...secretsOf(PATS.yaml), ...secretsOf(PATS.typescript), ...secretsOf(PATS.plain), ...keyLines];
+        const secrets = [...secretsOf(PATS.yaml), ...secretsOf(PATS.typescript), ...secretsOf(PATS.go), ...secretsOf(PATS.plain), ...keyLines];
         const leaks = haystacks
             .filter(([, h]) => secrets.some((s) => h.includes(s)))
             .map(([n, h]) =>
