@@ -41,12 +41,8 @@
 # CLI it runs, and the command plugin in Pulumi's plugin cache, where --install-plugins puts it.
 #
 # Options: --source auto|path|installer|go   force one of the three ways for the CLI (default auto)
-<<<<<<< HEAD
 #          --with-yaml                        also provide pulumi-language-yaml (a Go build the first time)
-=======
-#          --with-yaml                        also provide pulumi-language-yaml (about 2 min the first time)
-#          --with-go                          also provide pulumi-language-go (about 2 min the first time)
->>>>>>> 2744678da62c1b7de532dff99b63c998b4ada71e
+#          --with-go                          also provide pulumi-language-go (a Go build the first time)
 #          --install-plugins                  also install the command plugin into the plugin cache of
 #                                             ${PULUMI_HOME:-~/.pulumi} (`pulumi plugin install --file`;
 #                                             nothing is copied when it is there already, byte for byte)
