@@ -124,31 +124,34 @@ const readOr = (file: string): string | undefined => {
     }
 };
 
+type ShardFile = { base: string; stack: string; shard: string; secretsProvider?: string };
+
+/** The base's file, and the shard's split into its body and the made-from line it ends with (if any); undefined when either is missing. */
+function readShardFiles(dir: string, o: ShardFile): { baseText: string; file: string; body: string; line?: string } | undefined {
+    const baseText = readOr(path.join(dir, `Pulumi.${o.base}.yaml`));
+    const file = path.join(dir, `Pulumi.${o.stack}.yaml`);
+    const text = readOr(file);
+    if (baseText === undefined || text === undefined) return undefined;
+    const m = MADE_FROM.exec(text);
+    return m ? { baseText, file, body: text.slice(0, m.index + 1), line: text.slice(m.index + 1) } : { baseText, file, body: text };
+}
+
 /**
  * Whether the shard's file is the one the last `prepareShardStack` made from the base's file as it
  * is now and the same shard: then copying again would change nothing, and its three CLI starts
  * (each deriving the passphrase's key again) are left out. Any edit to either file, by hand or by
  * `pulumi config set`, makes the next run copy it again.
  */
-function copyIsCurrent(dir: string, o: { base: string; stack: string; shard: string; secretsProvider?: string }): boolean {
-    const baseText = readOr(path.join(dir, `Pulumi.${o.base}.yaml`));
-    const text = readOr(path.join(dir, `Pulumi.${o.stack}.yaml`));
-    if (baseText === undefined || text === undefined) return false;
-    const m = MADE_FROM.exec(text);
-    if (!m) return false;
-    const body = text.slice(0, m.index + 1);
-    return text.slice(m.index + 1) === madeFromLine({ ...o, baseText, body });
+function copyIsCurrent(dir: string, o: ShardFile): boolean {
+    const f = readShardFiles(dir, o);
+    return !!f?.line && f.line === madeFromLine({ ...o, baseText: f.baseText, body: f.body });
 }
 
-function markCopy(dir: string, o: { base: string; stack: string; shard: string; secretsProvider?: string }): void {
-    const baseText = readOr(path.join(dir, `Pulumi.${o.base}.yaml`));
-    const file = path.join(dir, `Pulumi.${o.stack}.yaml`);
-    const text = readOr(file);
-    if (baseText === undefined || text === undefined) return;
-    const m = MADE_FROM.exec(text);
-    let body = m ? text.slice(0, m.index + 1) : text;
-    if (!body.endsWith("\n")) body += "\n";
-    fs.writeFileSync(file, body + madeFromLine({ ...o, baseText, body }));
+function markCopy(dir: string, o: ShardFile): void {
+    const f = readShardFiles(dir, o);
+    if (!f) return;
+    const body = f.body.endsWith("\n") ? f.body : `${f.body}\n`;
+    fs.writeFileSync(f.file, body + madeFromLine({ ...o, baseText: f.baseText, body }));
 }
 
 /**
