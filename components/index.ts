@@ -1,26 +1,20 @@
 // The package's entry and its Pulumi side. The files at the top of components/ run in the Pulumi
-// program: the three components here (what a program declares), a target as any language passes
-// it (target-args.ts), one @pulumi/command resource per target that changes it (target-command.ts),
-// the read-only probe that finds drift while the program runs (call-runner.ts), the fleet program's
-// stack configuration (stack-config.ts). The folders below are the rest, each saying what it is in
+// program: the three components here (what a program declares), what a target should hold
+// (desired.ts, sign-in.ts), a target as any language passes it (target-args.ts), each target's state
+// (target-state.ts): the read-only probe that finds drift while the program runs (probe.ts,
+// call-runner.ts) and one @pulumi/command resource that changes it (target-command.ts); the fleet
+// program's stack configuration (stack-config.ts). The folders below are the rest, each saying what it is in
 // its index.ts: core/ (the pure TOML entry), shared/, protocol/ (what both sides agree on), feeder/
 // (the controller side of the runner bundle), runner/ (the target side), bundle/ (its entry),
 // inventory/. Arrows point down; tests/unit/layout.test.ts fails when one points up, or when
 // anything but this level imports Pulumi. See docs/architecture.md.
 import * as pulumi from "@pulumi/pulumi";
-import { createHash, randomBytes } from "crypto";
-import { callRunner } from "./call-runner";
-import { keyedHeader, McpEntry } from "./core/config-entry";
-import { argSecrets, redact } from "./shared/redact";
-import { emailProblem, patProblem, urlProblem } from "./core/inputs";
-import { describeTarget, Target } from "./protocol/target";
-import { checkTarget, TargetArgs, ValidTarget, validTarget } from "./target-args";
+import { ConnectAiAuth, emailProblem, patProblem, urlProblem } from "./core/inputs";
+import { codexDesired, CodexArgs, Desired, desiredOf } from "./desired";
 import { shortTraces } from "./short-trace";
-import { identity, targetCommand } from "./target-command";
-import { DEFAULT_CODEX_VERSION } from "./shared/versions";
-import { printable, printableDeep } from "./shared/untrusted";
-import type { Readiness, RunnerRequest, RunnerResult, SignInRequest, SignInState } from "./protocol/types";
-import { ConnectAiAuth } from "./core/inputs";
+import { signInDesired } from "./sign-in";
+import { TargetArgs, validTarget } from "./target-args";
+import { TargetOutputs, targetState } from "./target-state";
 import { ComponentName, FORMER_TOKENS, TOKENS } from "./tokens";
 
 export type { Target, SshHop } from "./protocol/target";
@@ -28,283 +22,15 @@ export type { TargetArgs, SshHopArgs } from "./target-args";
 export { TargetKind, ExecPreset } from "./target-args";
 export type { McpEntry } from "./core/config-entry";
 export { DEFAULT_CODEX_VERSION } from "./shared/versions";
+export type { CodexArgs } from "./desired";
+export type { TargetOutputs } from "./target-state";
 
 export const CONNECT_AI_URL = "https://mcp.cloud.cdata.com/mcp";
 export const CONNECT_AI_NAME = "connectai";
 
-/** Codex at a version on a target. */
-export interface CodexArgs {
-    /** A version such as "0.169.0", or "latest". Default: the version this package is tested with. */
-    version?: pulumi.Input<string>;
-    /** On destroy, uninstall Codex too, but only where this tool installed it. Default false. */
-    uninstallOnDestroy?: pulumi.Input<boolean>;
-    /**
-     * Sign Codex in with this OpenAI API key (`codex login --with-api-key`, the key on stdin). Kept as
-     * a secret whatever the caller passes. Destroy signs out only what this stack signed in.
-     */
-    openaiApiKey?: pulumi.Input<string>;
-    /** Sign Codex in with this ChatGPT access token (`codex login --with-access-token`). Kept as a secret. */
-    codexAccessToken?: pulumi.Input<string>;
-    /** Replace a sign-in this stack did not make (a person's ChatGPT login, another key). Default false: it is kept. */
-    replaceExistingSignIn?: pulumi.Input<boolean>;
-}
-
-export interface TargetOutputs {
-    /** config.toml on the target. */
-    configPath: pulumi.Output<string>;
-    codexVersion: pulumi.Output<string | undefined>;
-    codexPath: pulumi.Output<string | undefined>;
-    /** What had drifted when the last update ran (empty when the update was not a repair). */
-    repaired: pulumi.Output<string[]>;
-    /** What the read-only probe found drifted while this program ran (repaired by `pulumi up`). */
-    drift: pulumi.Output<string[]>;
-    /** Codex's sign-in on the target, in words ("API key, signed in by this stack"; "not signed in: ..."). */
-    signIn: pulumi.Output<string | undefined>;
-    /** Codex's own verdict: ready to use here (signed in, the entry used as written, the server reachable, logged in to it). */
-    ready: pulumi.Output<boolean | undefined>;
-    /** Why not, in words a person acts on; empty when ready. */
-    notReadyBecause: pulumi.Output<string[]>;
-}
-
-/** What one target should hold: an entry, Codex, or both. Travels to the target on stdin only. */
-export interface Desired {
-    name?: string;
-    entry?: McpEntry;
-    codex?: { version?: string; uninstall?: boolean };
-    /** A secret inside the desired state: it reaches the target on stdin only, and the probe only keyed. */
-    signIn?: SignInRequest;
-    allowCodexOverrides?: boolean;
-    liveCheck?: boolean;
-    verify?: boolean;
-    takeOver?: boolean;
-    fleet?: string;
-    shard?: string;
-}
-
-interface Probe {
-    /** The drift token: the target's own record's when in sync, else one that says what drifted (shown in the diff). */
-    token: string;
-    drift: string[];
-    /** In sync: no update runs, so the probe's verdict is the current one. */
-    inSync?: boolean;
-    ready?: Readiness;
-}
-
-/** Entry fields whose values are never secret: shown as found, in the drift token and the warning. */
-const SHOWN = ["url", "startup_timeout_sec", "tool_timeout_sec", "enabled", "bearer_token_env_var"];
-
-/** Each difference with the value found and, where it is not a secret, the value wanted: `entry.startup_timeout_sec 5 (want 30)`. */
-function describeDrift(r: RunnerResult, list: string[] = r.drift, wantCodex?: string): string[] {
-    return list.map((d) => {
-        const field = d.startsWith("entry.") ? d.slice(6) : undefined;
-        const f = field && SHOWN.includes(field) ? r.entry.fields[field] : undefined;
-        if (f) return `${d} ${JSON.stringify(f.actual ?? null)} (want ${JSON.stringify(f.desired ?? null)})`;
-        if (d === "file-mode" && r.file.mode) return `file-mode ${r.file.mode} (want 0600)`;
-        if (d === "manager" && r.heldBy) return `manager ${r.heldBy} (want this stack)`;
-        if (d === "codex-version" && r.codex?.version) return `codex-version ${r.codex.version}${wantCodex ? ` (want ${wantCodex})` : ""}`;
-        return d;
-    });
-}
-
-/**
- * The drift token. The target's ownership record keeps the token of the last update; in sync, the
- * probe returns that very token (no diff, no flapping); drifted, a new one names what
- * drifted and is chained from the stored one, which makes the engine plan an update. Names and
- * non-secret values only: no header value, and no hash of one, ever goes into it.
- */
-function driftToken(stored: string | undefined, what: string[], kind = "drifted"): string {
-    const chain = createHash("sha256")
-        .update(`${stored ?? ""}\n${JSON.stringify(what)}`)
-        .digest("hex")
-        .slice(0, 12);
-    return `${kind}: ${what.join(", ")} (${chain})`;
-}
-
-/** One key per program run: a probe never sends a header value, only its HMAC under this key. */
-const PROBE_KEY = randomBytes(32).toString("hex");
-
-function keyedSignIn(s: SignInRequest | undefined): SignInRequest | undefined {
-    return s && { ...s, secret: keyedHeader(PROBE_KEY, s.secret) };
-}
-
-function keyedEntry(entry: McpEntry | undefined): McpEntry | undefined {
-    if (!entry?.http_headers) return entry;
-    return { ...entry, http_headers: Object.fromEntries(Object.entries(entry.http_headers).map(([k, v]) => [k, keyedHeader(PROBE_KEY, v)])) };
-}
-
-/** The target's record names its manager: another stack (or codex-mcp) is refused unless it takes over. */
-const manager = (name: string) => `pulumi:${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
-
-const METHOD: Record<string, string> = { "api-key": "with an API key", "access-token": "with an access token", chatgpt: "with ChatGPT", other: "" };
-const describeMethod = (s: SignInState) => METHOD[s.method ?? "other"] ?? "";
-
-/** Codex's sign-in in words, from the last update's report. */
-function describeSignIn(s: SignInState | undefined): string | undefined {
-    if (!s) return undefined;
-    const how = describeMethod(s);
-    const unsure = s.status === "unknown" ? `; Codex could not confirm it: ${s.problem ?? "no answer"}` : "";
-    if (s.status === "signed-out") return "not signed in: run `codex login --device-auth` on the target, or give the stack openaiApiKey or codexAccessToken";
-    if (s.by === "this-stack") return `signed in ${how} by this stack${unsure}`;
-    if (s.by === "before") return `signed in ${how}, the stack's credential, there before it (destroy leaves it)${unsure}`;
-    if (s.by === "someone-else") return `signed in ${how} by someone else, kept (replaceExistingSignIn replaces it)${unsure}`;
-    return `signed in ${how}${unsure}`.replace(/ +(;|$)/, "$1");
-}
-
 /** A component's options with its former type token as an alias (tokens.ts): stored stacks rename, nothing is replaced. */
 function formerToken(component: ComponentName, opts: pulumi.ComponentResourceOptions | undefined): pulumi.ComponentResourceOptions {
     return { ...opts, aliases: [...(opts?.aliases ?? []), { type: FORMER_TOKENS[component] }] };
-}
-
-function probe(name: string, target: pulumi.Output<Target>, desired: pulumi.Output<Desired>, parent: pulumi.Resource): pulumi.Output<Probe> {
-    const result = pulumi.all([target, desired]).apply(async ([t, d]): Promise<Probe> => {
-        const label = describeTarget(t);
-        try {
-            const r = await callRunner(t, {
-                op: "probe",
-                name: d.name,
-                entry: keyedEntry(d.entry),
-                codex: d.codex,
-                signIn: keyedSignIn(d.signIn),
-                managedBy: manager(name),
-                fleet: d.fleet,
-                shard: d.shard,
-                headerKey: PROBE_KEY,
-                allowCodexOverrides: d.allowCodexOverrides,
-                liveCheck: d.liveCheck,
-            });
-            if (r.signIn?.by === "someone-else")
-                await pulumi.log.warn(
-                    `${label}: Codex is signed in ${describeMethod(r.signIn)} by someone else; kept (replaceExistingSignIn: true replaces it)`,
-                    parent,
-                );
-            const changes = r.changes ?? [];
-            if (r.drift.length === 0 && changes.length === 0 && r.token) return { token: r.token, drift: [], inSync: true, ready: r.ready };
-            const wantCodex = d.codex?.version;
-            const what = describeDrift(r, r.drift, wantCodex);
-            // No record of this server on the target: nothing was installed there yet (or all of it
-            // was removed, record included), so what is missing is to be installed, not drift.
-            if (r.token === undefined) {
-                if (r.drift.length) await pulumi.log.info(`${label}: to install: ${what.join(", ")}`, parent);
-                return { token: driftToken(undefined, what.length ? what : ["not yet recorded"], "to install"), drift: [] };
-            }
-            // What the program changed is an update like any other, said as such; only the target's own changes are drift.
-            const changed = describeDrift(r, changes, wantCodex);
-            if (changed.length) await pulumi.log.info(`${label}: to change: ${changed.join(", ")}`, parent);
-            if (what.length) await pulumi.log.warn(`${label}: drifted: ${what.join(", ")}; pulumi up repairs it`, parent);
-            return { token: driftToken(r.token, [...what, ...changed], what.length ? "drifted" : "to change"), drift: r.drift };
-        } catch (e) {
-            // Leave the other targets alone: this one gets an update that fails, naming it. The
-            // message (what the target printed) goes to the output, masked, and never into the drift
-            // token (the state keeps it in plain text).
-            const message = printable(redact((e as Error).message, t.kind === "exec" ? argSecrets(t.prefix ?? []) : []));
-            await pulumi.log.warn(`${label}: could not be probed: ${message}`, parent);
-            return { token: driftToken("unreachable", ["unreachable"]), drift: ["unreachable"] };
-        }
-    });
-    // Field names and non-secret values only (see driftToken).
-    return pulumi.unsecret(result);
-}
-
-function targetState(
-    parent: pulumi.ComponentResource,
-    name: string,
-    target: ValidTarget,
-    desired: pulumi.Output<Desired>,
-    aliases?: pulumi.Alias[],
-): TargetOutputs {
-    checkTarget(target);
-    if (target.kind === "ssh" && target.insecureSkipHostKeyCheck)
-        pulumi.log.warn(`${describeTarget(target as Target)}: insecureSkipHostKeyCheck: the host is not verified`, parent);
-    const resolved = pulumi.output(target) as pulumi.Output<Target>;
-    const p = probe(name, resolved, desired, parent);
-    // Names and paths only: never secret. (A trigger that is secret in one run and not in the next
-    // is a change, and a change of triggers is a replace: create the new, delete the old.)
-    const id = pulumi.unsecret(desired.apply((d) => identity(target, d.name)));
-    // The drift token is not in the request: the command line carries it (target-command.ts).
-    const request = pulumi.all([desired, id]).apply(([d, claim]): RunnerRequest => ({
-        op: "ensure",
-        name: d.name,
-        entry: d.entry,
-        codex: d.codex,
-        verify: d.verify,
-        // A stored stack may hold an SSH target's command as a remote.Command, which the engine
-        // replaces by a local.Command (create the new, then delete the old): the old one's remove must
-        // see another claim than the new one's, or it would delete the entry the new one has just written.
-        claim: target.kind === "ssh" ? `${claim} (local.Command)` : claim,
-        managedBy: manager(name),
-        ...(d.signIn ? { signIn: d.signIn } : {}),
-        ...(d.allowCodexOverrides ? { allowCodexOverrides: true } : {}),
-        ...(d.liveCheck ? { liveCheck: true } : {}),
-        takeOver: d.takeOver,
-        ...(d.fleet ? { fleet: d.fleet } : {}),
-        ...(d.shard !== undefined ? { shard: d.shard } : {}),
-        codexHome: target.codexHome,
-        user: target.owner,
-        label: describeTarget(target as Target),
-        compact: true,
-    }));
-    const stdout = targetCommand(name, { target, request, token: p.token, identity: id }, parent, aliases);
-    // The result line names paths, versions and field names: never a header value (runner/operations.ts).
-    const report = pulumi.unsecret(stdout.apply(lastAnswer));
-    report.apply(
-        (r) =>
-            r.adopted &&
-            pulumi.log.info(
-                `${describeTarget(target as Target)}: the entry that was already in ${r.configPath} is saved on the target; destroy puts it back`,
-                parent,
-            ),
-    );
-    return {
-        configPath: report.apply((r) => r.configPath),
-        codexVersion: report.apply((r) => r.codex?.version),
-        codexPath: report.apply((r) => r.codex?.path),
-        repaired: report.apply((r) => r.repaired ?? []),
-        drift: p.drift,
-        signIn: report.apply((r) => describeSignIn(r.signIn)),
-        // In sync, nothing runs: the probe's verdict is the current one; else the update's, after it.
-        ready: pulumi.all([p, report]).apply(([probed, r]) => (probed.inSync ? probed.ready : r.ready)?.ready),
-        notReadyBecause: pulumi.all([p, report]).apply(([probed, r]) => (probed.inSync ? probed.ready : r.ready)?.reasons ?? []),
-    };
-}
-
-/**
- * The answer the command printed, as the state keeps it. Never throws: a stored state may hold
- * whatever a target printed (a login banner glued to the line), and one target's
- * unreadable output must not stop the program for all the others; its outputs are then unknown
- * until its next update.
- */
-function lastAnswer(stdout: string | undefined): RunnerResult {
-    const lines = (stdout ?? "").trim().split("\n");
-    for (let i = lines.length - 1; i >= Math.max(0, lines.length - 3); i--) {
-        try {
-            const r = JSON.parse(lines[i]);
-            if (r && typeof r === "object" && !Array.isArray(r)) return printableDeep(r) as RunnerResult;
-        } catch {
-            // not this line
-        }
-    }
-    return {} as RunnerResult;
-}
-
-function codexDesired(codex: CodexArgs | undefined): pulumi.Output<Desired["codex"]> {
-    return pulumi.output({ version: codex?.version ?? DEFAULT_CODEX_VERSION, uninstall: codex?.uninstallOnDestroy ?? false });
-}
-
-/** The sign-in a CodexArgs asks for, a secret whatever the caller passed; at most one credential. */
-function signInDesired(codex: CodexArgs | undefined, who: string, parent: pulumi.Resource): pulumi.Output<SignInRequest | undefined> {
-    if (!codex) return pulumi.output(undefined);
-    if (codex.openaiApiKey && codex.codexAccessToken) throw new Error(`${who}: codex: openaiApiKey and codexAccessToken: give one of them`);
-    const secret = codex.openaiApiKey ?? codex.codexAccessToken;
-    if (!secret) return pulumi.output(undefined);
-    const kind = codex.openaiApiKey ? "api-key" : "access-token";
-    const field = codex.openaiApiKey ? "openaiApiKey" : "codexAccessToken";
-    return pulumi.secret(
-        pulumi.all([secret, codex.replaceExistingSignIn]).apply(([value, replace]): SignInRequest => {
-            const problem = patProblem(value);
-            if (problem) throw new pulumi.ResourceError(`${who}: codex.${field}: ${problem.replace(/\bPAT\b/g, "credential")}`, parent, true);
-            return { kind, secret: value, ...(replace ? { replace: true } : {}) };
-        }),
-    );
 }
 
 /**
@@ -454,46 +180,7 @@ function serverDesired(args: Omit<CodexMcpServerArgs, "target">, who: string, pa
             codex: args.codex ? codexDesired(args.codex) : undefined,
             signIn: signInDesired(args.codex, who, parent),
         })
-        .apply(
-            ({
-                serverName,
-                url,
-                startup,
-                tool,
-                enabled,
-                headers,
-                bearer,
-                envHeaders,
-                verify,
-                takeOver,
-                fleet,
-                shard,
-                allowOverrides,
-                live,
-                codex,
-                signIn,
-            }): Desired => {
-                const entry: McpEntry = { url };
-                if (startup !== undefined) entry.startup_timeout_sec = startup;
-                if (tool !== undefined) entry.tool_timeout_sec = tool;
-                if (enabled !== undefined) entry.enabled = enabled;
-                if (bearer) entry.bearer_token_env_var = bearer;
-                if (headers && Object.keys(headers).length) entry.http_headers = headers as Record<string, string>;
-                if (envHeaders && Object.keys(envHeaders).length) entry.env_http_headers = envHeaders as Record<string, string>;
-                return {
-                    name: serverName,
-                    entry,
-                    codex,
-                    verify,
-                    ...(takeOver ? { takeOver } : {}),
-                    ...(fleet ? { fleet } : {}),
-                    ...(fleet && shard !== undefined ? { shard } : {}),
-                    ...(allowOverrides ? { allowCodexOverrides: true } : {}),
-                    ...(live ? { liveCheck: true } : {}),
-                    ...(signIn ? { signIn } : {}),
-                };
-            },
-        );
+        .apply(desiredOf);
 }
 
 /** One [mcp_servers.NAME] entry on a target, for any streamable HTTP MCP server. */

@@ -28,7 +28,7 @@ function readStdin(): ReturnType<typeof open> | string {
 }
 
 /**
- * What an ensure prints: what the components read back (index.ts), nothing else. The engine keeps
+ * What an ensure prints: what the components read back (target-state.ts), nothing else. The engine keeps
  * it in every snapshot, as the command's stdout.
  */
 export function kept(r: RunnerResult): Partial<RunnerResult> {

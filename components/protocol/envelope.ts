@@ -67,7 +67,7 @@ export function identityOf(
 
 /**
  * The claim the feeder gives a request that names none: the identity, and for SSH targets the
- * suffix that tells a local.Command from a stored stack's remote.Command (index.ts).
+ * suffix that tells a local.Command from a stored stack's remote.Command (target-state.ts).
  */
 function claimOf(where: Where, r: Pick<RunnerRequest, "codexHome" | "user" | "name">): string {
     const id = identityOf(where, r.codexHome, r.user, r.name);

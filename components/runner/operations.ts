@@ -236,6 +236,23 @@ const modeOf = (st?: fs.Stats | number) => (st === undefined ? undefined : ((typ
 
 /** The runner as the account itself (or root for root): every file it touches is the account's. */
 function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]): RunnerResult {
+    const seen = observe(req, account, node);
+    if (req.op !== "probe") return ensureOrRemove(req, account, seen);
+    const ahead = askForVerdict(req, account, seen.result);
+    return withVerdict(req, account, probeSignIn(req, account, seen.codexHome, seen.owner, seen.result, ahead?.asked), ahead);
+}
+
+/** What the target holds, compared with the request: the file, the entry, Codex, the record. */
+interface Observed {
+    result: RunnerResult;
+    codexHome: string;
+    place: Place;
+    owner: OwnerRecord;
+    /** Where a codex this tool installed may be, besides the PATH. */
+    known: string[];
+}
+
+function observe(req: RunnerRequest, account: Account, node: RunnerResult["node"]): Observed {
     const name = req.name;
     const codexHome = path.resolve(req.codexHome || process.env.CODEX_HOME || path.join(account.home, ".codex"));
     const place = locate(codexHome, account, req);
@@ -272,15 +289,16 @@ function asSelf(req: RunnerRequest, account: Account, node: RunnerResult["node"]
         else if (wantCodex !== "latest" && result.codex.version !== wantCodex) result.drift.push("codex-version");
     }
     splitChanges(req, before.text, owner, result);
-    if (req.op === "probe") {
-        const ahead = askForVerdict(req, account, result);
-        return withVerdict(req, account, probeSignIn(req, account, codexHome, owner, result, ahead?.asked), ahead);
-    }
+    return { result, codexHome, place, owner, known };
+}
 
+/** ensure or remove: Codex first, then the file under the config lock, then (ensure) Codex's verdict. */
+function ensureOrRemove(req: RunnerRequest, account: Account, { result, codexHome, place, owner, known }: Observed): RunnerResult {
     if (!lstatQuiet(codexHome)) fs.mkdirSync(codexHome, { recursive: true, mode: HOME_MODE });
     if (req.op === "ensure" && result.drift.includes("codex-home-mode")) chmodHome(codexHome);
     // Codex first, without the config lock: an install takes minutes, and the file is read after it.
     let installed: (CodexState & { prefix?: string }) | undefined;
+    const wantCodex = req.codex?.version;
     if (req.op === "ensure" && wantCodex)
         installed = result.codex = installCodex(resolveVersion(wantCodex), account, known, owner.codex?.installedByUs === true);
     checkpoint(`writing ${place.configPath}`);
