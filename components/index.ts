@@ -110,27 +110,8 @@ export class CodexCli extends pulumi.ComponentResource {
     }
 }
 
-export interface CodexMcpServerArgs {
-    /** Where the entry is written. */
-    target: TargetArgs;
-    /** The server name: [mcp_servers.NAME]. */
-    name: pulumi.Input<string>;
-    /** The server's streamable HTTP URL. */
-    url: pulumi.Input<string>;
-    /** startup_timeout_sec: how long Codex waits for the server to start. */
-    startupTimeoutSec?: pulumi.Input<number>;
-    /** tool_timeout_sec: how long Codex waits for a tool call. */
-    toolTimeoutSec?: pulumi.Input<number>;
-    /** enabled = false keeps the entry but turns the server off. */
-    enabled?: pulumi.Input<boolean>;
-    /** Literal headers written to the file. Their values are kept as secrets whatever the caller passes. */
-    httpHeaders?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    /** Codex sends Authorization: Bearer $VAR, read at run time. */
-    bearerTokenEnvVar?: pulumi.Input<string>;
-    /** Header name -> environment variable read at run time. */
-    envHttpHeaders?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    /** Also keep Codex installed, in the same session (one resource per target). */
-    codex?: CodexArgs;
+/** How an entry is managed on its target: checked, owned, handed over, judged ready. Both entry components take these. */
+export interface EntryManagementArgs {
     /** Check with the real `codex mcp list` after writing (default: when Codex is there). */
     verify?: pulumi.Input<boolean>;
     /**
@@ -156,6 +137,29 @@ export interface CodexMcpServerArgs {
      * target (2xx: accepted; 401/403: refused). Off by default: it reaches out to the server on every run.
      */
     liveCheck?: pulumi.Input<boolean>;
+}
+
+export interface CodexMcpServerArgs extends EntryManagementArgs {
+    /** Where the entry is written. */
+    target: TargetArgs;
+    /** The server name: [mcp_servers.NAME]. */
+    name: pulumi.Input<string>;
+    /** The server's streamable HTTP URL. */
+    url: pulumi.Input<string>;
+    /** startup_timeout_sec: how long Codex waits for the server to start. */
+    startupTimeoutSec?: pulumi.Input<number>;
+    /** tool_timeout_sec: how long Codex waits for a tool call. */
+    toolTimeoutSec?: pulumi.Input<number>;
+    /** enabled = false keeps the entry but turns the server off. */
+    enabled?: pulumi.Input<boolean>;
+    /** Literal headers written to the file. Their values are kept as secrets whatever the caller passes. */
+    httpHeaders?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Codex sends Authorization: Bearer $VAR, read at run time. */
+    bearerTokenEnvVar?: pulumi.Input<string>;
+    /** Header name -> environment variable read at run time. */
+    envHttpHeaders?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Also keep Codex installed, in the same session (one resource per target). */
+    codex?: CodexArgs;
 }
 
 /** What one entry on a target should be, from a CodexMcpServer's (or ConnectAiCodex's) arguments. */
@@ -217,7 +221,7 @@ export class CodexMcpServer extends pulumi.ComponentResource {
 
 export { ConnectAiAuth };
 
-export interface ConnectAiCodexArgs {
+export interface ConnectAiCodexArgs extends EntryManagementArgs {
     /** Where Codex and the entry go. */
     target: TargetArgs;
     /** oauth (default): no credential in the file, run `codex mcp login connectai` once. basic: email + PAT. bearer-env, env-headers: the credential comes from the environment Codex runs in. */
@@ -240,18 +244,6 @@ export interface ConnectAiCodexArgs {
     toolTimeoutSec?: pulumi.Input<number>;
     /** Codex's version and uninstall-on-destroy (Codex is always kept installed). */
     codex?: CodexArgs;
-    /** Check with the real `codex mcp list` after writing (default: when Codex is there). */
-    verify?: pulumi.Input<boolean>;
-    /** Take the entry over when the target's record says another stack (or codex-mcp) manages it; without it such an entry is refused. */
-    takeOver?: pulumi.Input<boolean>;
-    /** See CodexMcpServerArgs.fleet. */
-    fleet?: pulumi.Input<string>;
-    /** See CodexMcpServerArgs.shard. */
-    shard?: pulumi.Input<string>;
-    /** See CodexMcpServerArgs.allowCodexOverrides. */
-    allowCodexOverrides?: pulumi.Input<boolean>;
-    /** See CodexMcpServerArgs.liveCheck. */
-    liveCheck?: pulumi.Input<boolean>;
 }
 
 /** Codex plus a CData Connect AI entry, with Connect AI's defaults and its authentication modes. */
