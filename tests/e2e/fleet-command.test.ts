@@ -12,8 +12,7 @@ import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { caEnvArgs } from "../helpers/ca-env";
-import { codexBinDir, codexVersion } from "../helpers/codex";
+import { accountMcpGet, codexBinDir, codexVersion } from "../helpers/codex";
 import { FleetHost, npmSeed, setSecretConfig, setTargetsConfig, startFleet } from "../helpers/fleet";
 import { McpDouble, startMcpDouble } from "../helpers/mcp-server";
 import { suiteNeeding } from "../helpers/needs";
@@ -70,32 +69,7 @@ suite("npm run fleet: every shard stack of a fleet, through the real engine", ()
         JSON.parse(fs.readFileSync(path.join(h.user.home, ".codex", ".codex-mcp-owner.json"), "utf8")).servers.connectai?.managedBy;
     const hasEntry = (h: FleetHost) => fs.existsSync(configOf(h)) && fs.readFileSync(configOf(h), "utf8").includes("[mcp_servers.connectai]");
     /** What the host's own Codex parsed; the header compared here and replaced, never printed. */
-    function codexGet(h: FleetHost) {
-        const codex = path.join(h.user.home, ".local", "bin", "codex");
-        const out = execFileSync(
-            "runuser",
-            [
-                "-u",
-                h.user.name,
-                "--",
-                "env",
-                "-i",
-                `HOME=${h.user.home}`,
-                `PATH=${path.dirname(codex)}:/usr/bin:/bin`,
-                ...caEnvArgs(),
-                codex,
-                "mcp",
-                "get",
-                "connectai",
-                "--json",
-            ],
-            { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] },
-        );
-        const got = JSON.parse(out);
-        const headers = got.transport?.http_headers;
-        if (headers?.Authorization !== undefined) headers.Authorization = headers.Authorization === HEADER ? "<as expected>" : "<different>";
-        return got;
-    }
+    const codexGet = (h: FleetHost) => accountMcpGet(h.user, HEADER);
     const asWanted = { transport: { url: "", http_headers: { Authorization: "<as expected>" } }, startup_timeout_sec: 30 };
 
     /** Every host: the entry as Codex reads it, and one manager, the shard stack whose outputs hold it. */

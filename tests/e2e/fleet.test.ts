@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { removeEntry } from "../../components/core/config-entry";
-import { codexBinDir, codexVersion } from "../helpers/codex";
+import { accountCodex, accountMcpGet, codexBinDir, codexVersion } from "../helpers/codex";
 import { FleetHost, npmSeed, setSecretConfig, setTargetsConfig, startFleet } from "../helpers/fleet";
 import { McpDouble, startMcpDouble } from "../helpers/mcp-server";
 import { PulumiSandbox, sandboxStack } from "../helpers/stack";
@@ -42,7 +42,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
     const h3Added = '\r\n# added later by the user\r\n[mcp_servers.more]\r\nurl = "https://more.example/"\r\n';
 
     const configOf = (h: FleetHost) => path.join(h.user.home, ".codex", "config.toml");
-    const codexOf = (h: FleetHost) => path.join(h.user.home, ".local", "bin", "codex");
+    const codexOf = (h: FleetHost) => accountCodex(h.user.home);
     const asUser = (h: FleetHost, cmd: string[], timeout = 60_000) =>
         spawnSync(
             "runuser",
@@ -106,14 +106,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
     const label = (h: FleetHost) => `ssh ${h.user.name}@127.0.0.1:${h.ssh.port}`;
 
     /** What Codex on the host parsed; the header is compared here and replaced, never printed. */
-    function codexGet(h: FleetHost, header?: string) {
-        const r = asUser(h, [codexOf(h), "mcp", "get", "connectai", "--json"]);
-        if (r.status !== 0) throw new Error(`codex mcp get on ${h.name} exited ${r.status}: ${r.stderr.slice(-500)}`);
-        const got = JSON.parse(r.stdout);
-        const hh = got.transport?.http_headers;
-        if (hh?.Authorization !== undefined) hh.Authorization = hh.Authorization === header ? "<as expected>" : "<different>";
-        return got;
-    }
+    const codexGet = (h: FleetHost, header?: string) => accountMcpGet(h.user, header);
 
     const setSecret = (key: string, value: string) => setSecretConfig(stack, sandbox.env, key, value);
     const setTargets = (targets: Array<Record<string, unknown>>) => setTargetsConfig(stack, targets);
@@ -210,7 +203,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
     test("4c. drift: header changed", async () => {
         fs.writeFileSync(configOf(h1), fs.readFileSync(configOf(h1), "utf8").replace(headerOf(PAT1), headerOf("tampered")));
         await expectDriftRepaired(h1, /entry\.http_headers/);
-        expect(codexGet(h1, headerOf(PAT1)).transport.http_headers.Authorization).toBe("<as expected>");
+        expect(codexGet(h1, headerOf(PAT1)).transport.http_headers?.Authorization).toBe("<as expected>");
     });
 
     test("4d. drift: config file deleted", async () => {
@@ -256,7 +249,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
         const up = await stack.up({ onOutput });
         expect(up.summary.resourceChanges?.update).toBe(4);
         mcp.expect = headerOf(PAT2);
-        for (const h of [h1, h2, h3]) expect(codexGet(h, headerOf(PAT2)).transport.http_headers.Authorization).toBe("<as expected>");
+        for (const h of [h1, h2, h3]) expect(codexGet(h, headerOf(PAT2)).transport.http_headers?.Authorization).toBe("<as expected>");
         const before = mcp.initialized;
         await codexExec(h2, () => mcp.initialized > before);
         expect(mcp.initialized).toBeGreaterThan(before);
@@ -272,7 +265,7 @@ suite("a fleet of SSH hosts and the local target, with the real engine", () => {
         await stack.setConfig("auth", { value: "basic" });
         up = await stack.up({ onOutput });
         expect((up.outputs.targets.value as Record<string, { next?: string }>).h1.next).toBeUndefined();
-        expect(codexGet(h1, headerOf(PAT2)).transport.http_headers.Authorization).toBe("<as expected>");
+        expect(codexGet(h1, headerOf(PAT2)).transport.http_headers?.Authorization).toBe("<as expected>");
     });
 
     test("8. a host that is down or refuses the key: the error names it, the others converge, the next up finishes", async () => {

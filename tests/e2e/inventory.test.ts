@@ -3,13 +3,12 @@
 // group_vars/, one with its own in host_vars/; their keys in known_hosts from the real ssh-keyscan,
 // one plain [127.0.0.1]:PORT entry and one hashed. The real Codex on each account reads the entry;
 // a bad inventory is refused before any resource runs, naming the file and the line.
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { caEnvArgs } from "../helpers/ca-env";
-import { codexBinDir, codexVersion } from "../helpers/codex";
+import { accountCodex, accountMcpGet, codexBinDir, codexVersion } from "../helpers/codex";
 import { FleetHost, npmSeed, setSecretConfig, startFleet } from "../helpers/fleet";
 import { sandboxStack } from "../helpers/stack";
 import { McpDouble, startMcpDouble } from "../helpers/mcp-server";
@@ -31,36 +30,11 @@ suite("targets from an Ansible inventory and a known_hosts file, with the real e
     const onOutput = () => undefined;
     const file = (rel: string) => path.join(dir, rel);
     const configOf = (h: FleetHost) => path.join(h.user.home, ".codex", "config.toml");
-    const codexOf = (h: FleetHost) => path.join(h.user.home, ".local", "bin", "codex");
+    const codexOf = (h: FleetHost) => accountCodex(h.user.home);
     const inventoryText = () => "# the fleet, as Ansible has it\n[web]\nweb1 ansible_host=127.0.0.1\n\n[web:vars]\nhttp_port=8080\n\n[db]\ndb1\n";
 
     /** What the host's own Codex parsed; the header compared here and replaced, never printed. */
-    function codexGet(h: FleetHost) {
-        const r = spawnSync(
-            "runuser",
-            [
-                "-u",
-                h.user.name,
-                "--",
-                "env",
-                "-i",
-                `HOME=${h.user.home}`,
-                `PATH=${path.dirname(codexOf(h))}:/usr/bin:/bin`,
-                ...caEnvArgs(),
-                codexOf(h),
-                "mcp",
-                "get",
-                "connectai",
-                "--json",
-            ],
-            { encoding: "utf8", timeout: 60_000 },
-        );
-        if (r.status !== 0) throw new Error(`codex mcp get on ${h.name} exited ${r.status}`);
-        const got = JSON.parse(r.stdout);
-        const headers = got.transport?.http_headers;
-        if (headers?.Authorization !== undefined) headers.Authorization = headers.Authorization === HEADER ? "<as expected>" : "<different>";
-        return got;
-    }
+    const codexGet = (h: FleetHost) => accountMcpGet(h.user, HEADER);
 
     /** known_hosts lines from the real ssh-keyscan (hashed with -H), as a person would make them. */
     function keyscan(h: FleetHost, hashed: boolean): string {

@@ -11,24 +11,12 @@ import * as os from "os";
 import * as path from "path";
 import { caEnv } from "../helpers/ca-env";
 import { freshClone } from "../helpers/clone";
-import { codexVersion } from "../helpers/codex";
+import { accountCodex, accountMcpGet, codexVersion } from "../helpers/codex";
 import { FleetHost, npmSeed, startFleet } from "../helpers/fleet";
 import { suiteNeeding } from "../helpers/needs";
+import { summaryOf, verdictOf } from "../helpers/run-summary";
 import { projectRoot, toolchainBin } from "../helpers/toolchain";
 import { createUser, TestUser } from "../helpers/users";
-
-/** The lines npm run up/down print for a person at the end, after the engine's last line (Duration: ...). */
-const summaryOf = (stdout: string) =>
-    stdout
-        .slice(stdout.lastIndexOf("\nDuration: "))
-        .split("\n")
-        .filter((l) => /^  \S/.test(l));
-/** The verdict lines under a target (Codex's own: ready, or not ready and why). */
-const verdictOf = (stdout: string) =>
-    stdout
-        .slice(stdout.lastIndexOf("\nDuration: "))
-        .split("\n")
-        .filter((l) => /^    (ready|not ready): /.test(l));
 
 const PAT = "PAT-readme-fleet-4e81c2";
 const EMAIL = "ada@example.com"; // the README's
@@ -95,21 +83,10 @@ suite("the README's fleet section, run as written", () => {
     const ok = (r: { status: number | null; out: string }) =>
         expect({ status: r.status, tail: r.status === 0 ? "" : r.out.slice(-3000) }).toEqual({ status: 0, tail: "" });
 
-    const codexOf = (u: TestUser) => path.join(u.home, ".local", "bin", "codex");
+    const codexOf = (u: TestUser) => accountCodex(u.home);
     const configOf = (u: TestUser) => path.join(u.home, ".codex", "config.toml");
     /** What the account's Codex parsed; the header compared here and replaced, never printed. */
-    function codexGet(u: TestUser) {
-        const r = spawnSync(
-            "runuser",
-            ["-u", u.name, "--", "env", "-i", `HOME=${u.home}`, "PATH=/usr/bin:/bin", codexOf(u), "mcp", "get", "connectai", "--json"],
-            { encoding: "utf8" },
-        );
-        if (r.status !== 0) throw new Error(`codex mcp get as ${u.name} exited ${r.status}`);
-        const got = JSON.parse(r.stdout);
-        const h = got.transport?.http_headers;
-        if (h?.Authorization !== undefined) h.Authorization = h.Authorization === HEADER ? "<as expected>" : "<different>";
-        return got;
-    }
+    const codexGet = (u: TestUser) => accountMcpGet(u, HEADER);
 
     beforeAll(async () => {
         const seed = npmSeed([codexVersion]);

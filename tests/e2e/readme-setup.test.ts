@@ -12,21 +12,9 @@ import { freshClone } from "../helpers/clone";
 import { npmSeed } from "../helpers/fleet";
 import { caEnv } from "../helpers/ca-env";
 import { suiteNeeding } from "../helpers/needs";
+import { summaryOf, verdictOf } from "../helpers/run-summary";
 import { ambientPluginWarnings, projectRoot, toolchainBin } from "../helpers/toolchain";
 import { createUser, TestUser } from "../helpers/users";
-
-/** The lines npm run up/down print for a person at the end, after the engine's last line (Duration: ...). */
-const summaryOf = (stdout: string) =>
-    stdout
-        .slice(stdout.lastIndexOf("\nDuration: "))
-        .split("\n")
-        .filter((l) => /^  \S/.test(l));
-/** The verdict lines under a target (Codex's own: ready, or not ready and why). */
-const verdictOf = (stdout: string) =>
-    stdout
-        .slice(stdout.lastIndexOf("\nDuration: "))
-        .split("\n")
-        .filter((l) => /^    (ready|not ready): /.test(l));
 
 const suite = suiteNeeding({ root: true });
 

@@ -6,13 +6,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { codexBinDir, codexVersion } from "../helpers/codex";
+import { accountMcpGet, codexBinDir, codexVersion } from "../helpers/codex";
 import { FleetHost, npmSeed, setSecretConfig, startFleet } from "../helpers/fleet";
 import { sandboxStack } from "../helpers/stack";
 import { McpDouble, startMcpDouble } from "../helpers/mcp-server";
 import { suiteNeeding } from "../helpers/needs";
-import { spawnSync } from "child_process";
-import { caEnvArgs } from "../helpers/ca-env";
 
 const EMAIL = "ada@example.com";
 const PAT = "PAT-shards-91c3d7";
@@ -58,33 +56,7 @@ suite("shards of one inventory, a host handed over between them, with the real e
     }
 
     /** What the host's own Codex parsed; the header compared here and replaced, never printed. */
-    function codexGet(h: FleetHost) {
-        const codex = path.join(h.user.home, ".local", "bin", "codex");
-        const r = spawnSync(
-            "runuser",
-            [
-                "-u",
-                h.user.name,
-                "--",
-                "env",
-                "-i",
-                `HOME=${h.user.home}`,
-                `PATH=${path.dirname(codex)}:/usr/bin:/bin`,
-                ...caEnvArgs(),
-                codex,
-                "mcp",
-                "get",
-                "connectai",
-                "--json",
-            ],
-            { encoding: "utf8", timeout: 60_000 },
-        );
-        if (r.status !== 0) throw new Error(`codex mcp get on ${h.name} exited ${r.status}`);
-        const got = JSON.parse(r.stdout);
-        const headers = got.transport?.http_headers;
-        if (headers?.Authorization !== undefined) headers.Authorization = headers.Authorization === HEADER ? "<as expected>" : "<different>";
-        return got;
-    }
+    const codexGet = (h: FleetHost) => accountMcpGet(h.user, HEADER);
 
     async function shardStack(name: string, shard: string): Promise<ShardStack> {
         const { stack, env, remove } = await sandboxStack({ name });
