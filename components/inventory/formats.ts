@@ -4,7 +4,8 @@
 // caller reads the files (inventory/index.ts).
 import { parseAnsibleIni } from "./ansible-ini";
 import type { AnsibleInventory } from "./ansible-inventory";
-import { ansibleTarget, namespaceProblem } from "./ansible-target";
+import { namespaceProblem } from "./ansible-namespace";
+import { ansibleTarget } from "./ansible-target";
 import { hostVars, VarsFiles } from "./ansible-vars";
 import { parseAnsibleYaml } from "./ansible-yaml";
 import { isOwnInventory, parseOwnInventory } from "./own-format";

@@ -109,6 +109,12 @@ ansible_ssh_private_key_file=/k
         ]);
     });
 
+    test("the bastion's own agent without a key of its own: it does not log in with the host's key", () => {
+        expect(targetsOf('a ansible_ssh_common_args="-J j@b" codex_connect_proxy_agent=true ansible_ssh_private_key_file=/k\n')).toEqual([
+            { name: "a", kind: "ssh", host: "a", privateKeyPath: "/k", proxy: { host: "b", user: "j", agent: true } },
+        ]);
+    });
+
     test("other playbooks' variables are left alone, ansible_* ones this tool does not read too; codex_connect_skip leaves a host out", () => {
         expect(
             targetsOf(
@@ -146,6 +152,14 @@ x=1
             "inv/hosts:11: invalid section [bad group]: a section is [group], [group:vars] or [group:children], with no spaces",
             "inv/hosts:14: [servers:children] names db, a group defined nowhere: a [db] or [db:children] section defines it",
             "inv/hosts:15: [orphan:vars] is for a group defined nowhere: a [orphan] or [orphan:children] section defines it",
+        ]);
+    });
+
+    test("a line in [group:children] that is no group name; a token without key=value that is not in the line as written", () => {
+        // shlex takes the quotes off "x"y: the token xy is nowhere in the line, so the problem has no column.
+        expect(problemsOf('[g:children]\na b\n[g]\nh "x"y\n')).toEqual([
+            'inv/hosts:2: expected a group name in [g:children], got "a b"',
+            'inv/hosts:4: host h: expected key=value after the host, got "xy"',
         ]);
     });
 
@@ -202,6 +216,17 @@ describe("this tool's variables: an unknown codex_connect_* one is refused where
             expect.stringMatching(/^inv\/hosts:1:3: host a: ansible_ssh_common_args: ProxyCommand is not supported/),
             "inv/hosts:2:3: host b: ansible_ssh_common_args: ProxyJump x@p,y@q: one bastion only (a chain of jumps is not supported)",
         ]);
+    });
+    test("common args without a ProxyJump name no bastion (the extra args' is the one); common args Ansible would template are refused", () => {
+        const inv = read(
+            "a ansible_ssh_common_args='-o StrictHostKeyChecking=no' ansible_ssh_extra_args='-J j@b'\nb ansible_ssh_common_args='{{ jump_args }}'\n",
+        );
+        expect(inv.problems).toEqual([
+            'inv/hosts:2:3: host b: ansible_ssh_common_args: is a Jinja template ("{{ jump_args }}"); values are read as written, without templating',
+        ]);
+        expect(inv.targets.map((t) => t.target)).toEqual([{ name: "a", kind: "ssh", host: "a", proxy: { host: "b", user: "j" } }]);
+        expect(inv.targets[0].from.proxy).toEqual({ file: "inv/hosts", line: 1, column: 57 });
+        expect(inv.targets[0].spelled.proxy).toBe("ansible_ssh_extra_args");
     });
 });
 
@@ -317,6 +342,32 @@ describe("YAML", () => {
         expect(problemsOf("all:\n  hosts:\n    h1: just-text\n")).toEqual([
             'inv/hosts:3:5: host h1: a host\'s value is its variables, a mapping; got "just-text"',
         ]);
+    });
+
+    test("a group or section with nothing in it; a section that is no mapping, a group its own child, a bad host pattern, a host:port", () => {
+        const inv = read(`all:
+  children:
+    web:
+    db:
+      hosts:
+      vars: 3
+    app:
+      hosts: [a1]
+      children:
+        app:
+    x:
+      hosts: { "web3:": , "h:2201": { ansible_user: u } }
+`);
+        expect(inv.problems).toEqual([
+            "inv/hosts:6:7: group db: vars: must be a mapping, got 3",
+            "inv/hosts:8:7: group app: hosts: must be a mapping, got a list",
+            "inv/hosts:10:9: group app cannot be a child of itself",
+            "inv/hosts:12:16: host pattern web3: ends in ':' without a port",
+        ]);
+        expect(inv.groups).toEqual(["all", "ungrouped", "web", "db", "app", "x"]);
+        expect(inv.targets.map((t) => t.target)).toEqual([{ name: "h", kind: "ssh", host: "h", port: 2201, user: "u" }]);
+        // The port is where the pattern is written.
+        expect(inv.targets[0].from.port).toEqual({ file: "inv/hosts", line: 12, column: 27 });
     });
 });
 

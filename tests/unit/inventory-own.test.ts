@@ -127,6 +127,15 @@ hosts:
     ]);
 });
 
+test("a bastion's field of the wrong kind: refused at its own line and column, the bastion's other fields kept", () => {
+    const inv = parseInventory(src('hosts:\n  h: { proxy: { host: b, user: j, port: "22", agent: 1 } }\n'));
+    expect(inv.problems).toEqual([
+        'fleet.yaml:2:35: host h: proxy.port: must be a port, 1-65535, got "22"',
+        "fleet.yaml:2:47: host h: proxy.agent: must be true or false, got 1",
+    ]);
+    expect(inv.targets.map((t) => t.target)).toEqual([{ name: "h", kind: "ssh", host: "h", proxy: { host: "b", user: "j" } }]);
+});
+
 test("a file that is no inventory: YAML that does not parse (line and column), a duplicate key, a list, nothing", () => {
     expect(problemsOf("hosts:\n  web1: { host: 10.0.0.5\n  web2: {}\n")).toEqual([expect.stringMatching(/^fleet\.yaml:3:3: not valid YAML: /)]);
     expect(problemsOf("hosts:\n  web1: {}\n  web1: {}\n")).toEqual(["fleet.yaml:3:3: not valid YAML: duplicated mapping key"]);
