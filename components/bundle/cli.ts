@@ -198,7 +198,7 @@ function entryFrom(opts: Options, env: NodeJS.ProcessEnv, stdin: () => string): 
 /** The command line as a runner request (the PAT and sign-in credentials read from stdin or the environment); throws UsageError. */
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, stdin: () => string): { req: RunnerRequest; json: boolean } {
     const [op, ...rest] = argv;
-    if (!OPS[op])
+    if (!Object.hasOwn(OPS, op))
         throw new UsageError(
             op ? `unknown command: ${op}; ${unknownName("command", op, Object.keys(OPS)).replace(/^unknown command; /, "")}` : "a command is required",
         );

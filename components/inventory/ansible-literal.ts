@@ -85,7 +85,7 @@ class LiteralParser {
         if (word !== undefined) {
             this.i += word.length;
             const known: Record<string, Literal> = { True: true, False: false, None: null };
-            if (!(word in known)) throw new NotALiteral();
+            if (!Object.hasOwn(known, word)) throw new NotALiteral();
             return known[word];
         }
         return this.number();
@@ -145,7 +145,7 @@ class LiteralParser {
                 v: "\v",
                 "\n": "",
             };
-            if (e in simple) out += simple[e];
+            if (Object.hasOwn(simple, e)) out += simple[e];
             else if (e === "x" && /^[0-9a-fA-F]{2}/.test(this.s.slice(this.i))) {
                 out += String.fromCharCode(parseInt(this.s.slice(this.i, this.i + 2), 16));
                 this.i += 2;

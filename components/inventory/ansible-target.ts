@@ -82,7 +82,7 @@ function kindOf(h: HostVars): TargetConfig["kind"] | undefined {
     const kind = h.read("kind", "kind", [ours("kind")]) as TargetConfig["kind"] | undefined;
     if (kind) return kind;
     const connection = h.read("kind", "string", ["ansible_connection"]) as string | undefined;
-    const known = connection === undefined ? "ssh" : CONNECTIONS[connection];
+    const known = connection === undefined ? "ssh" : Object.hasOwn(CONNECTIONS, connection) ? CONNECTIONS[connection] : undefined;
     if (!known)
         h.problems.push(
             problemAt(

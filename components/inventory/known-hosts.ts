@@ -73,10 +73,10 @@ function keyBlobIs(type: string, blob: string): boolean {
         fields.push(bytes.subarray(at + 4, at + 4 + len));
         at += 4 + len;
         // A certificate's fields are not all strings: its type is all that is checked.
-        if (!(type in FIELDS)) break;
+        if (!Object.hasOwn(FIELDS, type)) break;
     }
     if (fields[0]?.toString("latin1") !== type) return false;
-    return !(type in FIELDS) || fields.length === FIELDS[type];
+    return !Object.hasOwn(FIELDS, type) || fields.length === FIELDS[type];
 }
 
 /** `|1|salt|hash`: HMAC-SHA1 of the name under the salt, both base64 (ssh-keygen -H). */

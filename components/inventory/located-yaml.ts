@@ -75,9 +75,27 @@ export function loadLocated(text: string): Located {
         return { ok: true, value, keyPlace: (map, key) => keys.get(map)?.get(key) ?? nodes.get(map), place: (node) => nodes.get(node) };
     } catch (e) {
         const err = e as Error & { reason?: string; mark?: { line: number; column: number } };
-        if (!err.mark) throw e;
-        return { ok: false, message: err.reason ?? err.message, place: { line: err.mark.line + 1, column: err.mark.column + 1 } };
+        if (err.mark) return { ok: false, message: err.reason ?? err.message, place: { line: err.mark.line + 1, column: err.mark.column + 1 } };
+        if (!(e instanceof jsYaml.YAMLException)) throw e;
+        // js-yaml gives no place for a stream of several documents: the second one's marker is it.
+        const second = secondDocument(text);
+        return { ok: false, message: "the file holds more than one YAML document (one is read)", ...(second ? { place: second } : {}) };
     }
+}
+
+/** Where a second document starts: the `---` after some content, or a second `---`. */
+function secondDocument(text: string): Place | undefined {
+    let markers = 0;
+    let content = false;
+    const lines = text.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+        const line = lines[i].replace(/\r$/, "");
+        if (/^---(\s|$)/.test(line)) {
+            if (content || markers > 0) return { line: i + 1, column: 1 };
+            markers++;
+        } else if (line.trim() && !line.trimStart().startsWith("#") && !line.startsWith("%")) content = true;
+    }
+    return undefined;
 }
 
 function isKeyEnd(input: string, at: number): boolean {

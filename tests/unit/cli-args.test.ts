@@ -164,6 +164,13 @@ describe("usage errors, each with its message", () => {
             "unknown command: frobnicate; the known commands are ensure, remove, show-drift, install-codex, uninstall-codex",
         ],
         ["a misspelt command", ["ensrue"], "", {}, "unknown command: ensrue; did you mean ensure?"],
+        [
+            "a property every object has",
+            ["constructor"],
+            "",
+            {},
+            "unknown command: constructor; the known commands are ensure, remove, show-drift, install-codex, uninstall-codex",
+        ],
         ["a word that is no option", ["ensure", "docs"], "", {}, "unexpected argument: docs"],
         ["an option without its value", ["ensure", "--url"], "", {}, "unexpected argument: --url"],
         [

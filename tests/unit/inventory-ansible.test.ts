@@ -211,6 +211,13 @@ describe("this tool's variables: an unknown codex_connect_* one is refused where
         ]);
     });
 
+    test("a connection named like a property every object has is no connection either", () => {
+        expect(problemsOf("[web]\nw1 ansible_connection=toString\nw2 ansible_connection=constructor\n")).toEqual([
+            expect.stringMatching(/^inv\/hosts:2:4: host w1: ansible_connection: toString is not a connection this tool has \(ssh, local, docker, podman\)/),
+            expect.stringMatching(/^inv\/hosts:3:4: host w2: ansible_connection: constructor is not a connection this tool has/),
+        ]);
+    });
+
     test("ProxyCommand and a chain of jumps are refused, naming the variable", () => {
         expect(problemsOf("a ansible_ssh_common_args=\"-o ProxyCommand='ssh -W %h:%p b'\"\nb ansible_ssh_common_args='-J x@p,y@q'\n")).toEqual([
             expect.stringMatching(/^inv\/hosts:1:3: host a: ansible_ssh_common_args: ProxyCommand is not supported/),

@@ -143,6 +143,12 @@ test("a file that is no inventory: YAML that does not parse (line and column), a
     expect(problemsOf("# nothing yet\n")).toEqual(["fleet.yaml:1: no hosts: the file is empty"]);
     expect(problemsOf("hosts: {}\n")).toEqual(["fleet.yaml:1: no hosts: the inventory lists none (under hosts:, or a group's hosts:)"]);
     expect(problemsOf("groups: [web]\n")).toEqual(["fleet.yaml:1:1: groups: must be a mapping, got a list"]);
+    expect(problemsOf("hosts:\n  web1: {}\n---\nhosts:\n  web2: {}\n")).toEqual([
+        "fleet.yaml:3:1: not valid YAML: the file holds more than one YAML document (one is read)",
+    ]);
+    expect(problemsOf("---\nhosts: {}\n---\nhosts: {}\n")).toEqual([
+        "fleet.yaml:3:1: not valid YAML: the file holds more than one YAML document (one is read)",
+    ]);
 });
 
 describe("the stack's checks, naming the inventory's file, line and host", () => {
