@@ -23,6 +23,19 @@ export interface ShardResult extends ShardCounts {
     changes: boolean;
 }
 
+/** The row of a shard not started (interrupted); an absent shard's row is this one, status absent. */
+export const skipped = (stack: string): ShardResult => ({
+    stack,
+    status: "skipped",
+    seconds: 0,
+    targets: [],
+    changed: [],
+    drifted: [],
+    notReady: [],
+    failures: [],
+    changes: false,
+});
+
 /** A line for the terminal: secrets out, control characters escaped. */
 export function mask(text: string, secrets: readonly string[] = []): string {
     return printable(redact(text, [...secrets]));
