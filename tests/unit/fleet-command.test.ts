@@ -76,6 +76,44 @@ describe("arguments", () => {
         expect(error(["preview", "--shards", "2", "--continue-on-error"])).toMatch(/^--continue-on-error: for up and destroy only/);
         expect(error(["up", "--shards", "2", "--expect-no-changes=yes"])).toBe("--expect-no-changes: takes no value");
     });
+
+    test("each problem in its exact words, the first one found; --help wins over all but a bad option", () => {
+        expect(error([])).toBe("a command is needed: preview, up, refresh, destroy");
+        expect(error(["up", "preview", "--shards", "2"])).toBe('one command at a time, got "up" "preview"');
+        expect(error(["-", "--shards", "2"])).toBe("-: unknown command; the known commands are preview, up, refresh, destroy");
+        expect(error(["up"])).toBe("--shards N: required for up (how many shards the fleet has)");
+        expect(error(["up", "--shards", "two"])).toBe('--shards: a whole number from 1 to 1000, got "two"');
+        expect(error(["up", "--shards", "1001"])).toBe("--shards: from 1 to 1000, got 1001");
+        expect(error(["up", "--shards", "2", "--concurrency", "65"])).toBe("--concurrency: from 1 to 64, got 65");
+        expect(error(["up", "--shards", "2", "--base", "a b"])).toBe(`--base: a stack name (letters, digits, '.', '-', '_'), got "a b"`);
+        expect(error(["up", "--shards", "2", "--base", "fleet-shard-3"])).toBe(
+            "--base fleet-shard-3: names a shard stack; the base is the stack the shards copy (e.g. fleet)",
+        );
+        expect(error(["destroy", "--expect-no-changes"])).toBe("--expect-no-changes: for preview, refresh and up (a destroy changes everything)");
+        expect(error(["refresh", "--shards", "2", "--continue-on-error"])).toBe(
+            "--continue-on-error: for up and destroy only (a refresh changes no target, so no failed change can stop it)",
+        );
+        expect(error(["up", "--shards", "2", "--log-dir="])).toBe("--log-dir: needs a directory");
+        expect(error(["up", "--shards", "2", "--log-dir", ""])).toBe("--log-dir: needs a directory");
+        // The first problem in the order the checks run: the command before --shards, --shards before --base.
+        expect(error(["upp"])).toBe("upp: unknown command; did you mean up?");
+        expect(error(["up", "--shards", "0", "--base", "a b"])).toBe("--shards: from 1 to 1000, got 0");
+        expect(args(["destroy", "--continue-on-error", "--concurrency=2"])).toEqual({
+            command: "destroy",
+            shards: undefined,
+            base: "fleet",
+            concurrency: 2,
+            expectNoChanges: false,
+            continueOnError: true,
+            logDir: undefined,
+            help: false,
+        });
+        const help = { command: "preview", base: "fleet", concurrency: DEFAULT_CONCURRENCY, expectNoChanges: false, continueOnError: false, help: true };
+        expect(args(["upp", "--shards", "0", "--help"])).toEqual(help);
+        expect(error(["--help", "--yes"])).toBe(
+            "--yes: unknown option; the options are --shards, --base, --concurrency, --expect-no-changes, --continue-on-error, --log-dir, --help",
+        );
+    });
 });
 
 describe("shards", () => {
