@@ -505,6 +505,49 @@ describe("what is printed, and the exit code", () => {
         );
     });
 
+    test("rows without counts, drift an up repairs, the interrupted verdict", () => {
+        const lines = summaryLines(
+            summary({
+                results: [result("fleet-shard-0", { drifted: ["h1"] }), { ...skipped("fleet-shard-1"), status: "absent" }, skipped("fleet-shard-2")],
+                interrupted: true,
+            }),
+        );
+        expect(lines).toEqual([
+            "",
+            "stack          targets  changed  drifted  failed  not ready    seconds",
+            "fleet-shard-0        2        0        1       0          0         41",
+            "fleet-shard-1        -        -        -       -          -   no stack",
+            "fleet-shard-2        -        -        -       -          -    not run",
+            "total                2        0        1       0          0  60 (wall)",
+            "",
+            "drifted, repaired by this up unless it failed:",
+            "  fleet-shard-0: h1",
+            "",
+            "interrupted: the shards marked 'not run' did not start; run the command again",
+            "",
+            "fleet up: interrupted (exit 1)",
+        ]);
+    });
+
+    test("a change outside the targets; a left-over stack still there wins over the changes", () => {
+        const s = summary({
+            expectNoChanges: true,
+            results: [result("s0", { changes: true })],
+            leftOver: ["fleet-shard-2: destroyed, but not removed: locked"],
+            leftOverFailed: true,
+        });
+        expect(summaryLines(s).slice(4)).toEqual([
+            "",
+            "changes where none were expected (1 shard):",
+            "  s0: a change outside the targets (see its preview)",
+            "",
+            "fleet-shard-2: destroyed, but not removed: locked",
+            "",
+            "fleet up: done on 1 shard, but a left-over shard stack is still there (exit 1)",
+        ]);
+        expect(exitCode(s)).toBe(EXIT_FAILED);
+    });
+
     test("mask: the stack's secrets, credential shapes and control characters never printed", () => {
         expect(mask("error: PAT-123456 rejected", ["PAT-123456"])).toBe("error: *** rejected");
         expect(mask("Authorization: Basic YWRhOlBBVA==")).not.toContain("YWRhOlBBVA==");
