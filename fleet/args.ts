@@ -57,77 +57,118 @@ function integer(flag: string, text: string, min: number, max: number): number |
     return n;
 }
 
-/** The arguments after `npm run fleet --`, or the problem with them. */
-export function parseArgs(argv: readonly string[]): { args: FleetArgs } | { error: string } {
-    const positional: string[] = [];
-    const values = new Map<string, string>();
-    const switches = new Set<string>();
+/** The command line as written: the words, the options' values and the switches given. */
+interface SplitArgv {
+    positional: string[];
+    values: Map<string, string>;
+    switches: Set<string>;
+}
+
+type Problem = { error: string };
+
+function unknownOption(flag: string): string {
+    const near = closest(
+        flag.replace(/^-+/, ""),
+        FLAGS.map((f) => f.slice(2)),
+    );
+    return `${flag}: unknown option; ${near ? `did you mean --${near}?` : `the options are ${FLAGS.join(", ")}`}`;
+}
+
+/** The command line split into words, values and switches, or the first problem with an option (nothing after it is read). */
+function splitArgv(argv: readonly string[]): SplitArgv | Problem {
+    const split: SplitArgv = { positional: [], values: new Map(), switches: new Set() };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (!arg.startsWith("-") || arg === "-") {
-            positional.push(arg);
+            split.positional.push(arg);
             continue;
         }
         const eq = arg.indexOf("=");
         const flag = eq > 0 ? arg.slice(0, eq) : arg;
         if (flag === "-h") {
-            switches.add("--help");
+            split.switches.add("--help");
             continue;
         }
-        if (!(FLAGS as readonly string[]).includes(flag)) {
-            const near = closest(
-                flag.replace(/^-+/, ""),
-                FLAGS.map((f) => f.slice(2)),
-            );
-            return { error: `${flag}: unknown option; ${near ? `did you mean --${near}?` : `the options are ${FLAGS.join(", ")}`}` };
-        }
+        if (!(FLAGS as readonly string[]).includes(flag)) return { error: unknownOption(flag) };
         if (VALUED.has(flag)) {
             const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
             if (value === undefined || (eq < 0 && value.startsWith("--"))) return { error: `${flag}: needs a value` };
-            if (values.has(flag)) return { error: `${flag}: given twice` };
-            values.set(flag, value);
+            if (split.values.has(flag)) return { error: `${flag}: given twice` };
+            split.values.set(flag, value);
         } else {
             if (eq > 0) return { error: `${flag}: takes no value` };
-            switches.add(flag);
+            split.switches.add(flag);
         }
     }
-    const help = switches.has("--help");
-    if (help)
-        return { args: { command: "preview", base: DEFAULT_BASE, concurrency: DEFAULT_CONCURRENCY, expectNoChanges: false, continueOnError: false, help } };
+    return split;
+}
 
+/** What --help answers, whatever else the line holds: the defaults, not checked. */
+const helpArgs = (): FleetArgs => ({
+    command: "preview",
+    base: DEFAULT_BASE,
+    concurrency: DEFAULT_CONCURRENCY,
+    expectNoChanges: false,
+    continueOnError: false,
+    help: true,
+});
+
+function commandOf(positional: readonly string[]): { command: FleetCommand } | Problem {
     if (positional.length === 0) return { error: `a command is needed: ${COMMANDS.join(", ")}` };
     if (positional.length > 1) return { error: `one command at a time, got ${positional.map((p) => JSON.stringify(p)).join(" ")}` };
     const command = positional[0] as FleetCommand;
     if (!COMMANDS.includes(command)) return { error: `${positional[0]}: ${unknownName("command", positional[0], COMMANDS)}` };
+    return { command };
+}
 
-    let shards: number | undefined;
-    const s = values.get("--shards");
-    if (s !== undefined) {
-        const n = integer("--shards", s, 1, MAX_SHARDS);
-        if (typeof n === "string") return { error: n };
-        shards = n;
-    } else if (command !== "destroy") return { error: `--shards N: required for ${command} (how many shards the fleet has)` };
+/** --shards: required but for a destroy, which without it takes every shard stack there is. */
+function shardsOf(text: string | undefined, command: FleetCommand): { shards?: number } | Problem {
+    if (text === undefined)
+        return command === "destroy" ? { shards: undefined } : { error: `--shards N: required for ${command} (how many shards the fleet has)` };
+    const n = integer("--shards", text, 1, MAX_SHARDS);
+    return typeof n === "string" ? { error: n } : { shards: n };
+}
 
-    let concurrency = DEFAULT_CONCURRENCY;
-    const c = values.get("--concurrency");
-    if (c !== undefined) {
-        const n = integer("--concurrency", c, 1, MAX_CONCURRENCY);
-        if (typeof n === "string") return { error: n };
-        concurrency = n;
-    }
+function concurrencyOf(text: string | undefined): { concurrency: number } | Problem {
+    if (text === undefined) return { concurrency: DEFAULT_CONCURRENCY };
+    const n = integer("--concurrency", text, 1, MAX_CONCURRENCY);
+    return typeof n === "string" ? { error: n } : { concurrency: n };
+}
 
-    const base = values.get("--base") ?? DEFAULT_BASE;
-    if (!STACK_NAME.test(base)) return { error: `--base: a stack name (letters, digits, '.', '-', '_'), got ${JSON.stringify(base)}` };
-    if (/-shard-\d+$/.test(base))
-        return { error: `--base ${base}: names a shard stack; the base is the stack the shards copy (e.g. ${base.replace(/-shard-\d+$/, "")})` };
+function baseProblem(base: string): string | undefined {
+    if (!STACK_NAME.test(base)) return `--base: a stack name (letters, digits, '.', '-', '_'), got ${JSON.stringify(base)}`;
+    if (/-shard-\d+$/.test(base)) return `--base ${base}: names a shard stack; the base is the stack the shards copy (e.g. ${base.replace(/-shard-\d+$/, "")})`;
+    return undefined;
+}
 
-    const expectNoChanges = switches.has("--expect-no-changes");
-    const continueOnError = switches.has("--continue-on-error");
-    if (expectNoChanges && command === "destroy") return { error: "--expect-no-changes: for preview, refresh and up (a destroy changes everything)" };
+/** Each switch is refused where it could mean nothing, rather than silently ignored. */
+function switchesProblem(command: FleetCommand, expectNoChanges: boolean, continueOnError: boolean): string | undefined {
+    if (expectNoChanges && command === "destroy") return "--expect-no-changes: for preview, refresh and up (a destroy changes everything)";
     if (continueOnError && command !== "up" && command !== "destroy")
-        return { error: `--continue-on-error: for up and destroy only (a ${command} changes no target, so no failed change can stop it)` };
+        return `--continue-on-error: for up and destroy only (a ${command} changes no target, so no failed change can stop it)`;
+    return undefined;
+}
 
-    const logDir = values.get("--log-dir");
+/** The arguments after `npm run fleet --`, or the problem with them. */
+export function parseArgs(argv: readonly string[]): { args: FleetArgs } | { error: string } {
+    const split = splitArgv(argv);
+    if ("error" in split) return split;
+    if (split.switches.has("--help")) return { args: helpArgs() };
+    const c = commandOf(split.positional);
+    if ("error" in c) return c;
+    const command = c.command;
+    const shards = shardsOf(split.values.get("--shards"), command);
+    if ("error" in shards) return shards;
+    const concurrency = concurrencyOf(split.values.get("--concurrency"));
+    if ("error" in concurrency) return concurrency;
+    const base = split.values.get("--base") ?? DEFAULT_BASE;
+    const badBase = baseProblem(base);
+    if (badBase) return { error: badBase };
+    const expectNoChanges = split.switches.has("--expect-no-changes");
+    const continueOnError = split.switches.has("--continue-on-error");
+    const badSwitch = switchesProblem(command, expectNoChanges, continueOnError);
+    if (badSwitch) return { error: badSwitch };
+    const logDir = split.values.get("--log-dir");
     if (logDir === "") return { error: "--log-dir: needs a directory" };
-    return { args: { command, shards, base, concurrency, expectNoChanges, continueOnError, logDir, help } };
+    return { args: { command, shards: shards.shards, base, concurrency: concurrency.concurrency, expectNoChanges, continueOnError, logDir, help: false } };
 }

@@ -23,6 +23,19 @@ export interface ShardResult extends ShardCounts {
     changes: boolean;
 }
 
+/** The row of a shard not started (interrupted); an absent shard's row is this one, status absent. */
+export const skipped = (stack: string): ShardResult => ({
+    stack,
+    status: "skipped",
+    seconds: 0,
+    targets: [],
+    changed: [],
+    drifted: [],
+    notReady: [],
+    failures: [],
+    changes: false,
+});
+
 /** A line for the terminal: secrets out, control characters escaped. */
 export function mask(text: string, secrets: readonly string[] = []): string {
     return printable(redact(text, [...secrets]));
@@ -65,68 +78,93 @@ export interface Summary {
     interrupted: boolean;
 }
 
+const COLUMNS = ["stack", "targets", "changed", "drifted", "failed", "not ready", "seconds"];
+const NUMERIC = [false, true, true, true, true, true, true];
+
+/** A shard's row: its counts, or why it has none. */
+function shardRow(r: ShardResult): string[] {
+    if (r.status !== "ran") return [r.stack, "-", "-", "-", "-", "-", r.status === "absent" ? "no stack" : "not run"];
+    return [
+        r.leftOver ? `${r.stack} (left over: destroyed)` : r.stack,
+        String(r.targets.length),
+        String(r.changed.length),
+        String(r.drifted.length),
+        String(r.failures.length),
+        String(r.notReady.length),
+        String(Math.round(r.seconds)),
+    ];
+}
+
+/** The sums over the current shards (a left-over stack's targets are in a current shard too), and the wall time. */
+function totalRow(current: readonly ShardResult[], seconds: number): string[] {
+    const total = (f: (r: ShardResult) => number) => String(current.reduce((n, r) => n + f(r), 0));
+    return [
+        "total",
+        total((r) => r.targets.length),
+        total((r) => r.changed.length),
+        total((r) => r.drifted.length),
+        total((r) => r.failures.length),
+        total((r) => r.notReady.length),
+        `${Math.round(seconds)} (wall)`,
+    ];
+}
+
+/** Every failure by shard and target. */
+function failureLines(ran: readonly ShardResult[]): string[] {
+    const failures = ran.flatMap((r) => r.failures.map((f) => ({ stack: r.stack, ...f })));
+    if (!failures.length) return [];
+    const out = ["", `failed (${failures.length}):`];
+    // The same stack-level reason on every shard (a configuration the program refuses) is said once.
+    const stackLevel = failures.filter((f) => f.target === undefined);
+    const everywhere = stackLevel.length === ran.length && ran.length > 1 && new Set(stackLevel.map((f) => f.reason)).size === 1;
+    if (everywhere) out.push(`  every shard: ${stackLevel[0].reason}`);
+    for (const f of failures) if (f.target !== undefined || !everywhere) out.push(`  ${f.stack}  ${f.target ?? "(the stack)"}: ${f.reason}`);
+    return out;
+}
+
+/** With --expect-no-changes: each changed shard's targets, the drifted ones marked. */
+function unexpectedChangeLines(changedShards: readonly ShardResult[]): string[] {
+    const out = ["", `changes where none were expected (${plural(changedShards.length, "shard")}):`];
+    for (const r of changedShards) {
+        const drifted = new Set(r.drifted);
+        const names = [...new Set([...r.changed, ...r.drifted])].sort().map((t) => (drifted.has(t) ? `${t} (drifted)` : t));
+        out.push(`  ${r.stack}: ${names.length ? names.join(", ") : "a change outside the targets (see its preview)"}`);
+    }
+    return out;
+}
+
+function driftLines(command: FleetCommand, ran: readonly ShardResult[]): string[] {
+    const drifted = ran.filter((r) => r.drifted.length);
+    if (!drifted.length) return [];
+    return [
+        "",
+        command === "up" ? "drifted, repaired by this up unless it failed:" : "drifted (pulumi up repairs it):",
+        ...drifted.map((r) => `  ${r.stack}: ${r.drifted.join(", ")}`),
+    ];
+}
+
 /** The table, the failures, the changes (when none were expected), the left-over stacks and the verdict. */
 export function summaryLines(s: Summary): string[] {
     const ran = s.results.filter((r) => r.status === "ran");
-    const current = ran.filter((r) => !r.leftOver);
-    const total = (f: (r: ShardResult) => number) => String(current.reduce((n, r) => n + f(r), 0));
-    const failedOf = (r: ShardResult) => r.failures.length;
     const rows = [
-        ["stack", "targets", "changed", "drifted", "failed", "not ready", "seconds"],
-        ...s.results.map((r) =>
-            r.status === "ran"
-                ? [
-                      r.leftOver ? `${r.stack} (left over: destroyed)` : r.stack,
-                      String(r.targets.length),
-                      String(r.changed.length),
-                      String(r.drifted.length),
-                      String(failedOf(r)),
-                      String(r.notReady.length),
-                      String(Math.round(r.seconds)),
-                  ]
-                : [r.stack, "-", "-", "-", "-", "-", r.status === "absent" ? "no stack" : "not run"],
+        COLUMNS,
+        ...s.results.map(shardRow),
+        totalRow(
+            ran.filter((r) => !r.leftOver),
+            s.seconds,
         ),
-        [
-            "total",
-            total((r) => r.targets.length),
-            total((r) => r.changed.length),
-            total((r) => r.drifted.length),
-            total(failedOf),
-            total((r) => r.notReady.length),
-            `${Math.round(s.seconds)} (wall)`,
-        ],
     ];
-    const out = ["", ...table(rows, [false, true, true, true, true, true, true])];
-
-    const failures = ran.flatMap((r) => r.failures.map((f) => ({ stack: r.stack, ...f })));
-    if (failures.length) {
-        out.push("", `failed (${failures.length}):`);
-        // The same stack-level reason on every shard (a configuration the program refuses) is said once.
-        const stackLevel = failures.filter((f) => f.target === undefined);
-        const everywhere = stackLevel.length === ran.length && ran.length > 1 && new Set(stackLevel.map((f) => f.reason)).size === 1;
-        if (everywhere) out.push(`  every shard: ${stackLevel[0].reason}`);
-        for (const f of failures) if (f.target !== undefined || !everywhere) out.push(`  ${f.stack}  ${f.target ?? "(the stack)"}: ${f.reason}`);
-    }
-
     const changedShards = ran.filter((r) => r.changes);
-    if (s.expectNoChanges && changedShards.length) {
-        out.push("", `changes where none were expected (${plural(changedShards.length, "shard")}):`);
-        for (const r of changedShards) {
-            const drifted = new Set(r.drifted);
-            const names = [...new Set([...r.changed, ...r.drifted])].sort().map((t) => (drifted.has(t) ? `${t} (drifted)` : t));
-            out.push(`  ${r.stack}: ${names.length ? names.join(", ") : "a change outside the targets (see its preview)"}`);
-        }
-    } else {
-        const drifted = ran.filter((r) => r.drifted.length);
-        if (drifted.length) {
-            out.push("", s.command === "up" ? "drifted, repaired by this up unless it failed:" : "drifted (pulumi up repairs it):");
-            for (const r of drifted) out.push(`  ${r.stack}: ${r.drifted.join(", ")}`);
-        }
-    }
-    if (s.leftOver.length) out.push("", ...s.leftOver);
-    if (s.interrupted) out.push("", "interrupted: the shards marked 'not run' did not start; run the command again");
-    out.push("", verdict(s));
-    return out;
+    return [
+        "",
+        ...table(rows, NUMERIC),
+        ...failureLines(ran),
+        ...(s.expectNoChanges && changedShards.length ? unexpectedChangeLines(changedShards) : driftLines(s.command, ran)),
+        ...(s.leftOver.length ? ["", ...s.leftOver] : []),
+        ...(s.interrupted ? ["", "interrupted: the shards marked 'not run' did not start; run the command again"] : []),
+        "",
+        verdict(s),
+    ];
 }
 
 export function exitCode(s: Pick<Summary, "results" | "expectNoChanges" | "interrupted" | "leftOverFailed">): number {

@@ -1,13 +1,19 @@
-// The fleet command's pure parts: its arguments, the shard plan, the engine events counted per
-// target, the progress line, the table and the exit codes. The command itself runs in
-// tests/e2e/fleet-command.test.ts.
+// The fleet command's parts that need no engine: its arguments, the base stack's checks and the
+// left-over stacks' handling (over a stand-in for the Pulumi CLI), the shard plan, the engine
+// events counted per target, the progress line, the table and the exit codes. The command itself
+// runs in tests/e2e/fleet-command.test.ts.
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { DEFAULT_CONCURRENCY, parseArgs } from "../../fleet/args";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DEFAULT_CONCURRENCY, FleetArgs, parseArgs } from "../../fleet/args";
+import { readBase, secretsToMask, Usage } from "../../fleet/base";
 import { anyChange, oneLine, ShardEvents, targetOfUrn } from "../../fleet/events";
+import { LeftOverRun, settleLeftOver } from "../../fleet/left-over";
 import { runPool } from "../../fleet/pool";
 import { baseShardProblem, planShards, shardIndex, shardStack, shardValue } from "../../fleet/shards";
-import { cliReason, projectName, secretValues } from "../../fleet/stacks";
-import { EXIT_CHANGES, EXIT_FAILED, EXIT_OK, exitCode, mask, progressLine, ShardResult, Summary, summaryLines } from "../../fleet/summary";
+import { cliReason, ConfigEntry, projectName, PulumiCli, secretValues } from "../../fleet/stacks";
+import { EXIT_CHANGES, EXIT_FAILED, EXIT_OK, exitCode, mask, progressLine, ShardResult, skipped, Summary, summaryLines } from "../../fleet/summary";
 
 const error = (argv: string[]) => {
     const r = parseArgs(argv);
@@ -70,6 +76,44 @@ describe("arguments", () => {
         expect(error(["preview", "--shards", "2", "--continue-on-error"])).toMatch(/^--continue-on-error: for up and destroy only/);
         expect(error(["up", "--shards", "2", "--expect-no-changes=yes"])).toBe("--expect-no-changes: takes no value");
     });
+
+    test("each problem in its exact words, the first one found; --help wins over all but a bad option", () => {
+        expect(error([])).toBe("a command is needed: preview, up, refresh, destroy");
+        expect(error(["up", "preview", "--shards", "2"])).toBe('one command at a time, got "up" "preview"');
+        expect(error(["-", "--shards", "2"])).toBe("-: unknown command; the known commands are preview, up, refresh, destroy");
+        expect(error(["up"])).toBe("--shards N: required for up (how many shards the fleet has)");
+        expect(error(["up", "--shards", "two"])).toBe('--shards: a whole number from 1 to 1000, got "two"');
+        expect(error(["up", "--shards", "1001"])).toBe("--shards: from 1 to 1000, got 1001");
+        expect(error(["up", "--shards", "2", "--concurrency", "65"])).toBe("--concurrency: from 1 to 64, got 65");
+        expect(error(["up", "--shards", "2", "--base", "a b"])).toBe(`--base: a stack name (letters, digits, '.', '-', '_'), got "a b"`);
+        expect(error(["up", "--shards", "2", "--base", "fleet-shard-3"])).toBe(
+            "--base fleet-shard-3: names a shard stack; the base is the stack the shards copy (e.g. fleet)",
+        );
+        expect(error(["destroy", "--expect-no-changes"])).toBe("--expect-no-changes: for preview, refresh and up (a destroy changes everything)");
+        expect(error(["refresh", "--shards", "2", "--continue-on-error"])).toBe(
+            "--continue-on-error: for up and destroy only (a refresh changes no target, so no failed change can stop it)",
+        );
+        expect(error(["up", "--shards", "2", "--log-dir="])).toBe("--log-dir: needs a directory");
+        expect(error(["up", "--shards", "2", "--log-dir", ""])).toBe("--log-dir: needs a directory");
+        // The first problem in the order the checks run: the command before --shards, --shards before --base.
+        expect(error(["upp"])).toBe("upp: unknown command; did you mean up?");
+        expect(error(["up", "--shards", "0", "--base", "a b"])).toBe("--shards: from 1 to 1000, got 0");
+        expect(args(["destroy", "--continue-on-error", "--concurrency=2"])).toEqual({
+            command: "destroy",
+            shards: undefined,
+            base: "fleet",
+            concurrency: 2,
+            expectNoChanges: false,
+            continueOnError: true,
+            logDir: undefined,
+            help: false,
+        });
+        const help = { command: "preview", base: "fleet", concurrency: DEFAULT_CONCURRENCY, expectNoChanges: false, continueOnError: false, help: true };
+        expect(args(["upp", "--shards", "0", "--help"])).toEqual(help);
+        expect(error(["--help", "--yes"])).toBe(
+            "--yes: unknown option; the options are --shards, --base, --concurrency, --expect-no-changes, --continue-on-error, --log-dir, --help",
+        );
+    });
 });
 
 describe("shards", () => {
@@ -119,6 +163,74 @@ describe("the stack's settings", () => {
         });
         expect(values).toEqual(expect.arrayContaining(["PAT-123456", "AAAAB3NzaC1yc2EAAAADAQABAAABAQ", "-----BEGIN KEY-----"]));
         expect(values).not.toContain("ada@example.com");
+    });
+});
+
+describe("the base stack, read and checked before any shard stack is touched", () => {
+    const BACKEND = "file:///srv/fleet/.pulumi-state";
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-base-"));
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    /** The CLI's two calls readBase makes, answered (or failed) as given. */
+    const cli = (o: { stacks?: string[] | Error; config?: Record<string, ConfigEntry> | Error }) =>
+        ({
+            cwd: dir,
+            stacks: async () => {
+                if (o.stacks instanceof Error) throw o.stacks;
+                return o.stacks ?? ["fleet", "fleet-shard-0"];
+            },
+            config: async () => {
+                if (o.config instanceof Error) throw o.config;
+                return o.config ?? {};
+            },
+        }) as unknown as PulumiCli;
+    const problem = async (c: PulumiCli, a: FleetArgs = args(["up", "--shards", "2"])) => {
+        const e = await readBase(c, a, "p", BACKEND).then(
+            () => undefined,
+            (x: unknown) => x,
+        );
+        expect(e).toBeInstanceOf(Usage);
+        return (e as Usage).message;
+    };
+    const inventory = { "p:inventory": { value: "hosts.ini", secret: false } };
+
+    test("the stacks listed, the base among them, its configuration read: each failure said as usage", async () => {
+        expect(await problem(cli({ stacks: new Error("pulumi stack ls: no backend") }))).toBe(
+            `cannot list the stacks on ${BACKEND}: pulumi stack ls: no backend`,
+        );
+        expect(await problem(cli({ stacks: ["other"] }))).toBe(
+            `no stack fleet on ${BACKEND}: the base stack holds the fleet's configuration (README, "A fleet": export STACK=fleet, then pulumi config set ...), and every shard stack copies it; another base: --base NAME`,
+        );
+        expect(await problem(cli({ stacks: ["fleet"] }), args(["up", "--shards", "2", "--base", "prod"]))).toBe(
+            `no stack prod on ${BACKEND}: the base stack holds the fleet's configuration (README, "A fleet": export STACK=prod, then pulumi config set ...), and every shard stack copies it`,
+        );
+        expect(await problem(cli({ config: new Error("pulumi config --json: bad passphrase") }))).toBe(
+            "the base stack fleet: pulumi config --json: bad passphrase",
+        );
+    });
+
+    test("a base without hosts, or with a shard of its own, is refused; a destroy needs no hosts", async () => {
+        const noHosts = `the base stack fleet has neither targets nor inventory (there is no Pulumi.fleet.yaml here: the stack's configuration is in that file): every shard would provision this machine; see README, "A fleet"`;
+        expect(await problem(cli({}))).toBe(noHosts);
+        expect(await problem(cli({ config: { "p:targets": { objectValue: [], secret: false } } }))).toBe(noHosts);
+        fs.writeFileSync(path.join(dir, "Pulumi.fleet.yaml"), "config: {}\n");
+        expect(await problem(cli({}))).toBe(
+            `the base stack fleet has neither targets nor inventory: every shard would provision this machine; see README, "A fleet"`,
+        );
+        expect(await problem(cli({ config: { ...inventory, "p:shard": { value: "1/2", secret: false } } }))).toBe(baseShardProblem("fleet", "1/2"));
+        expect(await problem(cli({ config: { "p:shard": { value: "1/2", secret: false } } }), args(["destroy"]))).toBe(baseShardProblem("fleet", "1/2"));
+        expect(await readBase(cli({}), args(["destroy"]), "p", BACKEND)).toEqual({ config: {}, stacks: ["fleet", "fleet-shard-0"] });
+        const targets = { "p:targets": { objectValue: [{ name: "web1" }], secret: false }, "p:shard": { value: "group:web", secret: false } };
+        expect(await readBase(cli({ config: targets }), args(["up", "--shards", "2"]), "p", BACKEND)).toEqual({
+            config: targets,
+            stacks: ["fleet", "fleet-shard-0"],
+        });
+    });
+
+    test("what every printed line masks: the secrets, and the Basic header email and PAT make, longest first", () => {
+        const b64 = Buffer.from("ada@example.com:PAT-123456").toString("base64");
+        const config = { "p:email": { value: "ada@example.com", secret: false }, "p:pat": { value: "PAT-123456", secret: true } };
+        expect(secretsToMask(config, "p")).toEqual([`Basic ${b64}`, b64, "ada@example.com:PAT-123456", "PAT-123456"]);
+        expect(secretsToMask({ "p:pat": { value: "PAT-123456", secret: true } }, "p")).toEqual(["PAT-123456"]);
     });
 });
 
@@ -393,6 +505,49 @@ describe("what is printed, and the exit code", () => {
         );
     });
 
+    test("rows without counts, drift an up repairs, the interrupted verdict", () => {
+        const lines = summaryLines(
+            summary({
+                results: [result("fleet-shard-0", { drifted: ["h1"] }), { ...skipped("fleet-shard-1"), status: "absent" }, skipped("fleet-shard-2")],
+                interrupted: true,
+            }),
+        );
+        expect(lines).toEqual([
+            "",
+            "stack          targets  changed  drifted  failed  not ready    seconds",
+            "fleet-shard-0        2        0        1       0          0         41",
+            "fleet-shard-1        -        -        -       -          -   no stack",
+            "fleet-shard-2        -        -        -       -          -    not run",
+            "total                2        0        1       0          0  60 (wall)",
+            "",
+            "drifted, repaired by this up unless it failed:",
+            "  fleet-shard-0: h1",
+            "",
+            "interrupted: the shards marked 'not run' did not start; run the command again",
+            "",
+            "fleet up: interrupted (exit 1)",
+        ]);
+    });
+
+    test("a change outside the targets; a left-over stack still there wins over the changes", () => {
+        const s = summary({
+            expectNoChanges: true,
+            results: [result("s0", { changes: true })],
+            leftOver: ["fleet-shard-2: destroyed, but not removed: locked"],
+            leftOverFailed: true,
+        });
+        expect(summaryLines(s).slice(4)).toEqual([
+            "",
+            "changes where none were expected (1 shard):",
+            "  s0: a change outside the targets (see its preview)",
+            "",
+            "fleet-shard-2: destroyed, but not removed: locked",
+            "",
+            "fleet up: done on 1 shard, but a left-over shard stack is still there (exit 1)",
+        ]);
+        expect(exitCode(s)).toBe(EXIT_FAILED);
+    });
+
     test("mask: the stack's secrets, credential shapes and control characters never printed", () => {
         expect(mask("error: PAT-123456 rejected", ["PAT-123456"])).toBe("error: *** rejected");
         expect(mask("Authorization: Basic YWRhOlBBVA==")).not.toContain("YWRhOlBBVA==");
@@ -435,4 +590,122 @@ test("the pool: at most `limit` at a time, in order, each result in its place; n
     );
     expect(partial).toEqual(["ran 1", "ran 2", "skipped 3", "skipped 4"]);
     expect(ran).toEqual([1, 2]);
+});
+
+describe("the stacks an earlier, larger --shards left", () => {
+    /** A stand-in for the CLI and the shard runs: what was shown, destroyed and removed, in order. */
+    const fake = (o: { failDestroy?: string[]; failRm?: string[]; interruptAfter?: string } = {}) => {
+        const shown: string[] = [];
+        const calls: string[] = [];
+        let interrupted = false;
+        const run: LeftOverRun = {
+            cli: {
+                run: async (argv: string[]) => {
+                    calls.push(argv.join(" "));
+                    if (o.failRm?.includes(argv[2])) throw new Error(`pulumi stack rm: ${argv[2]} is locked`);
+                    return "";
+                },
+            } as unknown as PulumiCli,
+            n: 2,
+            limit: 1,
+            show: (line) => shown.push(line),
+            interrupted: () => interrupted,
+            destroy: async (stack) => {
+                calls.push(`destroy ${stack}`);
+                if (stack === o.interruptAfter) interrupted = true;
+                return result(stack, o.failDestroy?.includes(stack) ? { failures: [{ reason: "locked" }] } : {});
+            },
+        };
+        return { run, shown, calls };
+    };
+    const current = [result("fleet-shard-0"), result("fleet-shard-1")];
+    const LEFT = ["fleet-shard-2", "fleet-shard-3"];
+    const ANNOUNCED =
+        "fleet up: every shard succeeded; destroying fleet-shard-2, fleet-shard-3, left by an earlier, larger --shards (their hosts are handed over to the 2 current shards, whose records name them now: the destroy leaves those entries alone)";
+
+    test("none: nothing to do; a preview or a refresh only names them", async () => {
+        const f = fake();
+        expect(await settleLeftOver(f.run, "up", [], current)).toEqual({ lines: [], failed: false, results: [] });
+        expect(await settleLeftOver(f.run, "preview", ["fleet-shard-2"], current)).toEqual({
+            lines: ["fleet-shard-2: left by an earlier, larger --shards and not previewed; the next up that succeeds on every shard destroys it"],
+            failed: false,
+            results: [],
+        });
+        expect((await settleLeftOver(f.run, "refresh", LEFT, current)).lines).toEqual([
+            "fleet-shard-2, fleet-shard-3: left by an earlier, larger --shards and not refreshed; the next up that succeeds on every shard destroys them",
+        ]);
+        expect([f.shown, f.calls]).toEqual([[], []]);
+    });
+
+    test("an up keeps them when a current shard failed or the run was interrupted", async () => {
+        const kept =
+            "kept fleet-shard-2, fleet-shard-3 (left by an earlier, larger --shards): destroyed by the next up that succeeds on every shard, once every host is in its current shard";
+        const f = fake();
+        const failed = [result("fleet-shard-0"), result("fleet-shard-1", { failures: [{ target: "db1", reason: "down" }] })];
+        expect(await settleLeftOver(f.run, "up", LEFT, failed)).toEqual({ lines: [kept], failed: false, results: [] });
+        const g = fake({ interruptAfter: "none" });
+        g.run.interrupted = () => true;
+        expect((await settleLeftOver(g.run, "up", LEFT, current)).lines).toEqual([kept]);
+        expect([f.shown, f.calls, g.calls]).toEqual([[], [], []]);
+    });
+
+    test("an up that succeeded everywhere destroys them and removes those destroyed; each failure kept and said", async () => {
+        const f = fake({ failDestroy: ["fleet-shard-3"] });
+        const settled = await settleLeftOver(f.run, "up", LEFT, [...current, { ...result("fleet-shard-4"), status: "absent" }]);
+        expect(settled).toEqual({
+            lines: [
+                "fleet-shard-2: left over from an earlier --shards: destroyed and removed",
+                "fleet-shard-3: left over from an earlier --shards, and its destroy failed: kept; the next up tries again",
+            ],
+            failed: true,
+            results: [result("fleet-shard-2", { leftOver: true }), result("fleet-shard-3", { failures: [{ reason: "locked" }], leftOver: true })],
+        });
+        expect(f.shown).toEqual([
+            ANNOUNCED,
+            "[1/2] fleet-shard-2 destroy: 2 targets, 0 changed, 0 drifted, 0 failed (41 s)",
+            "[2/2] fleet-shard-3 destroy: 2 targets, 0 changed, 0 drifted, 0 failed; the stack failed: locked (41 s)",
+        ]);
+        expect(f.calls).toEqual(["destroy fleet-shard-2", "destroy fleet-shard-3", "stack rm fleet-shard-2 --yes"]);
+
+        const g = fake({ failRm: ["fleet-shard-2"] });
+        expect(await settleLeftOver(g.run, "up", LEFT, current)).toMatchObject({
+            lines: [
+                "fleet-shard-2: destroyed, but not removed: pulumi stack rm: fleet-shard-2 is locked",
+                "fleet-shard-3: left over from an earlier --shards: destroyed and removed",
+            ],
+            failed: true,
+        });
+
+        // Interrupted during their destroy: the one not started is kept, as a failed destroy is.
+        const h = fake({ interruptAfter: "fleet-shard-2" });
+        const stopped = await settleLeftOver(h.run, "up", LEFT, current);
+        expect(stopped.results.map((r) => [r.stack, r.status, r.leftOver])).toEqual([
+            ["fleet-shard-2", "ran", true],
+            ["fleet-shard-3", "skipped", true],
+        ]);
+        expect(stopped.lines.at(-1)).toBe("fleet-shard-3: left over from an earlier --shards, and its destroy failed: kept; the next up tries again");
+        expect(h.calls).toEqual(["destroy fleet-shard-2", "stack rm fleet-shard-2 --yes"]);
+    });
+
+    test("a destroy removes those it destroyed with the rest, and keeps those it could not", async () => {
+        const f = fake({ failRm: ["fleet-shard-4"] });
+        const results = [
+            ...current,
+            result("fleet-shard-2"),
+            result("fleet-shard-3", { failures: [{ reason: "locked" }] }),
+            result("fleet-shard-4"),
+            skipped("fleet-shard-5"),
+        ];
+        const names = ["fleet-shard-2", "fleet-shard-3", "fleet-shard-4", "fleet-shard-5", "fleet-shard-6"];
+        expect(await settleLeftOver(f.run, "destroy", names, results)).toEqual({
+            lines: [
+                "fleet-shard-2: left over from an earlier --shards: destroyed and removed",
+                "fleet-shard-4: destroyed, but not removed: pulumi stack rm: fleet-shard-4 is locked",
+            ],
+            failed: true,
+            results: [],
+        });
+        expect(f.calls).toEqual(["stack rm fleet-shard-2 --yes", "stack rm fleet-shard-4 --yes"]);
+        expect(f.shown).toEqual([]);
+    });
 });
