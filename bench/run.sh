@@ -2,15 +2,17 @@
 # npm run bench -- [--sizes 1,5,20,50] [--runs 3] [--tools pulumi,ansible] [--no-cold]
 # npm run bench:scale -- [--sizes 20,200,1000] [--shards 1,10,50] [--parallel 50] ...  (bench/run.sh scale)
 # npm run bench:profile -- [--runs 5]                                                   (bench/run.sh profile)
+# npm run bench:target-profile -- [--sizes 10,100]                                       (bench/run.sh target-profile)
 # Installs what the benchmark needs when it is missing (Debian's openssh-server, ansible and
 # python3-matplotlib; the npm packages; the Pulumi toolchain), then runs bench/fleet-bench.ts (or
-# bench/scale-bench.ts, bench/noop-profile.ts) as root.
+# bench/scale-bench.ts, bench/noop-profile.ts, bench/target-profile.ts) as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 script=bench/fleet-bench.ts
 case "${1:-}" in
   scale) script=bench/scale-bench.ts; shift ;;
   profile) script=bench/noop-profile.ts; shift ;;
+  target-profile) script=bench/target-profile.ts; shift ;;
 esac
 need=()
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)

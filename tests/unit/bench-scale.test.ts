@@ -7,6 +7,7 @@ import { phasesOf, PHASES, readSpans } from "../../bench/noop-profile";
 import { pool, sumUsage } from "../../bench/scale-driver";
 import { shardPlan } from "../../bench/scale-pulumi";
 import { ScaleSample, scaleTables } from "../../bench/scale-report";
+import { byPlace } from "../../bench/target-profile";
 
 test("shards: K stacks at once × --parallel p never exceeds the bound", () => {
     expect(shardPlan(10, 50, 10)).toEqual({ concurrency: 10, perStack: 5 });
@@ -132,4 +133,32 @@ test("trace: the phases of a no-op preview follow one another from the CLI's roo
     expect(phases).toEqual([30, 570, 100, 100, 300, 100, 50, 10, 440, 110, 50, 140]);
     expect(phases.reduce((a, b) => a + b, 0)).toBe(2000);
     fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("the target profile sums a program's samples by where their code lives, idle left out", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "target-profile-")), "p.cpuprofile");
+    const frame = (id: number, url: string, functionName = "f") => ({ id, callFrame: { url, functionName } });
+    const nodes = [
+        frame(1, "", "(root)"),
+        frame(2, "/x/node_modules/ssh2/lib/client.js"),
+        frame(3, "/x/node_modules/@grpc/grpc-js/build/src/call.js"),
+        frame(4, "/x/node_modules/@pulumi/pulumi/output.js"),
+        frame(5, "/x/dist/components/probe.js"),
+        frame(6, "node:internal/streams/readable"),
+        frame(7, "", "(garbage collector)"),
+        frame(8, "", "(idle)"),
+        frame(9, "/x/node_modules/smol-toml/dist/index.js"),
+    ];
+    fs.writeFileSync(file, JSON.stringify({ nodes, samples: [2, 2, 3, 4, 5, 6, 7, 8, 8, 9, 1], timeDeltas: Array(11).fill(1000) }));
+    expect(byPlace(file)).toEqual({
+        "the SSH client (ssh2)": 2,
+        "the SDK's RPC (@grpc/grpc-js, google-protobuf)": 1,
+        "the SDK (@pulumi/pulumi)": 1,
+        "@pulumi/command": 0,
+        "the package (dist/components, the program)": 1,
+        "other npm packages": 1,
+        "Node's own JavaScript (streams, timers, crypto, net)": 1,
+        "the garbage collector": 1,
+        "native code and V8 (no JavaScript frame)": 1,
+    });
 });
