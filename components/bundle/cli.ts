@@ -13,7 +13,8 @@ import { unknownName } from "../shared/closest";
 import { emailProblem, patProblem, urlProblem, withoutLineEnd } from "../core/inputs";
 import { recordCaller } from "../runner/lifeline";
 import { framed } from "../shared/untrusted";
-import { runRequest, setSource } from "../runner/operations";
+import { runRequest } from "../runner/operations";
+import { setSource } from "../runner/for-account";
 import type { RunnerRequest, RunnerResult, SignInRequest } from "../protocol/types";
 
 /**

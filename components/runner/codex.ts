@@ -1,6 +1,6 @@
 // Codex on the target: find it, install it at a version with npm, uninstall what this tool
 // installed, and ask it what it parsed. Every function runs with the rights of the process: root
-// only ever calls the global-prefix ones (runner/operations.ts drops to the account for everything else).
+// only ever calls the global-prefix ones (runner/for-account.ts drops to the account for everything else).
 import { spawnSync } from "child_process";
 import { MessageChannel, receiveMessageOnPort, Worker } from "worker_threads";
 import * as fs from "fs";
@@ -208,7 +208,7 @@ function findCodex(account: Account, known: string[], quick: boolean): { path: s
     return undefined;
 }
 
-/** The PATH a login shell of the account gives (it runs as the account: runner/operations.ts never calls this as root for another). */
+/** The PATH a login shell of the account gives (it runs as the account: runner/for-account.ts never calls this as root for another). */
 function loginPath(account: Account): string[] {
     const shell = fs.existsSync(account.shell) ? account.shell : "/bin/sh";
     // Marked, and bounded: the account's profile may print a banner (without a newline) or a flood.

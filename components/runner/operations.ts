@@ -5,198 +5,34 @@
 // values) arrive inside the request, which travels on standard input only, and never appear in the
 // result: the entry is reported through observeEntry, which reduces header values to fingerprints.
 //
+// This file is one request's flow: handle() checks it; as the account itself (asSelf), observe()
+// reads what the target holds; an ensure or remove then edits the file under the config lock
+// (underLock, change), and Codex gives its verdict. What the flow works on lives beside it: where
+// the file is (place.ts), the ownership record (owner-record.ts), the backups of the user's own
+// (backup.ts), the runner's error (errors.ts).
+//
 // Root acting for an account (`user`) never touches that account's files nor runs its programs
-// with root's rights: it starts this runner again as the account (runner/account.ts) and keeps for
-// itself only what needs root, npm in the root-owned global prefix (see docs/architecture.md).
-import { createHash } from "crypto";
+// with root's rights: it starts this runner again as the account (runner/for-account.ts) and keeps
+// for itself only what needs root, npm in the root-owned global prefix (see docs/architecture.md).
 import { randomBytes } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import {
-    applyEntry,
-    authFound,
-    captureEntry,
-    entryDigest,
-    ConfigEntryError,
-    Observation,
-    observeEntry,
-    removeEntry,
-    restoreEntry,
-    validateEntry,
-} from "../core/config-entry";
+import { applyEntry, authFound, captureEntry, entryDigest, Observation, observeEntry, removeEntry, restoreEntry, validateEntry } from "../core/config-entry";
 import { handover } from "./handover";
 import { redact, secretsOf } from "../shared/redact";
-import { Account, AccountError, resolveAccount, runAsAccount } from "./account";
-import {
-    codexState,
-    globalPrefixWritable,
-    installCodex,
-    installInto,
-    resolveVersion,
-    uninstallFrom,
-    userPrefix,
-    versionIn,
-    hasMarker,
-    markerAdd,
-} from "./codex";
+import { Account, resolveAccount } from "./account";
+import { codexState, installCodex, resolveVersion, uninstallFrom, userPrefix } from "./codex";
 import { askAll, Asked, codexServers, overrides, Question, readiness } from "./ready";
-import { Changes, FileError, FileState, ioError, isWriteError, readText, removeStaleSides, Undone, withLock } from "./files";
-import { CallerGone, checkpoint } from "./lifeline";
-import { ensureSignIn, removeSignIn, SignInRecord, signInDrift, signInState, storedIsApplied } from "./signin";
+import { Changes, FileState, ioError, isWriteError, readText, removeStaleSides, Undone, withLock } from "./files";
+import { checkpoint } from "./lifeline";
+import { ensureSignIn, removeSignIn, signInDrift, signInState, storedIsApplied } from "./signin";
 import { MIN_NODE_MAJOR } from "../shared/versions";
+import { asRunnerError, RunnerError } from "./errors";
+import { CONFIG_MODE, HOME_MODE, locate, lstatQuiet, Place } from "./place";
+import { OWNER_FILE, OwnerRecord, readOwner, readQuiet, ServerRecord, tokenKey, writeOwner } from "./owner-record";
+import { dropBackup, planBackup, readSaved, savedFile, writeBackup } from "./backup";
+import { forAccount } from "./for-account";
 import type { CodexState, RunnerFailure, RunnerRequest, RunnerResult } from "../protocol/types";
-
-class RunnerError extends Error {
-    constructor(
-        readonly code: string,
-        message: string,
-        readonly line?: number,
-        readonly column?: number,
-    ) {
-        super(message);
-    }
-}
-
-const CONFIG_MODE = 0o600;
-const HOME_MODE = 0o700;
-const OWNER_FILE = ".codex-mcp-owner.json";
-const savedFile = (codexHome: string, name: string) => path.join(codexHome, `.codex-mcp-saved.${name}.toml`);
-
-/** This runner's own code, to start itself as another account (set by the launchers, bundle/cli.ts). */
-let SOURCE: string | undefined;
-export const setSource = (s: string | undefined) => void (SOURCE = s ?? SOURCE);
-
-// ---------------------------------------------------------------------------------------------
-// Where the file is: CODEX_HOME and config.toml, links followed only into what the account owns.
-
-interface Place {
-    codexHome: string;
-    configPath: string;
-    /** config.toml or CODEX_HOME is a link (a dotfiles manager). */
-    linked: boolean;
-    fileLinked: boolean;
-    backupPath: string;
-}
-
-function lstatQuiet(p: string): fs.Stats | undefined {
-    try {
-        return fs.lstatSync(p);
-    } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-        throw e;
-    }
-}
-
-/** A link is followed only to an existing file or directory of the account's own. */
-function followLink(link: string, account: Account, want: "file" | "directory"): string {
-    let real: string;
-    let st: fs.Stats;
-    try {
-        real = fs.realpathSync(link);
-        st = fs.statSync(real);
-    } catch {
-        throw new RunnerError("symlink-refused", `${link} is a link to nothing that exists (${fs.readlinkSync(link)}); create the ${want} or remove the link`);
-    }
-    const kind = want === "file" ? st.isFile() : st.isDirectory();
-    if (!kind || st.uid !== account.uid) {
-        throw new RunnerError(
-            "symlink-refused",
-            `${link} is a link to ${real}, which is not a ${want} of ${account.name}; links are followed only into the account's own files`,
-        );
-    }
-    return real;
-}
-
-function locate(codexHome: string, account: Account, req: RunnerRequest): Place {
-    const home = lstatQuiet(codexHome);
-    if (home?.isSymbolicLink()) followLink(codexHome, account, "directory");
-    else if (home && !home.isDirectory()) throw new RunnerError("not-a-directory", `CODEX_HOME ${codexHome} is not a directory`);
-    else if (home && home.uid !== account.uid) throw new RunnerError("not-owned", `CODEX_HOME ${codexHome} belongs to uid ${home.uid}, not to ${account.name}`);
-    const link = path.join(codexHome, "config.toml");
-    const fileLinked = lstatQuiet(link)?.isSymbolicLink() === true;
-    const configPath = fileLinked ? followLink(link, account, "file") : link;
-    const linked = fileLinked || home?.isSymbolicLink() === true;
-    const secret = Object.values(req.entry?.http_headers ?? {}).some((v) => v !== "");
-    if (linked && secret && req.op === "ensure") {
-        throw new RunnerError(
-            "symlink-refused",
-            `${link} is reached through a link (to ${configPath}), often a dotfiles repository: the entry's http_headers (a credential) would be written there. ` +
-                "Use bearer_token_env_var or env_http_headers (bearerTokenEnvVar / envHttpHeaders) so the file holds no secret, or replace the link with a file",
-        );
-    }
-    // A linked file's backup stays in CODEX_HOME, not in the link's directory (a repository).
-    return { codexHome, configPath, linked, fileLinked, backupPath: fileLinked ? path.join(codexHome, "config.toml.bak") : `${configPath}.bak` };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The ownership record: who manages which entry, the drift token, whether an entry was adopted.
-
-interface ServerRecord {
-    token?: string;
-    claim?: string;
-    managedBy?: string;
-    fleet?: string;
-    shard?: string;
-    /** The entry found before the first ensure is saved in savedFile(): remove puts it back. */
-    saved?: boolean;
-    /** config.toml's mode before an ensure set it to 0600 ("0644"): the last remove puts it back. */
-    fileMode?: string;
-    /** entryDigest of the entry the last ensure wrote: a file still holding it was not changed on the target. */
-    applied?: string;
-}
-
-interface OwnerRecord {
-    servers: Record<string, ServerRecord>;
-    codex?: { installedByUs: boolean; version?: string; prefix?: string };
-    signIn?: SignInRecord;
-    /** The key of the records' entry digests (random, this target's own). */
-    key?: string;
-    /**
-     * The SHA-256 of the config.toml.bak this tool last wrote: a .bak with other bytes (or none
-     * recorded) is someone else's and is never replaced or deleted. The hash lies beside the file
-     * it is taken of, readable by the same account only, so it tells nothing the file does not.
-     */
-    backup?: string;
-}
-
-function readOwner(codexHome: string): OwnerRecord {
-    try {
-        const r = JSON.parse(fs.readFileSync(path.join(codexHome, OWNER_FILE), "utf8")) as OwnerRecord;
-        return {
-            servers: r.servers ?? {},
-            codex: r.codex,
-            ...(r.signIn ? { signIn: r.signIn } : {}),
-            ...(r.backup ? { backup: r.backup } : {}),
-            ...(r.key ? { key: r.key } : {}),
-        };
-    } catch {
-        return { servers: {} };
-    }
-}
-
-/** The record as a run changes it: removed when empty, not written when it already says this. */
-function writeOwner(codexHome: string, record: OwnerRecord, changes: Changes): void {
-    const file = path.join(codexHome, OWNER_FILE);
-    const empty = !Object.keys(record.servers).length && !record.codex?.installedByUs && !record.signIn;
-    const text = JSON.stringify(record, null, 2) + "\n";
-    if (empty) changes.remove(file);
-    else if (readQuiet(file) !== text) changes.replace(file, text, CONFIG_MODE);
-}
-
-function readQuiet(file: string): string | undefined {
-    try {
-        return fs.readFileSync(file, "utf8");
-    } catch {
-        return undefined;
-    }
-}
-
-/** The ownership record keeps one drift token per server, and one for Codex managed alone. */
-const tokenKey = (name?: string) => name ?? "(codex)";
-
-// ---------------------------------------------------------------------------------------------
-// The operations.
 
 function checkNode(): { version: string; path: string } {
     const node = { version: process.versions.node, path: process.execPath };
@@ -659,14 +495,6 @@ function adopt(place: Place, owner: OwnerRecord, req: RunnerRequest, prev: strin
     result.adopted = captured !== undefined || undefined;
 }
 
-function readSaved(codexHome: string, name: string): string | undefined {
-    try {
-        return fs.readFileSync(savedFile(codexHome, name), "utf8");
-    } catch {
-        return undefined;
-    }
-}
-
 /**
  * A removed server's record of config.toml's old mode goes to the servers of ours still in the
  * file, so that the last remove puts it back. True when this was the last one.
@@ -724,134 +552,12 @@ function uninstallOwn(account: Account, owner: OwnerRecord): CodexState {
     return { ...codexState(account, [], false, true), action: removed ? "uninstalled" : "kept" };
 }
 
-interface PlannedBackup {
-    /** The previous file without our entry; undefined when the .bak there is not ours. */
-    content?: string;
-    sha256?: string;
-    /** The .bak does not hold it yet. */
-    write: boolean;
-}
-
-const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
-
-/** Whether config.toml.bak is absent, the one this tool last wrote (by its hash in the record), or someone else's. */
-function backupState(file: string, owner: OwnerRecord): "absent" | "ours" | "theirs" {
-    const st = lstatQuiet(file);
-    if (!st) return "absent";
-    if (!st.isFile() || !owner.backup) return "theirs";
-    return sha256(fs.readFileSync(file)) === owner.backup ? "ours" : "theirs";
-}
-
-/**
- * The previous file, kept when an ensure changes its content. Our own entry is left out of it: its
- * desired value lives in the stack, and its header (a credential) must not linger. A .bak this tool
- * did not write is the user's: it is never replaced, and no backup is written then.
- */
-function planBackup(place: Place, owner: OwnerRecord, prev: string, name: string): PlannedBackup | undefined {
-    let content: string;
-    try {
-        content = removeEntry(prev, name);
-    } catch {
-        return undefined; // the previous file could not be parsed, so nothing was edited either
-    }
-    const state = backupState(place.backupPath, owner);
-    if (state === "theirs") return { write: false };
-    const hash = sha256(content);
-    return { content, sha256: hash, write: state === "absent" || hash !== owner.backup };
-}
-
-function writeBackup(place: Place, owner: OwnerRecord, planned: PlannedBackup, result: RunnerResult, changes: Changes): void {
-    if (planned.content === undefined) {
-        result.backupNotOurs = place.backupPath;
-        return;
-    }
-    if (planned.write) {
-        writeOwner(place.codexHome, owner, changes); // the hash first (see editFile)
-        changes.replace(place.backupPath, planned.content, CONFIG_MODE);
-    }
-    result.backup = place.backupPath;
-}
-
-/**
- * A remove takes this tool's .bak away with the entry: config.toml is the user's own again (their
- * entry, if they had one, put back), so the backup of it has no purpose, and it may hold another
- * entry of ours that a later remove takes out of the file. A .bak of the user's is never touched,
- * nor ours while config.toml is gone (it is then the only copy of the user's settings).
- */
-function dropBackup(place: Place, owner: OwnerRecord, result: RunnerResult, changes: Changes): void {
-    if (backupState(place.backupPath, owner) === "ours" && lstatQuiet(place.configPath)) {
-        changes.remove(place.backupPath);
-        result.backupRemoved = place.backupPath;
-    }
-    delete owner.backup;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Root for an account: npm in the global prefix as root, everything else as the account.
-
-function forAccount(req: RunnerRequest, account: Account): RunnerResult {
-    if (!SOURCE) throw new RunnerError("internal", "cannot start the runner as another account: its source is unknown");
-    // Root's npm reads root's own ~/.npmrc: never the HOME a caller passed along (sudo keeps the account's).
-    process.env.HOME = os.userInfo().homedir;
-    const codexHome = path.resolve(req.codexHome || path.join(account.home, ".codex"));
-    const envPrefix = process.env.npm_config_prefix;
-    const dirs = [...(envPrefix ? [path.join(envPrefix, "bin")] : []), path.dirname(process.execPath)];
-    const child = (over: Partial<RunnerRequest>): RunnerResult => {
-        const r = runAsAccount<RunnerResult | RunnerFailure>(SOURCE!, account, {
-            ...req,
-            user: undefined,
-            frame: undefined,
-            codexHome,
-            compact: false,
-            codexDirs: dirs,
-            ...over,
-        });
-        const e = (r as RunnerFailure).error;
-        if (!r.ok) throw new RunnerError(e.code, e.message, e.line, e.column);
-        return r as RunnerResult;
-    };
-    let rootInstall: CodexState | undefined;
-    let codex = req.codex;
-    if (req.op === "ensure" && req.codex?.version) {
-        const want = resolveVersion(req.codex.version);
-        codex = { ...req.codex, version: want };
-        const prefix = globalPrefixWritable();
-        if (prefix) {
-            dirs.unshift(path.join(prefix, "bin"));
-            rootInstall = installGlobalFor(prefix, want, account.name, () => child({ op: "probe", name: undefined, entry: undefined, codex }).codex);
-        }
-    }
-    const result = child({ codex });
-    if (rootInstall) result.codex = { ...result.codex, ...rootInstall };
-    if (req.op === "remove" && req.codex?.uninstall && !result.keptFor) {
-        const prefix = globalPrefixWritable();
-        if (prefix && uninstallFrom(prefix, account.name)) result.codex = { ...result.codex, action: "uninstalled" };
-    }
-    return result;
-}
-
-/** As root, into the global prefix: only when the account has no Codex at that version already. */
-function installGlobalFor(prefix: string, want: string, user: string, accountSees: () => CodexState | undefined): CodexState | undefined {
-    if (versionIn(prefix) === want) return void markerAdd(prefix, user);
-    const seen = accountSees();
-    if (seen?.version === want) return undefined;
-    const ours = versionIn(prefix) === undefined || hasMarker(prefix);
-    return { ...installInto(prefix, want, ours, user), action: seen?.path ? "upgraded" : "installed" };
-}
-
 function tryEntry<T>(fn: () => T, configPath: string): T {
     try {
         return fn();
     } catch (e) {
         throw asRunnerError(e, configPath);
     }
-}
-
-function asRunnerError(e: unknown, configPath: string): RunnerError {
-    if (e instanceof ConfigEntryError) return new RunnerError(e.code, `${configPath}: ${e.message}`, e.line, e.column);
-    if (e instanceof FileError) return new RunnerError(e.code, e.message, e.line, e.column);
-    if (e instanceof AccountError || e instanceof CallerGone) return new RunnerError(e.code, e.message);
-    return e instanceof RunnerError ? e : new RunnerError("internal", (e as Error).message);
 }
 
 /** Run one request and never throw: failures become `{ ok: false, error }` results, with no credential in them. */

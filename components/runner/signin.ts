@@ -2,7 +2,7 @@
 // or `--with-access-token` (the credential on Codex's stdin, never an argument or the environment),
 // `codex login status` for whether it is signed in, `codex logout` on destroy. Which credential is
 // stored is compared here by keyed fingerprint only: auth.json is read in memory, never printed.
-// Runs as the account (runner/operations.ts drops to it first), so Codex writes the account's own files in the
+// Runs as the account (runner/for-account.ts drops to it first), so Codex writes the account's own files in the
 // account's own credential store (cli_auth_credentials_store in its config.toml).
 import * as fs from "fs";
 import * as path from "path";
