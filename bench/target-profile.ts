@@ -53,6 +53,30 @@ export function byPlace(file: string): Record<string, number> {
     return out;
 }
 
+/** Where a script lives, finer: its npm package (the last node_modules/ in its path) or Node's module. */
+export function packageOf(url: string): string | undefined {
+    if (url.startsWith("node:"))
+        return url
+            .replace(/^node:(internal\/)?/, "node:")
+            .split("/")
+            .slice(0, 2)
+            .join("/");
+    const m = /.*\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+    return m ? m[1] : undefined;
+}
+
+/** The program's sampled CPU ms by npm package and by Node module (idle left out). */
+export function byPackage(file: string): Record<string, number> {
+    const p = JSON.parse(fs.readFileSync(file, "utf8")) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+    const nodes = new Map(p.nodes.map((n) => [n.id, n]));
+    const out: Record<string, number> = {};
+    p.samples.forEach((id, i) => {
+        const name = packageOf(nodes.get(id)!.callFrame.url);
+        if (name) out[name] = (out[name] ?? 0) + p.timeDeltas[i] / 1000;
+    });
+    return out;
+}
+
 function args() {
     const a = process.argv.slice(2);
     const get = (flag: string) => {
@@ -71,6 +95,8 @@ interface SizeResult {
     wallSeconds: number;
     /** The program's process, sampled. */
     programMs: Record<string, number>;
+    /** The same samples by npm package and Node module. */
+    packageMs: Record<string, number>;
 }
 
 /** One size: a fleet of n, its first run, then a no-op preview plain and one profiled. */
@@ -94,7 +120,13 @@ async function measure(n: number, parallel: number, codexPrefix: string, dir: st
         });
         const [profile] = fs.readdirSync(profiles);
         if (!profile) throw new Error(`n=${n}: the program wrote no CPU profile`);
-        const result = { n, cpuSeconds: plain.usage.user + plain.usage.sys, wallSeconds: plain.usage.wall, programMs: byPlace(path.join(profiles, profile)) };
+        const result = {
+            n,
+            cpuSeconds: plain.usage.user + plain.usage.sys,
+            wallSeconds: plain.usage.wall,
+            programMs: byPlace(path.join(profiles, profile)),
+            packageMs: byPackage(path.join(profiles, profile)),
+        };
         log(`n=${n}: no-op preview ${result.wallSeconds.toFixed(1)} s, controller CPU ${result.cpuSeconds.toFixed(2)} s`);
         return result;
     } finally {
@@ -103,23 +135,31 @@ async function measure(n: number, parallel: number, codexPrefix: string, dir: st
     }
 }
 
-/** The table: each place's ms per target, the marginal cost of one more target. */
+/** The table: what one more target costs, and how the program's share of it divides by place and by package. */
 function table(small: SizeResult, large: SizeResult): string {
     const d = large.n - small.n;
-    const perTarget = (a: number, b: number) => ((b - a) / d).toFixed(1);
-    const program = (r: SizeResult) => Object.values(r.programMs).reduce((x, y) => x + y, 0);
-    const rows = Object.keys(large.programMs).map((k) => `| ${k} | ${perTarget(small.programMs[k], large.programMs[k])} |`);
-    const all = perTarget(small.cpuSeconds * 1000, large.cpuSeconds * 1000);
-    const prog = perTarget(program(small), program(large));
+    const all = ((large.cpuSeconds - small.cpuSeconds) * 1000) / d;
+    const marginal = (a: Record<string, number>, b: Record<string, number>) =>
+        Object.fromEntries(Object.keys(b).map((k) => [k, Math.max(0, (b[k] - (a[k] ?? 0)) / d)]));
+    const places = marginal(small.programMs, large.programMs);
+    const packages = marginal(small.packageMs, large.packageMs);
+    const sum = Object.values(places).reduce((x, y) => x + y, 0);
+    const share = (ms: number) => `${((100 * ms) / sum).toFixed(0)} %`;
+    const top = Object.entries(packages)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8);
     return [
-        `One more target in a no-op preview costs the controller **${all} ms** of CPU (N = ${large.n} against ${small.n}), of which the`,
-        `Pulumi program's process ${prog} ms; the rest is the CLI's engine, the language host and the command plugin.`,
+        `One more target in a no-op preview costs the controller **${all.toFixed(1)} ms** of CPU (the CLI and all it starts, N = ${large.n}`,
+        `against ${small.n}; bench/rusage.py). How the Pulumi program's part of it divides, from V8's samples of its process (shares`,
+        "of the samples one more target adds; the profiler's own cost is in them too):",
         "",
-        "| where the program's CPU per target goes | ms |",
-        "| --- | --- |",
-        ...rows,
-        `| the program, in all | ${prog} |`,
-        `| the controller, in all (the CLI and all it starts) | ${all} |`,
+        "| where the program's time per target goes | share |",
+        "| --- | ---: |",
+        ...Object.entries(places).map(([k, ms]) => `| ${k} | ${share(ms)} |`),
+        "",
+        "| the largest packages and Node modules in it | share |",
+        "| --- | ---: |",
+        ...top.map(([k, ms]) => `| \`${k}\` | ${share(ms)} |`),
     ].join("\n");
 }
 

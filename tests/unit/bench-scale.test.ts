@@ -7,7 +7,7 @@ import { phasesOf, PHASES, readSpans } from "../../bench/noop-profile";
 import { pool, sumUsage } from "../../bench/scale-driver";
 import { shardPlan } from "../../bench/scale-pulumi";
 import { ScaleSample, scaleTables } from "../../bench/scale-report";
-import { byPlace } from "../../bench/target-profile";
+import { byPlace, packageOf } from "../../bench/target-profile";
 
 test("shards: K stacks at once × --parallel p never exceeds the bound", () => {
     expect(shardPlan(10, 50, 10)).toEqual({ concurrency: 10, perStack: 5 });
@@ -161,4 +161,13 @@ test("the target profile sums a program's samples by where their code lives, idl
         "the garbage collector": 1,
         "native code and V8 (no JavaScript frame)": 1,
     });
+});
+
+test("the target profile's finer places: the npm package a script is in (the innermost), or Node's module", () => {
+    expect(packageOf("node:internal/streams/readable")).toBe("node:streams/readable");
+    expect(packageOf("node:net")).toBe("node:net");
+    expect(packageOf("file:///a/node_modules/@grpc/grpc-js/build/src/call.js")).toBe("@grpc/grpc-js");
+    expect(packageOf("/a/node_modules/x/node_modules/semver/index.js")).toBe("semver");
+    expect(packageOf("/a/dist/components/probe.js")).toBeUndefined();
+    expect(packageOf("")).toBeUndefined();
 });
