@@ -4,9 +4,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as os from "os";
 // The components as any program gets them: the package (npm run build compiles it into dist/).
-import { ConnectAiAuth, ConnectAiCodex, DEFAULT_CODEX_VERSION, CONNECT_AI_NAME, CONNECT_AI_URL } from "codex-connect-pulumi";
+import { ConnectAiAuth, ConnectAiCodex, DEFAULT_CODEX_VERSION, CONNECT_AI_NAME, CONNECT_AI_URL, plainPromiseTraces } from "codex-connect-pulumi";
 import { checkedPat, StackConfig, TargetConfig, toTarget, unknownKeyProblems, validateStackConfig } from "codex-connect-pulumi/stack-config";
 import { compactProblems, fleetTargets } from "codex-connect-pulumi/inventory";
+
+// A fleet's program tracks thousands of promises: their traces plainly formatted (short-trace.ts).
+plainPromiseTraces();
 
 const config = new pulumi.Config();
 // Pulumi.yaml gives every optional key an empty default: read "" (and 0, {}) as "not set".

@@ -22,6 +22,7 @@ export type { TargetArgs, SshHopArgs } from "./target-args";
 export { TargetKind, ExecPreset } from "./target-args";
 export type { McpEntry } from "./core/config-entry";
 export { DEFAULT_CODEX_VERSION } from "./shared/versions";
+export { plainPromiseTraces } from "./short-trace";
 export type { CodexArgs } from "./desired";
 export type { TargetOutputs } from "./target-state";
 
