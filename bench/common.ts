@@ -139,3 +139,15 @@ export function machine(hosts: string): string {
         `Codex ${codexVersion}; ${hosts}`,
     ].join("  \n");
 }
+
+/**
+ * Writes `body` between `<!-- MARKER:start (written by COMMAND) -->` and `<!-- MARKER:end -->` in a
+ * Markdown file, replacing what a run before wrote there; a file without them gets them at its end,
+ * under `heading`.
+ */
+export function writeMarked(doc: string, marker: string, command: string, body: string, heading: string): void {
+    const generated = `<!-- ${marker}:start (written by ${command}) -->\n${body}\n<!-- ${marker}:end -->`;
+    const text = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Benchmarks\n";
+    const marked = new RegExp(`<!-- ${marker}:start[\\s\\S]*?<!-- ${marker}:end -->`);
+    fs.writeFileSync(doc, marked.test(text) ? text.replace(marked, () => generated) : `${text.trimEnd()}\n\n## ${heading}\n\n${generated}\n`);
+}

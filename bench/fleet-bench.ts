@@ -21,7 +21,7 @@ import { FleetHost, npmSeed, setSecretConfig, setTargetsConfig, startFleet } fro
 import { sandboxStack } from "../tests/helpers/stack";
 import { projectRoot, pulumiSandbox, toolchainBin } from "../tests/helpers/toolchain";
 import { runPlaybook } from "./ansible-run";
-import { changesOf, log, machine as machineLines, median, pulumiCli, sleep } from "./common";
+import { changesOf, log, machine as machineLines, median, pulumiCli, sleep, writeMarked } from "./common";
 
 type Tool = "pulumi" | "ansible";
 type Phase = "first" | "first-cold" | "noop-preview" | "noop-run" | "drift";
@@ -355,9 +355,8 @@ function writeResults(out: string, samples: Sample[]) {
     fs.mkdirSync(path.dirname(json), { recursive: true });
     fs.writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), machine: machine(), samples }, null, 1) + "\n");
     const doc = path.join(out, "benchmarks.md");
-    const generated = `<!-- results:start (written by npm run bench) -->\nMeasured ${new Date().toISOString().slice(0, 10)} on:  \n${machine()}\n\n${table(samples)}\n\n![time against N](benchmarks/fleet.png)\n<!-- results:end -->`;
-    const text = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Benchmarks\n\n<!-- results:start -->\n<!-- results:end -->\n";
-    fs.writeFileSync(doc, text.replace(/<!-- results:start[\s\S]*?<!-- results:end -->/, generated));
+    const body = `Measured ${new Date().toISOString().slice(0, 10)} on:  \n${machine()}\n\n${table(samples)}\n\n![time against N](benchmarks/fleet.png)`;
+    writeMarked(doc, "results", "npm run bench", body, "Results");
     execFileSync("/usr/bin/python3", [path.join(projectRoot, "bench", "plot.py"), json, path.join(out, "benchmarks", "fleet.png")], { stdio: "inherit" });
     log(`wrote ${doc}, ${json} and benchmarks/fleet.png`);
 }

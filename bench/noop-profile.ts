@@ -19,7 +19,7 @@ import * as path from "path";
 import { codexVersion } from "../tests/helpers/codex";
 import { npmSeed } from "../tests/helpers/fleet";
 import { projectRoot, toolchainBin } from "../tests/helpers/toolchain";
-import { log, machine, median, runTool } from "./common";
+import { log, machine, median, runTool, writeMarked } from "./common";
 import { atCleanup, cleanUpOnSignals, RUN_PREFIX, sweepStale } from "./scale-cleanup";
 import { installSharedCodex, startScaleFleet } from "./scale-fleet";
 import { pulumiDriver } from "./scale-pulumi";
@@ -284,12 +284,12 @@ async function main() {
         ...Object.entries(parts).map(([k, v]) => `| ${k} | ${v.toFixed(2)} |`),
     ].join("\n");
     const doc = path.join(opts.out, "benchmarks.md");
-    const generated = `<!-- profile:start (written by npm run bench:profile) -->\nMeasured ${result.date.slice(0, 10)} on:  \n${result.machine}\n\n${table}\n<!-- profile:end -->`;
-    const text = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Benchmarks\n";
-    const marked = /<!-- profile:start[\s\S]*?<!-- profile:end -->/;
-    fs.writeFileSync(
+    writeMarked(
         doc,
-        marked.test(text) ? text.replace(marked, generated) : `${text.trimEnd()}\n\n## The fixed cost of a no-op preview, phase by phase\n\n${generated}\n`,
+        "profile",
+        "npm run bench:profile",
+        `Measured ${result.date.slice(0, 10)} on:  \n${result.machine}\n\n${table}`,
+        "The fixed cost of a no-op preview, phase by phase",
     );
     log(`wrote ${json} and the profile table in ${doc}`);
 }

@@ -3,7 +3,7 @@
 // -->` in docs/benchmarks.md.
 import * as fs from "fs";
 import * as path from "path";
-import { median } from "./common";
+import { median, writeMarked } from "./common";
 import { ScalePhase } from "./scale-driver";
 
 export interface ScaleSample {
@@ -144,8 +144,11 @@ export function writeScaleResults(outDir: string, results: ScaleResults): void {
     fs.mkdirSync(path.dirname(jsonFile), { recursive: true });
     fs.writeFileSync(jsonFile, JSON.stringify(results, null, 1) + "\n");
     const doc = path.join(outDir, "benchmarks.md");
-    const generated = `<!-- scale:start (written by npm run bench:scale) -->\nMeasured ${results.date.slice(0, 10)} on:  \n${results.machine}\n\n${scaleTables(results.samples, results.failures)}\n<!-- scale:end -->`;
-    const text = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Benchmarks\n";
-    const marked = /<!-- scale:start[\s\S]*?<!-- scale:end -->/;
-    fs.writeFileSync(doc, marked.test(text) ? text.replace(marked, generated) : `${text.trimEnd()}\n\n## At scale\n\n${generated}\n`);
+    writeMarked(
+        doc,
+        "scale",
+        "npm run bench:scale",
+        `Measured ${results.date.slice(0, 10)} on:  \n${results.machine}\n\n${scaleTables(results.samples, results.failures)}`,
+        "At scale",
+    );
 }

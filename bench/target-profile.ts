@@ -16,7 +16,7 @@ import * as path from "path";
 import { codexVersion } from "../tests/helpers/codex";
 import { npmSeed } from "../tests/helpers/fleet";
 import { projectRoot, toolchainBin } from "../tests/helpers/toolchain";
-import { log, machine } from "./common";
+import { log, machine, writeMarked } from "./common";
 import { atCleanup, cleanUpOnSignals, RUN_PREFIX, sweepStale } from "./scale-cleanup";
 import { installSharedCodex, startScaleFleet } from "./scale-fleet";
 import { pulumiDriver } from "./scale-pulumi";
@@ -185,13 +185,7 @@ async function main() {
     fs.mkdirSync(path.dirname(json), { recursive: true });
     fs.writeFileSync(json, JSON.stringify(result, null, 1) + "\n");
     const doc = path.join(opts.out, "benchmarks.md");
-    const generated = `<!-- target-profile:start (npm run bench:target-profile) -->\n${table(small, large)}\n<!-- target-profile:end -->`;
-    const text = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "";
-    const marked = /<!-- target-profile:start[^]*?<!-- target-profile:end -->/;
-    fs.writeFileSync(
-        doc,
-        marked.test(text) ? text.replace(marked, generated) : `${text.trimEnd()}\n\n## Where a target's controller CPU goes\n\n${generated}\n`,
-    );
+    writeMarked(doc, "target-profile", "npm run bench:target-profile", table(small, large), "Where a target's controller CPU goes");
     log(`wrote ${json} and the target-profile table in ${doc}`);
 }
 

@@ -8,6 +8,7 @@ import { pool, sumUsage } from "../../bench/scale-driver";
 import { shardPlan } from "../../bench/scale-pulumi";
 import { ScaleSample, scaleTables } from "../../bench/scale-report";
 import { byPlace, packageOf } from "../../bench/target-profile";
+import { writeMarked } from "../../bench/common";
 
 test("shards: K stacks at once × --parallel p never exceeds the bound", () => {
     expect(shardPlan(10, 50, 10)).toEqual({ concurrency: 10, perStack: 5 });
@@ -170,4 +171,15 @@ test("the target profile's finer places: the npm package a script is in (the inn
     expect(packageOf("/a/node_modules/x/node_modules/semver/index.js")).toBe("semver");
     expect(packageOf("/a/dist/components/probe.js")).toBeUndefined();
     expect(packageOf("")).toBeUndefined();
+});
+
+test("a benchmark's section of benchmarks.md: replaced between its markers, appended under a heading when absent", () => {
+    const doc = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "marked-")), "benchmarks.md");
+    fs.writeFileSync(doc, "# Benchmarks\n\nintro\n<!-- x:start (old) -->\nold rows\n<!-- x:end -->\nafter\n");
+    writeMarked(doc, "x", "npm run x", "new rows, $1 and $& kept", "X");
+    expect(fs.readFileSync(doc, "utf8")).toBe(
+        "# Benchmarks\n\nintro\n<!-- x:start (written by npm run x) -->\nnew rows, $1 and $& kept\n<!-- x:end -->\nafter\n",
+    );
+    writeMarked(doc, "y", "npm run y", "rows", "Why");
+    expect(fs.readFileSync(doc, "utf8")).toMatch(/\nafter\n\n## Why\n\n<!-- y:start \(written by npm run y\) -->\nrows\n<!-- y:end -->\n$/);
 });
