@@ -14,13 +14,12 @@
 // Writes docs/benchmarks/noop-profile.json and the table between the profile markers in
 // docs/benchmarks.md. Cleans up as the scale benchmark does (bench/scale-cleanup.ts).
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { codexVersion } from "../tests/helpers/codex";
 import { npmSeed } from "../tests/helpers/fleet";
 import { projectRoot, toolchainBin } from "../tests/helpers/toolchain";
 import { log, machine, median, runTool, writeMarked } from "./common";
-import { atCleanup, cleanUpOnSignals, RUN_PREFIX, sweepStale } from "./scale-cleanup";
+import { startRun } from "./scale-cleanup";
 import { installSharedCodex, startScaleFleet } from "./scale-fleet";
 import { pulumiDriver } from "./scale-pulumi";
 
@@ -179,13 +178,7 @@ async function wall(cmd: string, argv: string[], runs: number, env: NodeJS.Proce
 
 async function main() {
     const opts = args();
-    if (process.getuid?.() !== 0) throw new Error("the profile creates a local account and an sshd: run it as root");
-    cleanUpOnSignals();
-    sweepStale(projectRoot);
-    toolchainBin();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), RUN_PREFIX));
-    fs.chmodSync(dir, 0o755);
-    atCleanup(dir, () => fs.rmSync(dir, { recursive: true, force: true }));
+    const dir = startRun("the profile", projectRoot);
     const usageDir = path.join(dir, "usage");
     fs.mkdirSync(usageDir, { mode: 0o700 });
     const codexPrefix = installSharedCodex(path.join(dir, "codex"), codexVersion, npmSeed([codexVersion]));

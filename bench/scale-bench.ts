@@ -25,17 +25,15 @@
 // Writes docs/benchmarks/scale.json and the tables between the scale markers in docs/benchmarks.md.
 // Everything it makes goes again at the end, on ^C or SIGTERM too, and a later run removes what a
 // killed one left (bench/scale-cleanup.ts).
-import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { codexVersion } from "../tests/helpers/codex";
 import { npmSeed } from "../tests/helpers/fleet";
-import { projectRoot, toolchainBin } from "../tests/helpers/toolchain";
+import { projectRoot } from "../tests/helpers/toolchain";
 import { log, machine, sleep } from "./common";
 import { ansibleDriver } from "./scale-ansible";
 import { drift, expectConverged, expectRestored, expectUnchanged, snapshot } from "./scale-checks";
-import { atCleanup, cleanUpOnSignals, RUN_PREFIX, sweepStale } from "./scale-cleanup";
+import { startRun } from "./scale-cleanup";
 import { SCALE_PHASES, ScaleDriver, ScalePhase } from "./scale-driver";
 import { installSharedCodex, ScaleFleet, startScaleFleet } from "./scale-fleet";
 import { EMAIL, hasFleetCommand, PAT, pulumiDriver, URL } from "./scale-pulumi";
@@ -178,17 +176,8 @@ async function runDeployment(driver: ScaleDriver, fleet: ScaleFleet, opts: Opts,
 
 async function main() {
     const opts = args();
-    if (process.getuid?.() !== 0) throw new Error("the benchmark creates local accounts and an sshd: run it as root");
-    cleanUpOnSignals();
-    sweepStale(projectRoot);
-    toolchainBin();
     const started = Date.now();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), RUN_PREFIX));
-    fs.chmodSync(dir, 0o755); // the accounts run the machine-wide Codex from here
-    atCleanup(dir, () => {
-        spawnSync("pkill", ["-f", dir]); // what a stopped phase left (ssh masters name their ControlPath here)
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const dir = startRun("the benchmark", projectRoot);
     const usageDir = path.join(dir, "usage");
     fs.mkdirSync(usageDir, { mode: 0o700 });
     const steps: StepTime[] = [];

@@ -8,6 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { toolchainBin } from "../tests/helpers/toolchain";
 import { removeUsers, TEST_ACCOUNT_MARK } from "../tests/helpers/users";
 import { log, running } from "./common";
 
@@ -137,4 +138,23 @@ export function sweepStale(projectRoot: string): void {
         removed.push(f);
     }
     if (removed.length) log(`removed what earlier runs that are gone left: ${removed.join(", ")}`);
+}
+
+/**
+ * The start of every benchmark that makes accounts: as root, cleaned up on signals, what a killed
+ * run left removed, the toolchain ready, and a directory of its own (gone at the end) that the
+ * accounts can read, for the machine-wide Codex installed in it.
+ */
+export function startRun(what: string, projectRoot: string): string {
+    if (process.getuid?.() !== 0) throw new Error(`${what} creates local accounts and an sshd: run it as root`);
+    cleanUpOnSignals();
+    sweepStale(projectRoot);
+    toolchainBin();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), RUN_PREFIX));
+    fs.chmodSync(dir, 0o755);
+    atCleanup(dir, () => {
+        spawnSync("pkill", ["-f", dir]); // what a stopped phase left (ssh masters name their ControlPath here)
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+    return dir;
 }

@@ -11,13 +11,12 @@
 // Writes docs/benchmarks/target-profile.json and the table between the target-profile markers in
 // docs/benchmarks.md. Cleans up as the scale benchmark does (bench/scale-cleanup.ts).
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { codexVersion } from "../tests/helpers/codex";
 import { npmSeed } from "../tests/helpers/fleet";
-import { projectRoot, toolchainBin } from "../tests/helpers/toolchain";
+import { projectRoot } from "../tests/helpers/toolchain";
 import { log, machine, writeMarked } from "./common";
-import { atCleanup, cleanUpOnSignals, RUN_PREFIX, sweepStale } from "./scale-cleanup";
+import { startRun } from "./scale-cleanup";
 import { installSharedCodex, startScaleFleet } from "./scale-fleet";
 import { pulumiDriver } from "./scale-pulumi";
 
@@ -165,13 +164,7 @@ function table(small: SizeResult, large: SizeResult): string {
 
 async function main() {
     const opts = args();
-    if (process.getuid?.() !== 0) throw new Error("the profile creates local accounts and an sshd: run it as root");
-    cleanUpOnSignals();
-    sweepStale(projectRoot);
-    toolchainBin();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), RUN_PREFIX));
-    fs.chmodSync(dir, 0o755);
-    atCleanup(dir, () => fs.rmSync(dir, { recursive: true, force: true }));
+    const dir = startRun("the profile", projectRoot);
     const codexPrefix = installSharedCodex(path.join(dir, "codex"), codexVersion, npmSeed([codexVersion]));
     const small = await measure(opts.sizes[0], opts.parallel, codexPrefix, dir);
     const large = await measure(opts.sizes[1], opts.parallel, codexPrefix, dir);
