@@ -151,3 +151,18 @@ export function writeMarked(doc: string, marker: string, command: string, body: 
     const marked = new RegExp(`<!-- ${marker}:start[\\s\\S]*?<!-- ${marker}:end -->`);
     fs.writeFileSync(doc, marked.test(text) ? text.replace(marked, () => generated) : `${text.trimEnd()}\n\n## ${heading}\n\n${generated}\n`);
 }
+
+/**
+ * A benchmark's entry, when its file is the one run (a test that imports its pure parts runs
+ * nothing): exit 0 when `main` resolves, else its message and exit 1 (the cleanup runs on exit).
+ */
+export function runMain(entry: NodeModule, main: () => Promise<void>): void {
+    if (require.main !== entry) return;
+    main().then(
+        () => process.exit(0),
+        (e) => {
+            console.error(e instanceof Error ? e.message : e);
+            process.exit(1);
+        },
+    );
+}

@@ -18,7 +18,7 @@ import * as path from "path";
 import { codexVersion } from "../tests/helpers/codex";
 import { npmSeed } from "../tests/helpers/fleet";
 import { projectRoot, toolchainBin } from "../tests/helpers/toolchain";
-import { log, machine, median, runTool, writeMarked } from "./common";
+import { log, machine, median, runMain, runTool, writeMarked } from "./common";
 import { startRun } from "./scale-cleanup";
 import { installSharedCodex, startScaleFleet } from "./scale-fleet";
 import { pulumiDriver } from "./scale-pulumi";
@@ -287,12 +287,4 @@ async function main() {
     log(`wrote ${json} and the profile table in ${doc}`);
 }
 
-if (require.main === module) {
-    main().then(
-        () => process.exit(0),
-        (e) => {
-            console.error(e instanceof Error ? e.message : e);
-            process.exit(1);
-        },
-    );
-}
+runMain(module, main);

@@ -30,7 +30,7 @@ import * as path from "path";
 import { codexVersion } from "../tests/helpers/codex";
 import { npmSeed } from "../tests/helpers/fleet";
 import { projectRoot } from "../tests/helpers/toolchain";
-import { log, machine, sleep } from "./common";
+import { log, machine, runMain, sleep } from "./common";
 import { ansibleDriver } from "./scale-ansible";
 import { drift, expectConverged, expectRestored, expectUnchanged, snapshot } from "./scale-checks";
 import { startRun } from "./scale-cleanup";
@@ -246,10 +246,4 @@ async function main() {
         throw new Error(`${failures.length} deployment(s) failed:\n${failures.map((f) => `  ${f.label} n=${f.n} run ${f.run}: ${f.message}`).join("\n")}`);
 }
 
-main().then(
-    () => process.exit(0),
-    (e) => {
-        console.error(e instanceof Error ? e.message : e);
-        process.exit(1);
-    },
-);
+runMain(module, main);

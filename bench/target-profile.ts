@@ -15,7 +15,7 @@ import * as path from "path";
 import { codexVersion } from "../tests/helpers/codex";
 import { npmSeed } from "../tests/helpers/fleet";
 import { projectRoot } from "../tests/helpers/toolchain";
-import { log, machine, writeMarked } from "./common";
+import { log, machine, runMain, writeMarked } from "./common";
 import { startRun } from "./scale-cleanup";
 import { installSharedCodex, startScaleFleet } from "./scale-fleet";
 import { pulumiDriver } from "./scale-pulumi";
@@ -182,12 +182,4 @@ async function main() {
     log(`wrote ${json} and the target-profile table in ${doc}`);
 }
 
-if (require.main === module) {
-    main().then(
-        () => process.exit(0),
-        (e) => {
-            console.error(e instanceof Error ? e.message : e);
-            process.exit(1);
-        },
-    );
-}
+runMain(module, main);
