@@ -38,6 +38,16 @@ suite("a pulumi up killed half-way", () => {
             timeout: 600_000,
         });
 
+    /** This stack's feeders: other suites' runs (jest's other worker) have feeders of their own. */
+    const feeders = () =>
+        pids(["-f", "codex-mcp-runner.js __feed"]).filter((pid) => {
+            try {
+                return fs.readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(`PULUMI_HOME=${env.PULUMI_HOME}`);
+            } catch {
+                return false; // gone meanwhile
+            }
+        });
+
     beforeAll(async () => {
         fleet = await startFleet(["busy"], { seed: npmSeed([codexVersion]) });
         host = fleet.hosts[0];
@@ -60,11 +70,12 @@ suite("a pulumi up killed half-way", () => {
         // The host's account runs npm: the runner is installing Codex, the config is not written yet.
         await until("npm running as the host's account", () => pids(["-u", host.user.name, "-f", "npm"]).length > 0, 180_000);
         expect(fs.existsSync(config)).toBe(false);
+        expect(feeders().length).toBeGreaterThan(0); // the filter below finds this stack's feeder
         cli.kill("SIGKILL");
 
         // The feeder sees the engine gone and ends the session; the runner on the host stops its npm
         // and exits before writing; nothing of the account's keeps running.
-        await until("no feeder left on the controller", () => pids(["-f", "codex-mcp-runner.js __feed"]).length === 0, 15_000);
+        await until("no feeder left on the controller", () => feeders().length === 0, 15_000);
         await until("no process of the host's account left", () => pids(["-u", host.user.name]).length === 0, 30_000);
         expect(fs.existsSync(config)).toBe(false);
 

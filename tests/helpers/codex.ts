@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { DEFAULT_CODEX_VERSION } from "../../components/shared/versions";
 import { caEnvArgs } from "./ca-env";
+import { withLock } from "./lock";
 
 export const codexVersion = DEFAULT_CODEX_VERSION;
 
@@ -15,9 +16,15 @@ const cacheRoot = process.env.PULUMI_TOOLCHAIN_HOME ?? path.join(process.env.XDG
 export function codexBinDir(version = codexVersion): string {
     const prefix = path.join(cacheRoot, `codex-${version}`);
     const bin = path.join(prefix, "node_modules", ".bin");
-    if (!fs.existsSync(path.join(bin, "codex"))) {
-        execFileSync("npm", ["install", "--no-audit", "--no-fund", "--no-save", "--prefix", prefix, `@openai/codex@${version}`], {
-            stdio: ["ignore", "ignore", "inherit"],
+    const missing = () => !fs.existsSync(path.join(bin, "codex"));
+    if (missing()) {
+        fs.mkdirSync(cacheRoot, { recursive: true });
+        // Another jest worker may be installing it right now: one install, the others wait for it.
+        withLock(`${prefix}.lock`, () => {
+            if (!missing()) return;
+            execFileSync("npm", ["install", "--no-audit", "--no-fund", "--no-save", "--prefix", prefix, `@openai/codex@${version}`], {
+                stdio: ["ignore", "ignore", "inherit"],
+            });
         });
     }
     return bin;

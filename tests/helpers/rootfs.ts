@@ -20,6 +20,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { caEnv } from "./ca-env";
+import { pidAlive, withLock } from "./lock";
 
 /** Bump when the recipe below changes what the image holds. */
 const RECIPE_VERSION = 1;
@@ -51,15 +52,6 @@ function machineNpm(): { registry: string; cafile?: string } {
     };
     const cafile = get("cafile") ?? caEnv().NODE_EXTRA_CA_CERTS;
     return { registry: get("registry") ?? "https://registry.npmjs.org/", cafile: cafile && fs.existsSync(cafile) ? cafile : undefined };
-}
-
-function pidAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "EPERM";
-    }
 }
 
 /** Mount points at or under dir (this namespace's view). */
@@ -135,6 +127,12 @@ export function rootfsImage(): RootfsImage {
     const key = createHash("sha256").update(JSON.stringify(recipe)).digest("hex").slice(0, 16);
     const dir = path.join(cacheRoot, `rootfs-${ROOTFS_SUITE}-${key}`);
     fs.mkdirSync(cacheRoot, { recursive: true });
+    // One build at a time: another jest worker may want the same image now, and waits for this one.
+    return withLock(`${dir}.lock`, () => buildOnce(dir, key, recipe, npm.registry, ca));
+}
+
+/** The image in dir, from the cache or built now (under the image's lock). */
+function buildOnce(dir: string, key: string, recipe: object, registry: string, ca: Buffer | undefined): RootfsImage {
     // What a build killed half-way left: partial directories whose process is gone (a build still
     // going, in another test run, keeps its own).
     for (const d of fs.readdirSync(cacheRoot)) {
@@ -155,7 +153,7 @@ export function rootfsImage(): RootfsImage {
         if (r.status !== 0) throw new Error(`debootstrap failed (${r.status}): ${(r.stdout + r.stderr).trim().split("\n").slice(-15).join("\n")}`);
         fs.copyFileSync("/etc/resolv.conf", path.join(partial, "etc", "resolv.conf"));
         if (ca) fs.writeFileSync(path.join(partial, CA_IN_IMAGE), ca, { mode: 0o644 });
-        fs.writeFileSync(path.join(partial, "etc", "npmrc"), `registry=${npm.registry}\ncafile=/etc/ssl/certs/ca-certificates.crt\n`, { mode: 0o644 });
+        fs.writeFileSync(path.join(partial, "etc", "npmrc"), `registry=${registry}\ncafile=/etc/ssl/certs/ca-certificates.crt\n`, { mode: 0o644 });
         inChroot(
             partial,
             [
