@@ -8,6 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { pidAlive } from "../tests/helpers/lock";
 import { toolchainBin } from "../tests/helpers/toolchain";
 import { removeUsers, TEST_ACCOUNT_MARK } from "../tests/helpers/users";
 import { log, running } from "./common";
@@ -38,15 +39,6 @@ export function atCleanup(what: string, run: () => void): () => void {
 
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-const alive = (pid: number) => {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "EPERM";
-    }
-};
-
 /** Stops the commands still running (their process groups): SIGTERM, then SIGKILL after 5 s. */
 export function stopRunning(): void {
     const groups = [...running].map((p) => p.pid).filter((p): p is number => p !== undefined);
@@ -59,7 +51,7 @@ export function stopRunning(): void {
             }
         });
     signal("SIGTERM");
-    for (let t = 0; t < 50 && groups.some((g) => alive(g)); t++) pause(100);
+    for (let t = 0; t < 50 && groups.some((g) => pidAlive(g)); t++) pause(100);
     signal("SIGKILL");
 }
 
@@ -95,7 +87,7 @@ export function cleanUpOnSignals(): void {
 /** The pid a scale run's name carries, when the run is gone (a run still going keeps its things). */
 function goneRun(name: string, pattern: RegExp): boolean {
     const m = pattern.exec(name);
-    return !!m && Number(m[1]) !== process.pid && !alive(Number(m[1]));
+    return !!m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]));
 }
 
 /** sshd pid files at most three levels under a directory. */
