@@ -54,7 +54,7 @@ if (phase === "old") {
         "web",
         {
             connection: { host: t.host, port: t.port, user: t.user, privateKey: t.privateKey, hostKey: t.hostKey },
-            create: `printf 'Welcome'; printf '{"ok":true,"op":"ensure","configPath":"/old"}\\n'`,
+            create: `cat >/dev/null; printf 'Welcome'; printf '{"ok":true,"op":"ensure","configPath":"/old"}\\n'`,
             delete: `node ${cfg.require("runner")} __feed remove > old-remove.json`,
             stdin: JSON.stringify(request),
             triggers: [identity(t, "connectai")],
