@@ -54,6 +54,8 @@ if (phase === "old") {
         "web",
         {
             connection: { host: t.host, port: t.port, user: t.user, privateKey: t.privateKey, hostKey: t.hostKey },
+            // Reads the request first, as 0.2's runner did: exiting before the provider has written
+            // its stdin makes the SSH client fail with EOF.
             create: `cat >/dev/null; printf 'Welcome'; printf '{"ok":true,"op":"ensure","configPath":"/old"}\\n'`,
             delete: `node ${cfg.require("runner")} __feed remove > old-remove.json`,
             stdin: JSON.stringify(request),
